@@ -1,0 +1,22 @@
+"""Command line: `python -m spacy_transfer COMMAND`.
+
+Each component keeps its commands in its own `commands.py`; they are registered here.
+"""
+import typer
+
+app = typer.Typer(
+    name="spacy_transfer",
+    help="spaCy transfer-learning components: setup, conversion and demos.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    from .neuralcoref import commands as neuralcoref_commands
+
+    neuralcoref_commands.register(app)
+    # Other components register here, one line each.
+
+
+_register()
