@@ -16,6 +16,9 @@ def _register() -> None:
     from .neuralcoref import commands as neuralcoref_commands
 
     neuralcoref_commands.register(app)
+    from .fasttext_vectors import commands as fasttext_commands; fasttext_commands.register(app)
+    from .training import commands as training_commands; training_commands.register(app)
+    from .annotate import commands as annotate_commands; annotate_commands.register(app)
     # Other components register here, one line each.
 
 

@@ -1,0 +1,122 @@
+"""Annotate a stream of records with `nlp.pipe`, so that no record is ever lost.
+
+When a component raises, spaCy's error handler is called with the failing batch and
+`nlp.pipe` goes on without those docs. We drop the batch there (the handler must be a
+plain function: it travels to `n_process` workers) and run each of its docs again, alone
+and component by component, in this process: docs that are fine get annotated, and the
+one that breaks gets an errors.jsonl entry naming the component. Both engines use this
+module, so they produce the same records.
+"""
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Deque, Dict, Iterable, Iterator, Optional, Tuple
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import raise_error
+
+from .extract import doc_to_record, dumps
+from .io import Record, error_entry
+
+
+def skip_failed_batch(proc_name: str, proc: Any, docs: Any, err: Exception) -> None:
+    """spaCy error handler that drops a failing batch; its docs are retried one by one."""
+    return None
+
+
+@dataclass
+class Annotated:
+    """The outcome for one record: a JSON line, or an error entry; and the doc if any."""
+
+    record: Record
+    context: Any
+    line: Optional[str] = None
+    error: Optional[Dict[str, Any]] = None
+    doc: Optional[Doc] = None
+    n_words: int = 0
+
+
+def prepare_pipeline(nlp: Language, max_length: int) -> Language:
+    """Set up a pipeline for batch annotation.
+
+    nlp (Language): the pipeline.
+    max_length (int): longest accepted text; longer ones were already sent to errors,
+        so spaCy's own (lower) limit must not stop the run.
+    RETURNS (Language): the same pipeline.
+    """
+    nlp.max_length = max(nlp.max_length, max_length + 1)
+    nlp.set_error_handler(skip_failed_batch)
+    return nlp
+
+
+def _finish(nlp: Language, doc: Doc, record: Record, context: Any, coref_prefix: str
+            ) -> Annotated:
+    try:
+        line = dumps(doc_to_record(doc, record.doc_id, coref_prefix=coref_prefix))
+    except (TypeError, ValueError) as err:
+        return Annotated(record, context, error=error_entry(record.line, record.doc_id,
+                                                            "E307", detail=err))
+    return Annotated(record, context, line=line, doc=doc, n_words=len(doc))
+
+
+def annotate_alone(nlp: Language, record: Record, context: Any, coref_prefix: str
+                   ) -> Annotated:
+    """Annotate one record outside `nlp.pipe`, one component at a time.
+
+    nlp (Language): the pipeline (prepared with `prepare_pipeline`).
+    record (Record): the record.
+    context (Any): passed through to the result.
+    coref_prefix (str): span-group prefix of coreference clusters.
+    RETURNS (Annotated): the record's result or its error entry.
+    """
+    component = "tokenizer"
+    try:
+        doc = nlp.make_doc(record.text)
+        for component, proc in nlp.pipeline:
+            # The batch handler would swallow the error we want to report.
+            has_handler = hasattr(proc, "set_error_handler")
+            if has_handler:
+                proc.set_error_handler(raise_error)
+            try:
+                doc = proc(doc)
+            finally:
+                if has_handler:
+                    proc.set_error_handler(skip_failed_batch)
+    except Exception as err:
+        return Annotated(record, context, error=error_entry(
+            record.line, record.doc_id, "E305", component=component,
+            exc_type=type(err).__name__, detail=err))
+    return _finish(nlp, doc, record, context, coref_prefix)
+
+
+def annotate_stream(nlp: Language, items: Iterable[Tuple[Record, Any]], *,
+                    n_process: int = 1, batch_size: int = 64,
+                    coref_prefix: str) -> Iterator[Annotated]:
+    """Annotate records in input order; every record yields exactly one result.
+
+    nlp (Language): the pipeline (prepared with `prepare_pipeline`).
+    items (Iterable[Tuple[Record, Any]]): records with a context passed through.
+    n_process (int): worker processes for `nlp.pipe`.
+    batch_size (int): docs per batch.
+    coref_prefix (str): span-group prefix of coreference clusters.
+    YIELDS (Annotated): one result per record, in input order.
+    """
+    # Records handed to nlp.pipe but not returned yet; nlp.pipe keeps input order, so
+    # any record older than the doc that comes back was dropped by the error handler.
+    waiting: Deque[Tuple[int, Record, Any]] = deque()
+
+    def texts() -> Iterator[Tuple[str, int]]:
+        for seq, (record, context) in enumerate(items):
+            waiting.append((seq, record, context))
+            yield record.text, seq
+
+    docs = nlp.pipe(texts(), as_tuples=True, n_process=n_process, batch_size=batch_size)
+    for doc, seq in docs:
+        while waiting[0][0] < seq:
+            _, record, context = waiting.popleft()
+            yield annotate_alone(nlp, record, context, coref_prefix)
+        _, record, context = waiting.popleft()
+        yield _finish(nlp, doc, record, context, coref_prefix)
+    while waiting:
+        _, record, context = waiting.popleft()
+        yield annotate_alone(nlp, record, context, coref_prefix)

@@ -1,0 +1,93 @@
+"""Local engine: one `nlp.pipe(n_process=N)` over the streamed input.
+
+Input is read shard by shard and fed lazily to a single `nlp.pipe` call (worker processes
+start once, not per shard). Results come back in input order, so a shard is complete as
+soon as a result of a later shard arrives; it is then written atomically.
+"""
+from collections import deque
+from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
+
+from spacy.tokens import DocBin
+
+from .core import Annotated, annotate_stream, prepare_pipeline
+from .io import OutputDir, Record, Shard, count_records, input_format, iter_shards
+from .pipeline import load_pipeline
+from .progress import Progress
+from .settings import AnnotateSettings
+
+
+class _OpenShard:
+    """A shard whose records are being annotated: results are collected here."""
+
+    def __init__(self, shard: Shard, docbin: bool):
+        self.shard = shard
+        self.lines: List[str] = []
+        self.errors: List[Dict[str, Any]] = list(shard.errors)
+        self.docbin: Optional[DocBin] = DocBin(store_user_data=True) if docbin else None
+
+    def add(self, result: Annotated) -> None:
+        if result.line is not None:
+            self.lines.append(result.line)
+            if self.docbin is not None:
+                self.docbin.add(result.doc)
+        else:
+            self.errors.append(result.error)
+
+
+def annotate_local(settings: AnnotateSettings, *, n_process: int = 1,
+                   show_progress: bool = True, nlp=None) -> Dict[str, Any]:
+    """Annotate the input with `nlp.pipe`, writing shards that a re-run skips.
+
+    settings (AnnotateSettings): the run settings.
+    n_process (int): worker processes for `nlp.pipe`.
+    show_progress (bool): draw a progress bar.
+    nlp (Optional[Language]): an already loaded pipeline for `settings.pipeline`.
+    RETURNS (Dict[str, Any]): the summary also written to summary.json.
+
+    DOCS: docs/annotate.md#local-engine
+    """
+    input_format(settings.input)  # fail early on a missing or unknown input
+    out = OutputDir(settings.output)
+    done = out.prepare(settings.output_settings())
+    used = None
+    if nlp is None:
+        nlp, used = load_pipeline(settings.pipeline, settings.code)
+    prepare_pipeline(nlp, settings.max_length)
+    progress = Progress(count_records(settings.input), show=show_progress)
+    open_shards: Deque[_OpenShard] = deque()
+
+    def items() -> Iterator[Tuple[Record, int]]:
+        for index, n_input, shard in iter_shards(
+                settings.input, settings.shard_size, text_key=settings.text_key,
+                id_key=settings.id_key, max_length=settings.max_length, skip=done):
+            if shard is None:
+                progress.skip(n_input)
+                continue
+            open_shards.append(_OpenShard(shard, settings.docbin))
+            progress.update(0, 0, len(shard.errors))
+            for record in shard.records:
+                yield record, index
+
+    def close_until(index: Optional[int]) -> None:
+        while open_shards and (index is None or open_shards[0].shard.index < index):
+            _write(out, open_shards.popleft())
+
+    results = annotate_stream(nlp, items(), n_process=n_process,
+                              batch_size=settings.batch_size,
+                              coref_prefix=settings.coref_prefix)
+    for result in results:
+        close_until(result.context)
+        open_shards[0].add(result)
+        progress.update(int(result.line is not None), result.n_words,
+                        int(result.error is not None))
+    # Shards after the last doc (or all-error shards) are complete once input ends.
+    close_until(None)
+    summary = progress.close()
+    summary.update(engine="local", n_process=n_process, pipeline=settings.pipeline,
+                   pipeline_loaded=used, output=str(settings.output))
+    return out.finish(summary)
+
+
+def _write(out: OutputDir, open_shard: _OpenShard) -> None:
+    docbin = open_shard.docbin.to_bytes() if open_shard.docbin is not None else None
+    out.write_shard(open_shard.shard.index, open_shard.lines, open_shard.errors, docbin)

@@ -1,0 +1,92 @@
+"""Turn an annotated Doc into one JSON-safe output record.
+
+Extraction is generic, so any pipeline works: coref clusters come from the span groups
+`doc.spans["<prefix>_<n>"]` (neuralcoref and spacy-experimental's coref both write them),
+categories from `doc.cats`, emotions from `doc._.emotions` when some component registered
+that extension. Both engines call `doc_to_record`, which is what makes their output equal.
+"""
+import json
+import math
+from typing import Any, Dict, List
+
+from spacy.tokens import Doc
+
+DEFAULT_COREF_PREFIX = "coref_clusters"
+
+# A mention is [start_char, end_char, text]: offsets index the input text, so users
+# need not re-tokenize to use them.
+Mention = List[Any]
+MentionClusters = List[List[Mention]]
+
+
+def coref_clusters(doc: Doc, prefix: str = DEFAULT_COREF_PREFIX) -> MentionClusters:
+    """Read coreference clusters from the span groups named `<prefix>_<n>`.
+
+    doc (Doc): the annotated doc.
+    prefix (str): span-group prefix; groups are numbered from 1.
+    RETURNS (MentionClusters): clusters in group-number order, mentions in text order.
+    """
+    numbered = []
+    for key in doc.spans:
+        head, _, number = key.rpartition("_")
+        if head == prefix and number.isdigit():
+            numbered.append((int(number), key))
+    clusters = []
+    for _, key in sorted(numbered):
+        spans = sorted(doc.spans[key], key=lambda span: (span.start_char, span.end_char))
+        clusters.append([[span.start_char, span.end_char, span.text] for span in spans])
+    return clusters
+
+
+def to_json_safe(value: Any) -> Any:
+    """Convert numpy scalars/arrays and containers into plain JSON values.
+
+    value (Any): the value to convert.
+    RETURNS (Any): a value `json.dumps` accepts unchanged.
+    """
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"non-finite float {value!r}")
+        return value
+    if isinstance(value, dict):
+        return {str(key): to_json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json_safe(item) for item in value]
+    # numpy/cupy values without importing numpy here: scalars have .item(), arrays .tolist()
+    if hasattr(value, "tolist"):
+        return to_json_safe(value.tolist())
+    if hasattr(value, "item"):
+        return to_json_safe(value.item())
+    raise TypeError(f"cannot store a value of type {type(value).__name__}")
+
+
+def doc_to_record(doc: Doc, doc_id: Any, *, coref_prefix: str = DEFAULT_COREF_PREFIX
+                  ) -> Dict[str, Any]:
+    """Build the output record of one doc.
+
+    doc (Doc): the annotated doc.
+    doc_id (Any): the record's id from the input.
+    coref_prefix (str): span-group prefix of coreference clusters.
+    RETURNS (Dict[str, Any]): {"id", "words"} plus "coref", "cats" and "emotions" when
+        the doc has them.
+
+    DOCS: docs/annotate.md#output
+    """
+    record: Dict[str, Any] = {"id": doc_id, "words": len(doc)}
+    clusters = coref_clusters(doc, coref_prefix)
+    if clusters:
+        record["coref"] = clusters
+    if doc.cats:
+        record["cats"] = {label: to_json_safe(score) for label, score in doc.cats.items()}
+    if Doc.has_extension("emotions"):
+        emotions = doc._.emotions
+        if emotions is not None:
+            record["emotions"] = to_json_safe(emotions)
+    return record
+
+
+def dumps(record: Dict[str, Any]) -> str:
+    """Serialize a record as one JSONL line (no newline), identically in every engine."""
+    return json.dumps(record, ensure_ascii=False, allow_nan=False)

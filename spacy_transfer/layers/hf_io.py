@@ -1,0 +1,137 @@
+"""Load and save Hugging Face model directories without touching the network.
+
+A model is kept in memory as a `HFFiles` dict (file name -> bytes): `config.json`, `tokenizer.json` and
+`model.safetensors`. The same dict is written to a component's folder by `to_disk` and packed into `to_bytes`,
+so a saved pipeline reloads offline and does not need the original directory or Python package.
+
+torch and transformers are imported inside the functions: this module is imported by component modules.
+"""
+import importlib
+import json
+from pathlib import Path
+from typing import Any, Dict, Tuple, Union
+
+from ..errors import Errors
+
+HFFiles = Dict[str, bytes]
+CONFIG_FILE = "config.json"
+TOKENIZER_FILE = "tokenizer.json"
+WEIGHTS_FILE = "model.safetensors"
+HF_FILES = (CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE)
+PACKAGE_PREFIX = "package:"
+
+
+def resolve_model_path(name: str) -> Union[Path, str]:
+    """Turn a model name from the config into a local directory (or a hub name).
+
+    name (str): a directory path; "package:<python package>" for a package that bundles a model directory
+        (its `get_model_path()` or its `model/` folder); or a hub name, used only if no such path exists.
+    RETURNS (Union[Path, str]): the directory, or the hub name unchanged.
+    """
+    if name.startswith(PACKAGE_PREFIX):
+        package = name[len(PACKAGE_PREFIX) :]
+        try:
+            module = importlib.import_module(package)
+        except ImportError as err:
+            raise ValueError(Errors.E200.format(package=package, detail=err)) from err
+        getter = getattr(module, "get_model_path", None)
+        path = Path(getter()) if callable(getter) else Path(module.__file__).parent / "model"
+        if not (path / CONFIG_FILE).is_file():
+            raise ValueError(Errors.E201.format(path=path, missing=CONFIG_FILE))
+        return path
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / CONFIG_FILE).is_file():
+            raise ValueError(Errors.E201.format(path=path, missing=CONFIG_FILE))
+        return path
+    looks_like_path = name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
+    if looks_like_path or path.exists():
+        raise ValueError(Errors.E202.format(name=name))
+    return name
+
+
+def load_hf_model(name: str) -> Tuple[Any, Any]:
+    """Load a Hugging Face model and its fast tokenizer.
+
+    name (str): see `resolve_model_path`. A local path never uses the network.
+    RETURNS (Tuple[PreTrainedModel, tokenizers.Tokenizer]): the model and the Rust tokenizer.
+    """
+    from transformers import AutoModel, AutoTokenizer
+
+    source = resolve_model_path(name)
+    local = isinstance(source, Path)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=local)
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise ValueError("no fast (Rust) tokenizer for this model")
+        model = AutoModel.from_pretrained(str(source), local_files_only=local)
+    except (OSError, ValueError) as err:
+        raise ValueError(Errors.E203.format(name=name, detail=err)) from err
+    return model, backend
+
+
+def model_to_files(model: Any, tokenizer_json: str) -> HFFiles:
+    """Serialize a transformers model plus its tokenizer JSON into a `HFFiles` dict.
+
+    model (transformers.PreTrainedModel): the (possibly fine-tuned) model.
+    tokenizer_json (str): `tokenizers.Tokenizer.to_str()`.
+    RETURNS (HFFiles): the files.
+    """
+    from safetensors.torch import save
+
+    # Tied or shared parameters make safetensors refuse the dict, so every tensor gets its own storage.
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
+    return {
+        CONFIG_FILE: model.config.to_json_string().encode("utf8"),
+        TOKENIZER_FILE: tokenizer_json.encode("utf8"),
+        WEIGHTS_FILE: save(state, metadata={"format": "pt"}),
+    }
+
+
+def files_to_model(files: HFFiles, *, where: str = "<bytes>") -> Tuple[Any, Any]:
+    """Build the transformers model and a `tokenizers.Tokenizer` from a `HFFiles` dict (offline).
+
+    files (HFFiles): config.json, tokenizer.json and model.safetensors.
+    where (str): where the files came from, for error messages.
+    RETURNS (Tuple[PreTrainedModel, tokenizers.Tokenizer]): the model (weights loaded) and tokenizer.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+    from tokenizers import Tokenizer
+    from transformers import AutoConfig, AutoModel
+
+    missing = [f for f in HF_FILES if f not in files]
+    if missing:
+        raise ValueError(Errors.E201.format(path=where, missing=", ".join(missing)))
+    try:
+        config_dict = json.loads(files[CONFIG_FILE].decode("utf8"))
+        model_type = config_dict.pop("model_type")
+        config = AutoConfig.for_model(model_type, **config_dict)
+        model = AutoModel.from_config(config)
+        state = load(files[WEIGHTS_FILE])
+    except (KeyError, ValueError, SafetensorError) as err:
+        raise ValueError(Errors.E204.format(path=where, detail=err)) from err
+    result = model.load_state_dict(state, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        detail = f"missing {result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}"
+        raise ValueError(Errors.E204.format(path=where, detail=detail))
+    tokenizer = Tokenizer.from_str(files[TOKENIZER_FILE].decode("utf8"))
+    return model, tokenizer
+
+
+def write_hf_files(files: HFFiles, path: Union[str, Path]) -> None:
+    """Write a `HFFiles` dict into a directory that `AutoModel.from_pretrained` can also read."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    for file_name, data in files.items():
+        (path / file_name).write_bytes(data)
+
+
+def load_hf_files(path: Union[str, Path]) -> HFFiles:
+    """Read a directory written by `write_hf_files`."""
+    path = Path(path)
+    missing = [f for f in HF_FILES if not (path / f).is_file()]
+    if missing:
+        raise ValueError(Errors.E201.format(path=path, missing=", ".join(missing)))
+    return {f: (path / f).read_bytes() for f in HF_FILES}

@@ -1,0 +1,421 @@
+"""The `neuralcoref` pipeline component: neural mention-ranking coreference for spaCy 3.
+
+No torch import at module level: spaCy imports every `spacy_factories` entry point when a
+Language is created, so this module must import fast and never fail.
+"""
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+import numpy
+import srsly
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc, SpanGroup
+from spacy.util import ensure_path, from_disk, registry, to_disk
+from spacy.vocab import Vocab
+from thinc.api import Config, Model
+
+from ..errors import Errors
+from . import model as _model  # noqa: F401  (registers the architecture; no torch import)
+from .extensions import DEFAULT_CLUSTER_PREFIX, USER_DATA_KEY, cluster_keys, install_extensions
+
+DEFAULT_COREF_MODEL_CONFIG = """
+[model]
+@architectures = "spacy_transfer.CorefScorer.v1"
+hidden1 = 1000
+hidden2 = 500
+hidden3 = 500
+dropout = 0.0
+"""
+DEFAULT_COREF_MODEL = Config().from_str(DEFAULT_COREF_MODEL_CONFIG)["model"]
+DEFAULT_MODEL_NAME = "neuralcoref-en"
+MENTION_TYPE_PROPER, MENTION_TYPE_NOMINAL, MENTION_TYPE_PRONOMINAL = 2, 1, 0
+
+
+@Language.factory(
+    "neuralcoref",
+    assigns=["doc.spans"],
+    requires=["token.tag", "token.dep", "doc.ents"],
+    default_config={
+        "model": DEFAULT_COREF_MODEL,
+        "model_name": DEFAULT_MODEL_NAME,
+        "greedyness": 0.5,
+        "max_dist": 50,
+        "max_dist_match": 500,
+        "blacklist": True,
+        "store_scores": True,
+        "conv_dict": None,
+        "span_prefix": DEFAULT_CLUSTER_PREFIX,
+        "overwrite": False,
+        "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
+    },
+    default_score_weights={"coref_conll_f": 1.0},
+)
+def make_neuralcoref(
+    nlp: Language,
+    name: str,
+    model: Model,
+    model_name: Optional[str],
+    greedyness: float,
+    max_dist: int,
+    max_dist_match: Optional[int],
+    blacklist: bool,
+    store_scores: bool,
+    conv_dict: Optional[Dict[str, List[str]]],
+    span_prefix: str,
+    overwrite: bool,
+    scorer: Optional[Callable],
+) -> "NeuralCoref":
+    """Create a neuralcoref component (see NeuralCoref for the settings)."""
+    return NeuralCoref(
+        nlp.vocab,
+        model,
+        name,
+        model_name=model_name,
+        greedyness=greedyness,
+        max_dist=max_dist,
+        max_dist_match=max_dist_match,
+        blacklist=blacklist,
+        store_scores=store_scores,
+        conv_dict=conv_dict,
+        span_prefix=span_prefix,
+        overwrite=overwrite,
+        scorer=scorer,
+    )
+
+
+def _check_settings(cfg: Dict[str, Any]) -> None:
+    def bad(key: str, detail: str) -> ValueError:
+        return ValueError(Errors.E004.format(key=key, value=cfg[key], detail=detail))
+
+    if not isinstance(cfg["greedyness"], (int, float)) or not 0.0 <= cfg["greedyness"] <= 1.0:
+        raise bad("greedyness", "use a number between 0 and 1 (0.5 is the trained default)")
+    if not isinstance(cfg["max_dist"], int) or cfg["max_dist"] < 1:
+        raise bad("max_dist", "use a positive integer (default 50)")
+    if cfg["max_dist_match"] is not None and (not isinstance(cfg["max_dist_match"], int) or cfg["max_dist_match"] < 1):
+        raise bad("max_dist_match", "use a positive integer or null (default 500)")
+    if not cfg["span_prefix"] or "_" in cfg["span_prefix"][-1:]:
+        raise bad("span_prefix", "use a non-empty name not ending in '_'")
+    conv = cfg["conv_dict"]
+    if conv is not None and (
+        not isinstance(conv, dict) or not all(isinstance(v, (list, tuple)) and v for v in conv.values())
+    ):
+        raise bad("conv_dict", "use a dict of word -> non-empty list of words")
+
+
+class NeuralCoref(TrainablePipe):
+    """Coreference resolution with neuralcoref's mention-ranking model.
+
+    Mentions are found by rules over the tagger, parser and NER; each mention is scored
+    against up to `max_dist` previous mentions (and `max_dist_match` ones sharing a noun),
+    and linked greedily to its best antecedent when that beats its "new entity" score.
+
+    DOCS: docs/api/neuralcoref.md
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "neuralcoref",
+        *,
+        model_name: Optional[str] = DEFAULT_MODEL_NAME,
+        greedyness: float = 0.5,
+        max_dist: int = 50,
+        max_dist_match: Optional[int] = 500,
+        blacklist: bool = True,
+        store_scores: bool = True,
+        conv_dict: Optional[Dict[str, List[str]]] = None,
+        span_prefix: str = DEFAULT_CLUSTER_PREFIX,
+        overwrite: bool = False,
+        scorer: Optional[Callable] = None,
+    ) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: Dict[str, Any] = {
+            "model_name": str(model_name) if model_name is not None else None,
+            "greedyness": greedyness,
+            "max_dist": max_dist,
+            "max_dist_match": max_dist_match,
+            "blacklist": blacklist,
+            "store_scores": store_scores,
+            "conv_dict": dict(conv_dict) if conv_dict else None,
+            "span_prefix": span_prefix,
+            "overwrite": overwrite,
+        }
+        _check_settings(self.cfg)
+        self.vectors = None  # CorefVectors, loaded with the weights
+        install_extensions()
+
+    # ---------------------------------------------------------------- weights
+    def _ensure_weights(self) -> None:
+        if self.vectors is not None:
+            return
+        if self.cfg["model_name"] is None:
+            raise ValueError(Errors.E002.format(name="None", path="(model_name is null: call nlp.initialize())"))
+        self.load_weights(self.cfg["model_name"])
+
+    def load_weights(self, model_name: str) -> None:
+        """Load converted weights (a known name such as "neuralcoref-en", or a directory).
+
+        model_name (str): the weights to load.
+        """
+        from .io import load_weights, resolve_model_path
+        from .model import get_torch_module
+
+        path = resolve_model_path(model_name)
+        weights, vectors = load_weights(path)
+        self._set_vectors(vectors)
+        import torch
+
+        module = get_torch_module(self.model)
+        try:
+            module.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
+        except RuntimeError as e:
+            raise ValueError(Errors.E003.format(path=path, detail=str(e).splitlines()[0], name=model_name))
+
+    def _set_vectors(self, arrays: Dict[str, numpy.ndarray]) -> None:
+        from .vectors import CorefVectors
+
+        self.vectors = CorefVectors(
+            arrays["static_vectors"], arrays["static_keys"], arrays["tuned_vectors"], arrays["tuned_keys"]
+        )
+        self.vectors.set_conv_dict(self.cfg["conv_dict"])
+
+    def set_conv_dict(self, conv_dict: Optional[Dict[str, List[str]]]) -> None:
+        """Give words custom embeddings: each key gets the mean of its words' vectors.
+
+        conv_dict (Optional[Dict[str, List[str]]]): e.g. {"Deepika": ["woman", "actress"]};
+            None removes them.
+        """
+        self.cfg["conv_dict"] = dict(conv_dict) if conv_dict else None
+        _check_settings(self.cfg)
+        if self.vectors is not None:
+            self.vectors.set_conv_dict(self.cfg["conv_dict"])
+
+    def initialize(
+        self,
+        get_examples: Callable,
+        *,
+        nlp: Optional[Language] = None,
+        init_weights: str = "original",
+    ) -> None:
+        """Prepare for training: load the original weights, or only their word vectors.
+
+        get_examples (Callable[[], Iterable[Example]]): returns sample training examples.
+        nlp (Language): the pipeline.
+        init_weights (str): "original" to fine-tune the pretrained scorer, "scratch" to keep
+            the freshly initialised scorer (the word vectors are loaded either way).
+        """
+        from spacy.training import validate_get_examples
+
+        validate_get_examples(get_examples, "NeuralCoref.initialize")
+        if init_weights not in ("original", "scratch"):
+            raise ValueError(Errors.E004.format(key="init_weights", value=init_weights, detail='use "original" or "scratch"'))
+        if init_weights == "original":
+            self.load_weights(self.cfg["model_name"] or DEFAULT_MODEL_NAME)
+        else:
+            from .io import load_weights, resolve_model_path
+
+            _, vectors = load_weights(resolve_model_path(self.cfg["model_name"] or DEFAULT_MODEL_NAME))
+            self._set_vectors(vectors)
+
+    # ---------------------------------------------------------------- inference
+    def featurize(self, doc: Doc, candidate_spans=None):
+        """The model inputs of one doc (rule-based mentions unless candidates are given)."""
+        from .features import featurize
+
+        self._ensure_weights()
+        return featurize(
+            doc,
+            self.vectors,
+            max_dist=self.cfg["max_dist"],
+            max_dist_match=self.cfg["max_dist_match"],
+            blacklist=self.cfg["blacklist"],
+            candidate_spans=candidate_spans,
+        )
+
+    def _check_annotations(self, doc: Doc) -> None:
+        if not any(not t.is_space for t in doc):
+            return
+        missing = [
+            label
+            for attr, label in (("TAG", "part-of-speech tags (tagger)"), ("DEP", "a dependency parse (parser)"))
+            if not doc.has_annotation(attr)
+        ]
+        if not doc.has_annotation("ENT_IOB"):
+            missing.append("entities (ner)")
+        if missing:
+            raise ValueError(Errors.E001.format(missing=", ".join(missing), pipe_names=self._pipe_names_hint()))
+
+    def _pipe_names_hint(self) -> str:
+        return "see nlp.pipe_names"
+
+    def predict(self, docs: Iterable[Doc]) -> List[Dict[str, numpy.ndarray]]:
+        """Find mentions and score them; does not modify the docs.
+
+        docs (Iterable[Doc]): parsed docs.
+        RETURNS (List[Dict[str, numpy.ndarray]]): per doc, mention spans, scores and the
+            chosen antecedent of every mention (itself when it starts a new entity).
+        """
+        docs = list(docs)
+        preds = []
+        for doc in docs:
+            self._check_annotations(doc)
+            feats = self.featurize(doc) if len(doc) else None
+            if feats is None or feats.n_mentions == 0:
+                preds.append(_empty_prediction())
+                continue
+            single, pair = self.model.predict(feats)
+            single = self.model.ops.to_numpy(single).astype("float32")
+            pair = self.model.ops.to_numpy(pair).astype("float32")
+            best = decide_antecedents(single, pair, feats.ant, feats.men, self.cfg["greedyness"])
+            preds.append(
+                {"spans": feats.spans, "types": feats.types, "single": single, "pair": pair,
+                 "ant": feats.ant, "men": feats.men, "best": best}
+            )
+        return preds
+
+    def set_annotations(self, docs: Iterable[Doc], preds: List[Dict[str, numpy.ndarray]]) -> None:
+        """Write clusters to doc.spans[f"{span_prefix}_{n}"] and scores to doc.user_data.
+
+        docs (Iterable[Doc]): the docs.
+        preds: the output of predict.
+        """
+        docs = list(docs)
+        if len(docs) != len(preds):
+            raise ValueError(Errors.E006.format(n_docs=len(docs), n_preds=len(preds)))
+        prefix = self.cfg["span_prefix"]
+        for doc, pred in zip(docs, preds):
+            existing = cluster_keys(doc, prefix)
+            if existing and not self.cfg["overwrite"]:
+                raise ValueError(Errors.E005.format(key=existing[0], name=self.name))
+            for key in existing:
+                del doc.spans[key]
+            for n, (members, main) in enumerate(build_clusters(pred["best"], pred["types"]), start=1):
+                spans = [doc[int(s) : int(e)] for s, e in pred["spans"][members]]
+                doc.spans[f"{prefix}_{n}"] = SpanGroup(
+                    doc, name=f"{prefix}_{n}", spans=spans, attrs={"main": members.index(main)}
+                )
+            data: Dict[str, Any] = {"prefix": prefix}
+            if self.cfg["store_scores"]:
+                data["scores"] = {k: pred[k] for k in ("spans", "single", "pair", "ant", "men")}
+            doc.user_data[USER_DATA_KEY] = data
+
+    # ---------------------------------------------------------------- serialization
+    def to_disk(self, path, *, exclude=tuple()) -> None:
+        """Save cfg, model weights and the word-vector tables to a directory."""
+        self._ensure_weights()
+        from safetensors.numpy import save_file
+
+        serializers = {
+            "cfg": lambda p: srsly.write_json(p, self.cfg),
+            "vocab": lambda p: self.vocab.to_disk(p, exclude=exclude),
+            "model": lambda p: self.model.to_disk(p),
+            "vectors": lambda p: save_file(self._vector_arrays(), str(p)),
+        }
+        to_disk(path, serializers, exclude)
+
+    def from_disk(self, path, *, exclude=tuple()) -> "NeuralCoref":
+        """Load cfg, model weights and word vectors saved by to_disk."""
+        from safetensors.numpy import load_file
+
+        def load_model(p):
+            try:
+                self.model.from_bytes(p.open("rb").read())
+            except AttributeError:
+                raise ValueError(Errors.E003.format(path=p, detail="weights do not match the model config", name=self.name))
+
+        deserializers = {
+            "cfg": lambda p: self.cfg.update(srsly.read_json(p)),
+            "vocab": lambda p: self.vocab.from_disk(p, exclude=exclude),
+            "model": load_model,
+            "vectors": lambda p: self._set_vectors(load_file(str(p))),
+        }
+        from_disk(ensure_path(path), deserializers, exclude)
+        return self
+
+    def to_bytes(self, *, exclude=tuple()) -> bytes:
+        self._ensure_weights()
+        from safetensors.numpy import save
+
+        msg = {
+            "cfg": srsly.json_dumps(self.cfg),
+            "model": self.model.to_bytes(),
+            "vectors": save(self._vector_arrays()),
+        }
+        if "vocab" not in exclude:
+            msg["vocab"] = self.vocab.to_bytes(exclude=exclude)
+        return srsly.msgpack_dumps(msg)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude=tuple()) -> "NeuralCoref":
+        from safetensors.numpy import load
+
+        msg = srsly.msgpack_loads(bytes_data)
+        self.cfg.update(srsly.json_loads(msg["cfg"]))
+        if "vocab" in msg and "vocab" not in exclude:
+            self.vocab.from_bytes(msg["vocab"], exclude=exclude)
+        self.model.from_bytes(msg["model"])
+        self._set_vectors(load(msg["vectors"]))
+        return self
+
+    def _vector_arrays(self) -> Dict[str, numpy.ndarray]:
+        v = self.vectors
+        return {"static_vectors": v.static, "static_keys": v.static_keys, "tuned_vectors": v.tuned, "tuned_keys": v.tuned_keys}
+
+
+def _empty_prediction() -> Dict[str, numpy.ndarray]:
+    i = numpy.zeros((0,), dtype=numpy.int64)
+    f = numpy.zeros((0,), dtype="float32")
+    return {"spans": numpy.zeros((0, 2), dtype=numpy.int64), "types": i, "single": f, "pair": f, "ant": i, "men": i, "best": i}
+
+
+def decide_antecedents(single, pair, ant, men, greedyness: float) -> numpy.ndarray:
+    """Each mention's antecedent: the best-scoring one when its score beats the mention's
+    own "new entity" score shifted by greedyness, else the mention itself."""
+    n_m = len(single)
+    best = numpy.arange(n_m)
+    if len(pair) == 0:
+        return best
+    threshold = single - 50.0 * (greedyness - 0.5)
+    starts = numpy.flatnonzero(numpy.r_[True, men[1:] != men[:-1]])
+    group_max = numpy.maximum.reduceat(pair, starts)
+    group_men = men[starts]
+    sizes = numpy.diff(numpy.r_[starts, len(men)])
+    is_max = pair == numpy.repeat(group_max, sizes)
+    # first antecedent reaching the maximum, as the original's strict ">" scan
+    positions = numpy.where(is_max, numpy.arange(len(pair)), len(pair))
+    first = numpy.minimum.reduceat(positions, starts)
+    take = group_max > threshold[group_men]
+    best[group_men[take]] = ant[first[take]]
+    return best
+
+
+def build_clusters(best: numpy.ndarray, types: numpy.ndarray):
+    """Merge mentions with their antecedents; pick the main mention as the original does
+    (a proper name wins over a noun phrase, which wins over a pronoun).
+
+    RETURNS (List[Tuple[List[int], int]]): (mention indices in document order, main index),
+        for clusters of two or more mentions, ordered by their first mention.
+    """
+    n = len(best)
+    owner = list(range(n))
+    members = {i: [i] for i in range(n)}
+    main = list(range(n))
+    for m, a in enumerate(best.tolist()):
+        if a == m or owner[a] == owner[m]:
+            continue
+        keep, gone = owner[a], owner[m]
+        for idx in members[gone]:
+            owner[idx] = keep
+        members[keep].extend(members.pop(gone))
+        if types[a] != types[m] and (
+            types[m] == MENTION_TYPE_PROPER or (types[m] == MENTION_TYPE_NOMINAL and types[a] == MENTION_TYPE_PRONOMINAL)
+        ):
+            main[a] = m
+    out = []
+    for key in sorted(members):
+        if len(members[key]) > 1:
+            out.append((sorted(members[key]), main[key]))
+    return out

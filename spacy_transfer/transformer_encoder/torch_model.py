@@ -1,0 +1,53 @@
+"""The PyTorch side of the transformer encoder: imports only torch."""
+from typing import List
+
+import torch
+from torch import nn
+
+
+class WindowPoolingEncoder(nn.Module):
+    """Run a Hugging Face encoder over padded windows, merge overlapping windows and pool wordpieces to tokens.
+
+    transformer (nn.Module): a transformers model returning `last_hidden_state` (e.g. BertModel).
+    """
+
+    def __init__(self, transformer: nn.Module):
+        super().__init__()
+        self.transformer = transformer
+
+    def forward(
+        self,
+        input_ids: List[torch.Tensor],
+        attention_mask: List[torch.Tensor],
+        sel_pos: torch.Tensor,
+        sel_wp: torch.Tensor,
+        pair_wp: torch.Tensor,
+        pair_tok: torch.Tensor,
+        n_wp: int,
+        n_tokens: int,
+    ):
+        """Encode and pool.
+
+        input_ids, attention_mask: one (rows x length) long tensor per chunk.
+        sel_pos: (n_sel,) content positions in the flat, unpadded hidden states of all chunks.
+        sel_wp: (n_sel,) the global wordpiece each selected position belongs to.
+        pair_wp, pair_tok: (n_pairs,) wordpiece -> token pairs for pooling.
+        RETURNS: (tokens: n_tokens x width, wordpieces: n_wp x width). Unaligned tokens get zeros; a
+            wordpiece in several windows gets the mean of its states.
+        """
+        flat = []
+        for ids, mask in zip(input_ids, attention_mask):
+            hidden = self.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
+            flat.append(hidden[mask.bool()])
+        states = torch.cat(flat) if len(flat) > 1 else flat[0]
+        width = states.shape[-1]
+        selected = states.index_select(0, sel_pos)
+        if len(sel_pos) == n_wp:  # no overlapping windows: every wordpiece is selected once, in order
+            wordpieces = selected
+        else:
+            wordpieces = states.new_zeros((n_wp, width)).index_add(0, sel_wp, selected)
+            counts = torch.bincount(sel_wp, minlength=n_wp).clamp(min=1).to(states.dtype)
+            wordpieces = wordpieces / counts.unsqueeze(1)
+        tokens = states.new_zeros((n_tokens, width)).index_add(0, pair_tok, wordpieces.index_select(0, pair_wp))
+        tok_counts = torch.bincount(pair_tok, minlength=n_tokens).clamp(min=1).to(states.dtype)
+        return tokens / tok_counts.unsqueeze(1), wordpieces

@@ -1,0 +1,377 @@
+"""The zero_shot_classifier component: zero-shot text classification into doc.cats.
+
+No torch or transformers at module level: spaCy imports this module through the
+entry point on every spacy.blank(). The backend model is loaded on first use.
+"""
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+
+import numpy
+import srsly
+from spacy.language import Language
+from spacy.pipeline import Pipe
+from spacy.tokens import Doc
+from spacy.training import Example, validate_get_examples
+from spacy.util import ensure_path, minibatch
+from spacy.vocab import Vocab
+from thinc.api import Config
+
+from ..errors import Errors
+from .extensions import CANDIDATE_LABELS_ATTR, install_extensions
+from .scorer import make_zero_shot_scorer  # noqa: F401 (registers the scorer)
+from .util import check_label_list, label_texts, nli_scores, similarity_scores
+
+BACKENDS = ("nli", "embedding")
+
+# The temperature and threshold calibrate the embedding backend's cosine
+# similarities (default model MiniLM, default template). They were fitted on
+# dev data only -- CLINC150 val and a 10% dev split carved from Banking77 train --
+# by projects/zero_shot `calibrate`; see docs/zero_shot_classifier.md.
+DEFAULT_ZERO_SHOT_CONFIG_STR = """
+[zero_shot_classifier]
+labels = []
+label_descriptions = {}
+hypothesis_template = "This example is {}."
+multi_label = false
+backend = "embedding"
+model = null
+batch_size = 32
+max_length = null
+temperature = 0.05
+threshold = 0.3
+overwrite = false
+
+[zero_shot_classifier.scorer]
+@scorers = "spacy_transfer.zero_shot_scorer.v1"
+"""
+DEFAULT_ZERO_SHOT_CONFIG = Config().from_str(DEFAULT_ZERO_SHOT_CONFIG_STR)["zero_shot_classifier"]
+
+#: Per document: the labels scored and their scores, in label order.
+LabelScores = Tuple[List[str], numpy.ndarray]
+
+
+@Language.factory(
+    "zero_shot_classifier",
+    assigns=["doc.cats"],
+    default_config=DEFAULT_ZERO_SHOT_CONFIG,
+    default_score_weights={"cats_score": 1.0, "cats_acc": 0.0},
+)
+def make_zero_shot_classifier(
+    nlp: Language,
+    name: str,
+    labels: List[str],
+    label_descriptions: Dict[str, str],
+    hypothesis_template: str,
+    multi_label: bool,
+    backend: str,
+    model: Optional[str],
+    batch_size: int,
+    max_length: Optional[int],
+    temperature: float,
+    threshold: float,
+    overwrite: bool,
+    scorer: Optional[Callable],
+) -> "ZeroShotClassifier":
+    """Create a ZeroShotClassifier; the settings are checked here.
+
+    DOCS: docs/zero_shot_classifier.md#config
+    """
+    check_settings(
+        labels=labels,
+        label_descriptions=label_descriptions,
+        hypothesis_template=hypothesis_template,
+        backend=backend,
+        model=model,
+        batch_size=batch_size,
+        max_length=max_length,
+        temperature=temperature,
+    )
+    return ZeroShotClassifier(
+        nlp.vocab,
+        name,
+        labels=labels,
+        label_descriptions=label_descriptions,
+        hypothesis_template=hypothesis_template,
+        multi_label=multi_label,
+        backend=backend,
+        model=model,
+        batch_size=batch_size,
+        max_length=max_length,
+        temperature=temperature,
+        threshold=threshold,
+        overwrite=overwrite,
+        scorer=scorer,
+    )
+
+
+def check_settings(
+    *,
+    labels: Any,
+    label_descriptions: Any,
+    hypothesis_template: Any,
+    backend: Any,
+    model: Any,
+    batch_size: Any,
+    max_length: Any,
+    temperature: Any,
+) -> None:
+    """Raise a coded ValueError for the first invalid setting."""
+
+    def bad(key: str, value: Any, detail: str) -> ValueError:
+        return ValueError(Errors.E250.format(key=key, value=value, detail=detail))
+
+    if backend not in BACKENDS:
+        raise bad("backend", backend, f"choose one of {list(BACKENDS)}")
+    if check_label_list(labels) is None:
+        raise bad("labels", labels, "expected a list of unique, non-empty strings")
+    if not isinstance(label_descriptions, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in label_descriptions.items()
+    ):
+        raise bad("label_descriptions", label_descriptions, "expected a dict of label -> non-empty text")
+    if not isinstance(hypothesis_template, str) or hypothesis_template.count("{}") != 1:
+        raise bad(
+            "hypothesis_template", hypothesis_template, "it must contain '{}' exactly once, e.g. 'This example is {}.'"
+        )
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise bad("batch_size", batch_size, "expected a positive integer")
+    if max_length is not None and (not isinstance(max_length, int) or max_length < 8):
+        raise bad("max_length", max_length, "expected null or an integer >= 8")
+    if not isinstance(temperature, (int, float)) or not temperature > 0:
+        raise bad("temperature", temperature, "expected a positive number")
+    if model is None:
+        if backend == "nli":
+            raise bad(
+                "model", model, "the 'nli' backend has no default model: give the local directory of an NLI model"
+            )
+    elif not isinstance(model, str) or not Path(model).is_dir():
+        raise bad("model", model, "expected a local model directory that exists (nothing is downloaded)")
+
+
+class ZeroShotClassifier(Pipe):
+    """Zero-shot text classification: scores each document against label names.
+
+    Backends: "nli" scores "premise = doc text, hypothesis = template(label)"
+    with an NLI model; "embedding" compares sentence embeddings. Scores go into
+    doc.cats, one float per candidate label.
+
+    DOCS: docs/zero_shot_classifier.md
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        name: str = "zero_shot_classifier",
+        *,
+        labels: List[str],
+        label_descriptions: Dict[str, str],
+        hypothesis_template: str,
+        multi_label: bool,
+        backend: str,
+        model: Optional[str],
+        batch_size: int,
+        max_length: Optional[int],
+        temperature: float,
+        threshold: float,
+        overwrite: bool,
+        scorer: Optional[Callable] = None,
+    ) -> None:
+        """Initialize the component.
+
+        vocab (Vocab): The shared vocabulary.
+        name (str): The component instance name.
+        labels (List[str]): Default candidate labels.
+        label_descriptions (Dict[str, str]): Optional label -> text put into the template instead of the label.
+        hypothesis_template (str): Template with one "{}" for the label text.
+        multi_label (bool): Score labels independently instead of a distribution over them.
+        backend (str): "nli" or "embedding".
+        model (Optional[str]): Local model directory; None = the packaged MiniLM (embedding only).
+        batch_size (int): (document, label) pairs (nli) or texts (embedding) per forward pass.
+        max_length (Optional[int]): Token limit per sequence; None = the model's.
+        temperature (float): Embedding backend: divides cosine similarities before softmax/sigmoid.
+        threshold (float): Embedding backend, multi-label: cosine similarity that maps to 0.5.
+        overwrite (bool): Whether existing doc.cats entries may be overwritten.
+        scorer (Optional[Callable]): The scoring method.
+        """
+        self.vocab = vocab
+        self.name = name
+        self.model = None  # no Thinc model: the backend is loaded lazily, see _get_backend
+        self.scorer = scorer
+        self.cfg: Dict[str, Any] = {
+            "labels": list(labels),
+            "label_descriptions": dict(label_descriptions),
+            "hypothesis_template": hypothesis_template,
+            "multi_label": bool(multi_label),
+            "backend": backend,
+            "model": model,
+            "batch_size": batch_size,
+            "max_length": max_length,
+            "temperature": float(temperature),
+            "threshold": float(threshold),
+            "overwrite": bool(overwrite),
+        }
+        self._backend: Any = None
+        install_extensions()
+
+    @property
+    def labels(self) -> Tuple[str, ...]:
+        """The configured candidate labels."""
+        return tuple(self.cfg["labels"])
+
+    @property
+    def model_path(self) -> Path:
+        """The backend's model directory (the packaged MiniLM when model is null)."""
+        if self.cfg["model"] is not None:
+            return Path(self.cfg["model"])
+        from .io import default_embedding_model_path
+
+        return default_embedding_model_path()
+
+    def _get_backend(self) -> Any:
+        if self._backend is None:
+            from .model import EmbeddingBackend, NLIBackend
+
+            cls = NLIBackend if self.cfg["backend"] == "nli" else EmbeddingBackend
+            self._backend = cls(self.model_path, batch_size=self.cfg["batch_size"], max_length=self.cfg["max_length"])
+        return self._backend
+
+    def _doc_labels(self, doc: Doc) -> List[str]:
+        own = doc._.get(CANDIDATE_LABELS_ATTR)
+        if own is None:
+            return list(self.cfg["labels"])
+        checked = check_label_list(own)
+        if checked is None:
+            raise ValueError(Errors.E252.format(value=own))
+        return checked
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Classify one document. DOCS: docs/zero_shot_classifier.md#call"""
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Classify a stream of documents, all (doc, label) pairs of a batch together.
+
+        DOCS: docs/zero_shot_classifier.md#pipe
+        """
+        error_handler = self.get_error_handler()
+        for docs in minibatch(stream, size=batch_size):
+            try:
+                self.set_annotations(docs, self.predict(docs))
+                yield from docs
+            except Exception as e:
+                error_handler(self.name, self, docs, e)
+
+    def predict(self, docs: Iterable[Doc]) -> List[LabelScores]:
+        """Score every document against its candidate labels, without changing the docs.
+
+        docs (Iterable[Doc]): The documents.
+        RETURNS (List[LabelScores]): Per doc, its labels and their scores.
+
+        DOCS: docs/zero_shot_classifier.md#predict
+        """
+        docs = list(docs)
+        label_lists = []
+        for doc in docs:
+            labels = self._doc_labels(doc)
+            if not labels and len(doc):
+                raise ValueError(Errors.E251.format(name=self.name))
+            label_lists.append(labels)
+        results: List[LabelScores] = [(labels, numpy.zeros((len(labels),), dtype="float32")) for labels in label_lists]
+        # Empty docs get 0.0 for every label and never reach the model.
+        todo = [i for i, doc in enumerate(docs) if len(doc) and doc.text.strip()]
+        if not todo:
+            return results
+        cfg = self.cfg
+        texts = [docs[i].text for i in todo]
+        hypotheses = [
+            label_texts(label_lists[i], cfg["hypothesis_template"], cfg["label_descriptions"]) for i in todo
+        ]
+        backend = self._get_backend()
+        if cfg["backend"] == "nli":
+            for i, logits in zip(todo, backend.logits(texts, hypotheses)):
+                scores = nli_scores(logits, backend.entail_id, backend.contra_id, cfg["multi_label"])
+                results[i] = (label_lists[i], scores)
+        else:
+            for i, sims in zip(todo, backend.similarities(texts, hypotheses)):
+                scores = similarity_scores(sims, cfg["temperature"], cfg["multi_label"], cfg["threshold"])
+                results[i] = (label_lists[i], scores)
+        return results
+
+    def set_annotations(self, docs: Iterable[Doc], preds: List[LabelScores]) -> None:
+        """Write one float per candidate label into doc.cats.
+
+        docs (Iterable[Doc]): The documents.
+        preds (List[LabelScores]): The output of predict.
+
+        DOCS: docs/zero_shot_classifier.md#set_annotations
+        """
+        docs = list(docs)
+        if len(docs) != len(preds):
+            raise ValueError(Errors.E258.format(n_docs=len(docs), n_preds=len(preds)))
+        for doc, (labels, scores) in zip(docs, preds):
+            if not self.cfg["overwrite"]:
+                for label in labels:
+                    if label in doc.cats:
+                        raise ValueError(Errors.E257.format(label=label, name=self.name))
+            for label, score in zip(labels, scores):
+                doc.cats[label] = float(score)
+
+    def initialize(
+        self,
+        get_examples: Optional[Callable[[], Iterable[Example]]] = None,
+        *,
+        nlp: Optional[Language] = None,
+        labels: Optional[List[str]] = None,
+    ) -> None:
+        """Load the backend model now (instead of on the first doc), optionally setting labels.
+
+        get_examples (Optional[Callable]): Ignored apart from validation; zero-shot needs no data.
+        nlp (Optional[Language]): The pipeline.
+        labels (Optional[List[str]]): Replaces the configured labels when given.
+
+        DOCS: docs/zero_shot_classifier.md#initialize
+        """
+        if get_examples is not None:
+            validate_get_examples(get_examples, "ZeroShotClassifier.initialize")
+        if labels is not None:
+            if check_label_list(labels) is None:
+                raise ValueError(Errors.E250.format(key="labels", value=labels, detail="expected unique strings"))
+            self.cfg["labels"] = list(labels)
+        self._get_backend()
+
+    def add_label(self, label: str) -> int:
+        """Add a candidate label. RETURNS (int): 0 if it was there already, else 1."""
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(Errors.E250.format(key="label", value=label, detail="expected a non-empty string"))
+        if label in self.cfg["labels"]:
+            return 0
+        self.cfg["labels"].append(label)
+        return 1
+
+    # Serialization: the cfg is the whole state. The model is referenced by path
+    # (or by the installed package when model is null), never copied.
+    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+        """Serialize the cfg. DOCS: docs/zero_shot_classifier.md#serialization"""
+        return srsly.msgpack_dumps({"cfg": self.cfg})
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "ZeroShotClassifier":
+        """Load the cfg from bytes."""
+        self._load_cfg(srsly.msgpack_loads(bytes_data)["cfg"])
+        return self
+
+    def to_disk(self, path: Any, *, exclude: Iterable[str] = tuple()) -> None:
+        """Write the cfg to path/cfg."""
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "cfg", self.cfg)
+
+    def from_disk(self, path: Any, *, exclude: Iterable[str] = tuple()) -> "ZeroShotClassifier":
+        """Read the cfg from path/cfg."""
+        self._load_cfg(srsly.read_json(ensure_path(path) / "cfg"))
+        return self
+
+    def _load_cfg(self, cfg: Dict[str, Any]) -> None:
+        rebuild = any(cfg.get(key) != self.cfg.get(key) for key in ("backend", "model", "batch_size", "max_length"))
+        self.cfg.update(cfg)
+        if rebuild:
+            self._backend = None
