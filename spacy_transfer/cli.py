@@ -19,6 +19,9 @@ def _register() -> None:
     from .fasttext_vectors import commands as fasttext_commands; fasttext_commands.register(app)
     from .training import commands as training_commands; training_commands.register(app)
     from .annotate import commands as annotate_commands; annotate_commands.register(app)
+    from .transformer_encoder import commands as trf_commands; trf_commands.register(app)
+    from .torchmoji import commands as torchmoji_commands; torchmoji_commands.register(app)
+    from .zero_shot_classifier import commands as zero_shot_commands; zero_shot_commands.register(app)
     # Other components register here, one line each.
 
 

@@ -40,6 +40,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E007 = ("Could not download the original neuralcoref model with pip: {detail}")
     E008 = ("Unknown model name '{name}'. Known names: {known}; or pass a directory path.")
     E009 = ("Speaker annotation is invalid: {detail}")
+    E010 = ("None of the sample training examples has gold clusters in "
+            "reference.spans['{prefix}_N']. Convert your data with `python -m spacy_transfer "
+            "convert-coref` or set span_prefix to the prefix your data uses.")
 
     # --- coref training / scorer / converters (E050-E099) ---
     E050 = ("Input path {path} does not exist.")
@@ -172,9 +175,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E210 = ("The transformer listener in '{listener}' has width {width}, but the upstream "
             "transformer_encoder '{upstream}' outputs vectors of width {hidden}. Set width = "
             "{hidden} in the listener's config, or leave it unset.")
-    E211 = ("doc.tensor has shape {shape} but the transformer_encoder output for this doc is "
-            "({n_tokens}, {width}): a later component overwrote doc.tensor. Move the component that "
-            "writes doc.tensor before the transformer_encoder.")
+    E211 = ("doc._.trf_data['tokens'] has shape {shape} but the doc has {n_tokens} tokens and the "
+            "encoder width is {width}: the doc was changed (e.g. retokenized) after the "
+            "transformer_encoder ran. Run the encoder after components that change tokenization.")
     E212 = ("The transformer_encoder model was not initialized: call nlp.initialize() or load "
             "a saved pipeline before using it.")
 

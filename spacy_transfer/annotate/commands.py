@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from .extract import DEFAULT_COREF_PREFIX
+from .extract import DEFAULT_COREF_PREFIX, DEFAULT_EMOTIONS_ATTR
 from .settings import DEFAULT_MAX_LENGTH, AnnotateSettings
 
 
@@ -26,6 +26,7 @@ def annotate_command(
     id_key: str = typer.Option("id", "--id-key", help="Key/column holding the id"),
     max_length: int = typer.Option(DEFAULT_MAX_LENGTH, "--max-length", help="Longer texts go to errors.jsonl (characters)"),
     coref_prefix: str = typer.Option(DEFAULT_COREF_PREFIX, "--coref-prefix", help="Span-group prefix of coref clusters"),
+    emotions_attr: str = typer.Option(DEFAULT_EMOTIONS_ATTR, "--emotions-attr", help="Doc extension holding emotion scores"),
     docbin: bool = typer.Option(False, "--docbin", help="Also write .spacy DocBin shards"),
     code: Optional[Path] = typer.Option(None, "--code", help="Python file registering custom components"),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: start a local Ray)"),
@@ -36,14 +37,16 @@ def annotate_command(
     Every input record ends up exactly once in a results-*.jsonl shard or in
     errors.jsonl with the reason.
     """
+    from .io import check_input
     from .pipeline import load_pipeline
     from .progress import print_summary
 
     settings = AnnotateSettings(
         pipeline=pipeline, input=input_path, output=output, text_key=text_key,
         id_key=id_key, shard_size=shard_size, max_length=max_length,
-        coref_prefix=coref_prefix, docbin=docbin, code=str(code) if code else None,
+        coref_prefix=coref_prefix, emotions_attr=emotions_attr, docbin=docbin, code=str(code) if code else None,
         batch_size=batch_size)
+    check_input(settings.input, settings.text_key, settings.id_key)
     if engine == Engine.local:
         from wasabi import msg
 
@@ -52,8 +55,7 @@ def annotate_command(
         nlp, used = load_pipeline(settings.pipeline, settings.code)
         msg.info(f"Pipeline: {used} with components {nlp.pipe_names}")
         summary = annotate_local(settings, n_process=n_process, show_progress=progress,
-                                 nlp=nlp)
-        summary["pipeline_loaded"] = used
+                                 nlp=nlp, pipeline_loaded=used)
     else:
         from .engine_ray import annotate_ray
 

@@ -10,7 +10,7 @@ from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
 from spacy.tokens import DocBin
 
 from .core import Annotated, annotate_stream, prepare_pipeline
-from .io import OutputDir, Record, Shard, count_records, input_format, iter_shards
+from .io import OutputDir, Record, Shard, check_input, count_records, iter_shards
 from .pipeline import load_pipeline
 from .progress import Progress
 from .settings import AnnotateSettings
@@ -35,21 +35,23 @@ class _OpenShard:
 
 
 def annotate_local(settings: AnnotateSettings, *, n_process: int = 1,
-                   show_progress: bool = True, nlp=None) -> Dict[str, Any]:
+                   show_progress: bool = True, nlp=None,
+                   pipeline_loaded: Optional[str] = None) -> Dict[str, Any]:
     """Annotate the input with `nlp.pipe`, writing shards that a re-run skips.
 
     settings (AnnotateSettings): the run settings.
     n_process (int): worker processes for `nlp.pipe`.
     show_progress (bool): draw a progress bar.
     nlp (Optional[Language]): an already loaded pipeline for `settings.pipeline`.
+    pipeline_loaded (Optional[str]): the base pipeline name `nlp` was loaded from.
     RETURNS (Dict[str, Any]): the summary also written to summary.json.
 
     DOCS: docs/annotate.md#local-engine
     """
-    input_format(settings.input)  # fail early on a missing or unknown input
+    check_input(settings.input, settings.text_key, settings.id_key)
     out = OutputDir(settings.output)
     done = out.prepare(settings.output_settings())
-    used = None
+    used = pipeline_loaded
     if nlp is None:
         nlp, used = load_pipeline(settings.pipeline, settings.code)
     prepare_pipeline(nlp, settings.max_length)
@@ -65,6 +67,7 @@ def annotate_local(settings: AnnotateSettings, *, n_process: int = 1,
                 continue
             open_shards.append(_OpenShard(shard, settings.docbin))
             progress.update(0, 0, len(shard.errors))
+            progress.advance(n_input - len(shard.records) - len(shard.errors))
             for record in shard.records:
                 yield record, index
 
@@ -74,7 +77,7 @@ def annotate_local(settings: AnnotateSettings, *, n_process: int = 1,
 
     results = annotate_stream(nlp, items(), n_process=n_process,
                               batch_size=settings.batch_size,
-                              coref_prefix=settings.coref_prefix)
+                              to_record=settings.to_record())
     for result in results:
         close_until(result.context)
         open_shards[0].add(result)

@@ -12,6 +12,7 @@ from typing import Any, Dict, List
 from spacy.tokens import Doc
 
 DEFAULT_COREF_PREFIX = "coref_clusters"
+DEFAULT_EMOTIONS_ATTR = "emotions"
 
 # A mention is [start_char, end_char, text]: offsets index the input text, so users
 # need not re-tokenize to use them.
@@ -62,13 +63,14 @@ def to_json_safe(value: Any) -> Any:
     raise TypeError(f"cannot store a value of type {type(value).__name__}")
 
 
-def doc_to_record(doc: Doc, doc_id: Any, *, coref_prefix: str = DEFAULT_COREF_PREFIX
-                  ) -> Dict[str, Any]:
+def doc_to_record(doc: Doc, doc_id: Any, *, coref_prefix: str = DEFAULT_COREF_PREFIX,
+                  emotions_attr: str = DEFAULT_EMOTIONS_ATTR) -> Dict[str, Any]:
     """Build the output record of one doc.
 
     doc (Doc): the annotated doc.
     doc_id (Any): the record's id from the input.
     coref_prefix (str): span-group prefix of coreference clusters.
+    emotions_attr (str): name of the Doc extension holding emotion scores.
     RETURNS (Dict[str, Any]): {"id", "words"} plus "coref", "cats" and "emotions" when
         the doc has them.
 
@@ -80,8 +82,8 @@ def doc_to_record(doc: Doc, doc_id: Any, *, coref_prefix: str = DEFAULT_COREF_PR
         record["coref"] = clusters
     if doc.cats:
         record["cats"] = {label: to_json_safe(score) for label, score in doc.cats.items()}
-    if Doc.has_extension("emotions"):
-        emotions = doc._.emotions
+    if Doc.has_extension(emotions_attr):
+        emotions = getattr(doc._, emotions_attr)
         if emotions is not None:
             record["emotions"] = to_json_safe(emotions)
     return record

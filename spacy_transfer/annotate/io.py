@@ -80,6 +80,27 @@ def input_format(path: Path) -> str:
     raise ValueError(Errors.E308.format(path=path))
 
 
+def check_input(path: Path, text_key: str, id_key: str) -> str:
+    """Fail early on a missing input, an unknown format or missing Parquet columns.
+
+    path (Path): the input.
+    text_key (str): key/column of the text.
+    id_key (str): key/column of the id.
+    RETURNS (str): the input format, "jsonl" or "parquet".
+    """
+    fmt = input_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        for part in _parquet_files(path):
+            columns = pq.ParquetFile(part).schema_arrow.names
+            for column in (id_key, text_key):
+                if column not in columns:
+                    raise ValueError(Errors.E309.format(path=part, column=column,
+                                                        columns=columns))
+    return fmt
+
+
 def _parquet_files(path: Path) -> List[Path]:
     return sorted(path.glob("*.parquet")) if path.is_dir() else [path]
 

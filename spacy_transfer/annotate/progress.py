@@ -16,6 +16,7 @@ class Progress:
 
         self.start = time.perf_counter()
         self.docs = self.words = self.errors = self.skipped = 0
+        self.first_result: Optional[float] = None
         self.bar = tqdm(total=total, unit="doc", disable=not show, file=sys.stderr,
                         dynamic_ncols=True, smoothing=0.1)
 
@@ -24,8 +25,16 @@ class Progress:
         self.skipped += n_records
         self.bar.update(n_records)
 
+    def advance(self, n_items: int) -> None:
+        """Count input lines that are not records (blank lines)."""
+        if n_items:
+            self.bar.update(n_items)
+
     def update(self, n_docs: int, n_words: int, n_errors: int) -> None:
         """Count records handled by this run."""
+        if self.first_result is None and (n_docs or n_words):
+            # Start-up cost (loading pipelines, starting Ray) shows as the first delay.
+            self.first_result = time.perf_counter() - self.start
         self.docs += n_docs
         self.words += n_words
         self.errors += n_errors
@@ -40,6 +49,8 @@ class Progress:
         seconds = time.perf_counter() - self.start
         return {"docs": self.docs, "words": self.words, "errors": self.errors,
                 "skipped_records": self.skipped, "seconds": round(seconds, 3),
+                "first_result_s": round(self.first_result, 3)
+                if self.first_result is not None else None,
                 "docs_per_s": round(self.docs / seconds, 1) if seconds else 0.0,
                 "words_per_s": round(self.words / seconds, 1) if seconds else 0.0}
 

@@ -4,7 +4,9 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 from ..errors import Errors
-from .extract import DEFAULT_COREF_PREFIX
+from functools import partial
+
+from .extract import DEFAULT_COREF_PREFIX, DEFAULT_EMOTIONS_ATTR, doc_to_record
 
 DEFAULT_MAX_LENGTH = 1_000_000  # spaCy's own default nlp.max_length
 
@@ -21,6 +23,7 @@ class AnnotateSettings:
     shard_size (int): records per output shard.
     max_length (int): longest text accepted, in characters.
     coref_prefix (str): span-group prefix of coreference clusters.
+    emotions_attr (str): Doc extension holding emotion scores.
     docbin (bool): also write `.spacy` DocBin shards.
     code (Optional[str]): Python file registering custom factories.
     batch_size (int): docs per `nlp.pipe` / Ray batch.
@@ -34,6 +37,7 @@ class AnnotateSettings:
     shard_size: int = 1000
     max_length: int = DEFAULT_MAX_LENGTH
     coref_prefix: str = DEFAULT_COREF_PREFIX
+    emotions_attr: str = DEFAULT_EMOTIONS_ATTR
     docbin: bool = False
     code: Optional[str] = None
     batch_size: int = 64
@@ -57,8 +61,15 @@ class AnnotateSettings:
                 "input_bytes": _input_bytes(self.input), "text_key": self.text_key,
                 "id_key": self.id_key, "shard_size": self.shard_size,
                 "max_length": self.max_length, "coref_prefix": self.coref_prefix,
+                "emotions_attr": self.emotions_attr,
                 "docbin": self.docbin,
                 "code": str(Path(self.code).resolve()) if self.code else None}
+
+
+    def to_record(self):
+        """RETURNS (Callable[[Doc, Any], dict]): the record builder for these settings."""
+        return partial(doc_to_record, coref_prefix=self.coref_prefix,
+                       emotions_attr=self.emotions_attr)
 
 
 def _input_bytes(path: Path) -> int:

@@ -30,3 +30,9 @@ def init_fasttext(
 
 def register(app: typer.Typer) -> None:
     app.command(name="init-fasttext")(init_fasttext)
+
+
+if __name__ == "__main__":
+    # `python -m spacy_transfer.fasttext_vectors.commands MODEL OUT_DIR ...`: the same command without the
+    # package CLI (used by projects/fasttext/project.yml)
+    typer.run(init_fasttext)

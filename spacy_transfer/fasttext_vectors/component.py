@@ -8,9 +8,8 @@ The component sets user hooks (`token.vector`, `span.vector`, `doc.vector`, `has
 `similarity`); it trains nothing and stores nothing on the doc. Vectors come from a memory-mapped table opened
 once per process (`vectors.open_vectors`), shared with the `spacy_transfer.FastTextEmbed.v1` layer.
 """
-import json
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 import srsly

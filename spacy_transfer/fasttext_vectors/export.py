@@ -29,6 +29,14 @@ def bucket_usage(model: FastTextModel) -> np.ndarray:
     return usage
 
 
+def nonzero_rows(rows: np.ndarray) -> np.ndarray:
+    """Mask of the rows that are not all zero (read in blocks from a memory map)."""
+    mask = np.zeros(len(rows), dtype=bool)
+    for start in range(0, len(rows), COPY_ROWS):
+        mask[start : start + COPY_ROWS] = np.any(np.asarray(rows[start : start + COPY_ROWS]) != 0, axis=1)
+    return mask
+
+
 def export_fasttext(
     src: Union[str, Path],
     out_dir: Union[str, Path],
@@ -45,7 +53,8 @@ def export_fasttext(
         become OOV words, built from their n-grams.
     dtype (str): "float32" or "float16" for the stored tables (lookups always return float32).
     prune_buckets (Optional[int]): keep only the N buckets most used by the vocabulary's n-grams (weighted by word
-        counts); n-grams of dropped buckets are left out of the mean, as in fastText's own pruning.
+        counts). A dropped bucket counts as a zero row in the mean. All-zero buckets (fastText leaves most
+        buckets that no vocabulary n-gram uses at zero) are always dropped, which changes no vector.
     RETURNS (Dict[str, Any]): the written metadata plus `bytes` (directory size).
     """
     if dtype not in DTYPES:
@@ -65,17 +74,23 @@ def export_fasttext(
         word_vectors[start : start + CHUNK_WORDS] = table.compute(words[start : start + CHUNK_WORDS])
     buckets, bucket_ids = None, None
     if model.has_subwords:
+        if model.bucket_ids is not None and prune_buckets is not None:
+            raise ValueError(Errors.E109.format(option="prune_buckets", value=prune_buckets,
+                                                detail=f"{src} is already pruned; export from the .bin"))
         if model.bucket_ids is not None:
-            bucket_ids = model.bucket_ids
-        if prune_buckets is not None:
-            if model.bucket_ids is not None:
-                raise ValueError(Errors.E109.format(option="prune_buckets", value=prune_buckets,
-                                                    detail=f"{src} is already pruned; export from the .bin"))
-            usage = bucket_usage(model)
-            n_keep = min(prune_buckets, int(np.count_nonzero(usage)))
-            # the most used buckets; ties broken by bucket id so the export is deterministic
-            order = np.lexsort((np.arange(model.bucket), -usage))
-            bucket_ids = np.sort(order[:n_keep]).astype(np.int64)
+            bucket_ids = model.bucket_ids  # a pruned export: its rows are copied as they are
+        else:
+            # All-zero rows are dropped always: a missing bucket counts as a zero row, so this is lossless.
+            nonzero = nonzero_rows(model.bucket_rows)
+            if prune_buckets is None:
+                keep = np.flatnonzero(nonzero)
+            else:
+                usage = bucket_usage(model)
+                # the most used buckets first, then never-trained (but non-zero) rows; ties by bucket id
+                order = np.lexsort((np.arange(model.bucket), -usage))
+                keep = np.sort(order[nonzero[order]][:prune_buckets])
+            if len(keep) < model.bucket:
+                bucket_ids = keep.astype(np.int64)
         # a pruned source already holds only its kept rows; a pruned export of a full source takes a subset
         buckets = _TakeRows(model.bucket_rows, None if model.bucket_ids is not None else bucket_ids)
     meta: Dict[str, Any] = {
@@ -128,7 +143,7 @@ def _patch_meta(out_dir: Path, **values: Any) -> None:
 
 
 def mean_cosine(reference: FastTextVectors, other: FastTextVectors, words: Sequence[str]) -> float:
-    """Mean cosine similarity between two tables' vectors for `words` (words with a zero vector count as 0).
+    """Mean cosine similarity between two tables' vectors for `words` (1 if both are zero, 0 if one is).
 
     reference (FastTextVectors): usually the full `.bin`.
     other (FastTextVectors): e.g. a compact export.
@@ -137,6 +152,8 @@ def mean_cosine(reference: FastTextVectors, other: FastTextVectors, words: Seque
     """
     a = reference.compute(list(words)).astype(np.float64)
     b = other.compute(list(words)).astype(np.float64)
-    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    norm_a, norm_b = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    norms = norm_a * norm_b
     cos = np.divide((a * b).sum(axis=1), norms, out=np.zeros(len(words)), where=norms > 0)
+    cos[(norm_a == 0) & (norm_b == 0)] = 1.0  # both zero (e.g. no n-gram was ever trained): they agree
     return float(cos.mean()) if len(words) else 0.0

@@ -171,7 +171,7 @@ def read_bin(path: Union[str, Path]) -> FastTextModel:
     finally:
         buf.close()
     matrix = np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=(rows, cols))
-    meta = {"source": str(path), "version": version, "ntokens": ntokens, **args}
+    meta = {"source": str(path), "version": version, "ntokens": ntokens, "matrix_offset": offset, **args}
     return FastTextModel(
         path=path, dim=args["dim"], minn=args["minn"], maxn=args["maxn"], bucket=args["bucket"], words=words,
         counts=counts, word_rows=matrix[:nwords], bucket_rows=matrix[nwords:], precomputed=False, input_matrix=matrix,

@@ -40,6 +40,33 @@ def char_ngrams(word: str, minn: int, maxn: int) -> List[str]:
     return out
 
 
+# byte -> the uint32 that fastText XORs in: uint32_t(int8_t(byte))
+SIGN_EXTENDED = [(b - 256 if b >= 128 else b) & 0xFFFFFFFF for b in range(256)]
+
+
+def word_ngram_hashes(word: str, minn: int, maxn: int) -> List[int]:
+    """The n-gram hashes of one word, in fastText's order (pure Python: faster than numpy for a single word).
+
+    word (str): the word (without "<" ">").
+    minn (int): shortest n-gram, in characters.
+    maxn (int): longest n-gram, in characters.
+    RETURNS (List[int]): 32-bit hashes.
+    """
+    data = ("<" + word + ">").encode("utf8", errors="surrogateescape")
+    bounds = [i for i, byte in enumerate(data) if byte & 0xC0 != 0x80]
+    n_chars = len(bounds)
+    bounds.append(len(data))
+    out = []
+    for first in range(n_chars):
+        h = FNV_OFFSET
+        for n in range(1, min(maxn, n_chars - first) + 1):
+            for byte in data[bounds[first + n - 1] : bounds[first + n]]:
+                h = ((h ^ SIGN_EXTENDED[byte]) * FNV_PRIME) & 0xFFFFFFFF
+            if n >= minn and not (n == 1 and (first == 0 or first + n == n_chars)):
+                out.append(h)
+    return out
+
+
 def ngram_hashes(words: Sequence[str], minn: int, maxn: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hash the character n-grams of a batch of words.
 

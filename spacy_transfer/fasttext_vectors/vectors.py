@@ -6,12 +6,12 @@ uses its n-grams only; a word without any n-gram row gets the zero vector (as in
 """
 import threading
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Union
+from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
 from .io import FastTextModel, load_fasttext
-from .subwords import ngram_hashes
+from .subwords import ngram_hashes, word_ngram_hashes
 
 DEFAULT_CACHE_SIZE = 65536
 CHUNK_WORDS = 2048
@@ -65,7 +65,7 @@ class FastTextVectors:
         return word in self.key2row
 
     def get_vector(self, word: str) -> np.ndarray:
-        """The vector of one word.
+        """The vector of one word (a read-only view into the cache when it is cached).
 
         word (str): any string.
         RETURNS (np.ndarray): float32 vector of width `dim`.
@@ -73,43 +73,105 @@ class FastTextVectors:
         row = self._cache_index.get(word)
         if row is not None:
             return self._cache[row]
-        return self.get_vectors([word])[0]
+        vector = self.compute_one(word)
+        if self.cache_size > 0:
+            with self._lock:
+                if len(self._cache_index) >= self.cache_size:
+                    self._reset_cache()
+                start = len(self._cache_index)
+                self._store(start, vector[None, :])
+                self._cache_index[word] = start
+                return self._cache[start]
+        return vector
+
+    def compute_one(self, word: str) -> np.ndarray:
+        """The vector of one word without the cache (a pure-Python hashing path: numpy's per-call overhead
+        dominates for a single word). Same result as `compute([word])[0]`.
+
+        word (str): any string.
+        RETURNS (np.ndarray): float32 vector.
+        """
+        model = self.model
+        wid = self.key2row.get(word, -1)
+        if model.precomputed and wid >= 0:
+            return np.asarray(model.word_rows[wid], dtype=np.float32)
+        hashes = word_ngram_hashes(word, model.minn, model.maxn) if model.has_subwords and word != EOS else []
+        n_total = len(hashes) + (1 if wid >= 0 else 0)
+        if n_total == 0:
+            return np.zeros(self.dim, dtype=np.float32)
+        rows = np.asarray(hashes, dtype=np.uint32) % np.uint32(max(model.bucket, 1))
+        if model.precomputed:
+            table = self._buckets
+            if model.bucket_ids is not None:
+                rows = self._kept_positions(rows.astype(np.int64))[0]
+        else:
+            table = self._input
+            rows = rows.astype(np.int64) + len(model.words)
+            if wid >= 0:
+                rows = np.concatenate([[wid], rows])
+        if len(rows) == 0:
+            return np.zeros(self.dim, dtype=np.float32)
+        # np.add.reduce over axis 0 adds rows in order, like fastText's addRow loop
+        total = np.add.reduce(table[rows], axis=0, dtype=np.float32)
+        return total * np.float32(1.0 / n_total)
+
+    def _kept_positions(self, buckets: np.ndarray):
+        """Positions of original bucket ids in a pruned table, and the mask of those that were kept."""
+        ids = self.model.bucket_ids
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(len(buckets), dtype=bool)
+        # same dtype on both sides, or numpy converts the whole id table on every call
+        pos = np.minimum(np.searchsorted(ids, buckets.astype(ids.dtype)), len(ids) - 1)
+        kept = ids[pos] == buckets
+        return pos[kept], kept
 
     def get_vectors(self, words: Sequence[str]) -> np.ndarray:
         """The vectors of many words; repeated words are computed once and cached.
 
         words (Sequence[str]): any strings.
-        RETURNS (np.ndarray): float32 array of shape (len(words), dim).
+        RETURNS (np.ndarray): float32 array of shape (len(words), dim), a new array.
         """
         if self.cache_size <= 0:
             return self.compute(words)
         with self._lock:
             index = self._cache_index
             missing = [w for w in set(words) if w not in index]
+            if len(missing) > self.cache_size:  # more distinct words than the cache holds
+                distinct = {w: i for i, w in enumerate(dict.fromkeys(words))}
+                vectors = self.compute(list(distinct))
+                return vectors[np.fromiter(map(distinct.__getitem__, words), dtype=np.int64, count=len(words))]
             if missing:
-                if len(missing) > self.cache_size:
-                    return self.compute(words)
                 if len(index) + len(missing) > self.cache_size:
-                    index.clear()
+                    self._reset_cache()
+                    index = self._cache_index
                     missing = list(set(words))
                 start = len(index)
-                self._grow(start + len(missing))
-                self._cache[start : start + len(missing)] = self.compute(missing)
+                self._store(start, self.compute(missing))
                 index.update(zip(missing, range(start, start + len(missing))))
             rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
             return self._cache[rows]
 
-    def _grow(self, n_rows: int) -> None:
-        if n_rows > self._cache.shape[0]:
-            size = min(self.cache_size, max(n_rows, 2 * self._cache.shape[0], 1024))
+    def _store(self, start: int, vectors: np.ndarray) -> None:
+        """Write rows into the cache, growing it. The cache is read-only between writes, so the views that
+        `get_vector` hands out cannot be changed by their users; rows are written once per cache array."""
+        end = start + len(vectors)
+        if end > self._cache.shape[0]:
+            size = min(self.cache_size, max(end, 2 * self._cache.shape[0], 1024))
             grown = np.zeros((size, self.dim), dtype=np.float32)
             grown[: self._cache.shape[0]] = self._cache
             self._cache = grown
+        self._cache.flags.writeable = True
+        self._cache[start:end] = vectors
+        self._cache.flags.writeable = False
+
+    def _reset_cache(self) -> None:
+        # a new array, not a cleared one: views handed out earlier keep their values
+        self._cache_index = {}
+        self._cache = np.zeros((0, self.dim), dtype=np.float32)
 
     def clear_cache(self) -> None:
         with self._lock:
-            self._cache_index.clear()
-            self._cache = np.zeros((0, self.dim), dtype=np.float32)
+            self._reset_cache()
 
     def has_vector(self, word: str) -> bool:
         """Whether `word` gets a non-zero vector (in the vocabulary, or at least one n-gram row)."""
@@ -151,11 +213,12 @@ class FastTextVectors:
             rows = (hashes % np.uint32(model.bucket)).astype(np.int64)
         else:  # no n-grams: only the word rows count
             word_idx, rows, keys = word_idx[:0], np.zeros(0, dtype=np.int64), keys[:0]
-        if model.bucket_ids is not None:  # pruned export: n-grams of dropped buckets are skipped, as in fastText
-            pos = np.searchsorted(model.bucket_ids, rows)
-            pos_c = np.minimum(pos, len(model.bucket_ids) - 1)
-            kept = (pos < len(model.bucket_ids)) & (model.bucket_ids[pos_c] == rows)
-            word_idx, rows, keys = word_idx[kept], pos_c[kept], keys[kept]
+        # every n-gram counts in the mean; a pruned bucket counts as a zero row (it held only fastText's small
+        # random initialisation when it was never trained), which keeps vector norms close to the full model's
+        n_total = np.bincount(word_idx, minlength=len(words)) + (ids >= 0) * (not model.precomputed)
+        if model.bucket_ids is not None:
+            rows, kept = self._kept_positions(rows)
+            word_idx, keys = word_idx[kept], keys[kept]
         n_entries = len(rows)
         if not model.precomputed:
             # the word's own row comes first: its sort key is below every n-gram key of that word
@@ -190,14 +253,6 @@ class FastTextVectors:
             sums[:n] += table[rows[sorted_starts[:n] + rank]]
         n_has = int(np.count_nonzero(counts))
         # fastText: vec.mul(1.0 / n) with the factor rounded to float32
-        scale = (1.0 / counts[by_count[:n_has]]).astype(np.float32)
+        scale = (1.0 / n_total[by_count[:n_has]]).astype(np.float32)
         out[todo[by_count[:n_has]]] = sums[:n_has] * scale[:, None]
         return out
-
-    def full_word_vectors(self, n_words: Optional[int] = None) -> np.ndarray:
-        """The final vectors of the first `n_words` vocabulary words (all by default), float32."""
-        words = self.model.words[: n_words if n_words is not None else len(self.model.words)]
-        return self.compute(words)
-
-    def iter_words(self) -> Iterable[str]:
-        return iter(self.model.words)

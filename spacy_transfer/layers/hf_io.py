@@ -57,7 +57,9 @@ def load_hf_model(name: str) -> Tuple[Any, Any]:
     RETURNS (Tuple[PreTrainedModel, tokenizers.Tokenizer]): the model and the Rust tokenizer.
     """
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     source = resolve_model_path(name)
     local = isinstance(source, Path)
     try:

@@ -2,8 +2,8 @@
 
 During training the upstream component runs once per batch and hands its per-token outputs and a backprop
 callback to every listener (`receive`); the listener's gradient flows back through that callback. At
-prediction time the listener reads what the upstream component stored on the docs: `doc.tensor`, checked
-against `doc._.trf_data`.
+prediction time the listener reads what the upstream component stored on the docs: doc._.trf_data["tokens"]
+(also doc.tensor, which DocBin does not keep).
 """
 from typing import Callable, List, Optional, Tuple
 
@@ -48,6 +48,7 @@ class TransformerListener(Model):
         )
         self.upstream_name = upstream_name
         self.component_name = "?"  # set by the upstream component's add_listener
+        self.upstream_linked = False  # whether an upstream component has registered this listener
         self._batch_id: Optional[int] = None
         self._outputs: Optional[List[Floats2d]] = None
         self._backprop: Optional[Callable] = None
@@ -63,14 +64,16 @@ class TransformerListener(Model):
         self._batch_id = batch_id
         self._outputs = outputs
         self._backprop = backprop
+        self._init_pass = False
 
     def clear(self) -> None:
         self._batch_id = self._outputs = self._backprop = None
 
 
 def listener_init(model: TransformerListener, X: Optional[List[Doc]] = None, Y=None) -> None:
-    # The caller's init (e.g. chain) predicts on X right after this to size later layers. Those docs were
-    # not run through the encoder, so that one pass may give zeros instead of raising E209.
+    # The caller's init (e.g. chain, possibly nested) predicts on X to size later layers. Those docs were not
+    # run through the encoder, so until the encoder sends a batch or annotated docs show up, docs without
+    # output give zeros instead of raising E209.
     model._init_pass = True
 
 
@@ -88,7 +91,9 @@ def listener_forward(
             return upstream_backprop(d_outputs)
 
         return outputs, backprop
-    init_pass, model._init_pass = model._init_pass, False
+    if any(_has_output(doc) for doc in docs):
+        model._init_pass = False
+    init_pass = model._init_pass
     if is_train and not all(_has_output(doc) for doc in docs):
         # A frozen encoder in [training] annotating_components has set the docs: then we use them below.
         raise ValueError(
@@ -109,16 +114,14 @@ def _has_output(doc: Doc) -> bool:
 def _doc_output(model: TransformerListener, doc: Doc, init_pass: bool) -> Floats2d:
     width = model.get_dim("nO") if model.has_dim("nO") else None
     if not _has_output(doc):
-        if init_pass and width is not None:
+        if init_pass and model.upstream_linked and width is not None:
             return model.ops.alloc2f(len(doc), width)
         raise ValueError(Errors.E209.format(listener=model.component_name, n_tokens=len(doc), upstream=model.upstream_name))
     data = doc._.get(TRF_DATA_ATTR)
     data_width = int(data["width"])
     if width is not None and width != data_width:
         raise ValueError(Errors.E210.format(listener=model.component_name, width=width, upstream=model.upstream_name, hidden=data_width))
-    if len(doc) == 0:
-        return model.ops.alloc2f(0, data_width)
-    tensor = doc.tensor
-    if tensor.shape != (len(doc), data_width):
-        raise ValueError(Errors.E211.format(shape=tensor.shape, n_tokens=len(doc), width=data_width))
-    return model.ops.asarray2f(tensor)
+    tokens = data["tokens"]
+    if tokens.shape != (len(doc), data_width):
+        raise ValueError(Errors.E211.format(shape=tokens.shape, n_tokens=len(doc), width=data_width))
+    return model.ops.asarray2f(tokens)

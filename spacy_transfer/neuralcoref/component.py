@@ -15,6 +15,7 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
 from ..errors import Errors
+from ..layers.fork import avoid_fork_deadlock
 from . import model as _model  # noqa: F401  (registers the architecture; no torch import)
 from .extensions import DEFAULT_CLUSTER_PREFIX, USER_DATA_KEY, cluster_keys, install_extensions
 
@@ -46,6 +47,9 @@ MENTION_TYPE_PROPER, MENTION_TYPE_NOMINAL, MENTION_TYPE_PRONOMINAL = 2, 1, 0
         "conv_dict": None,
         "span_prefix": DEFAULT_CLUSTER_PREFIX,
         "overwrite": False,
+        "loss": "ranking",
+        "costs": {"false_new": 0.8, "false_link": 0.4, "wrong_link": 1.0},
+        "max_pairs_per_batch": 20000,
         "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
     },
     default_score_weights={"coref_conll_f": 1.0},
@@ -63,6 +67,9 @@ def make_neuralcoref(
     conv_dict: Optional[Dict[str, List[str]]],
     span_prefix: str,
     overwrite: bool,
+    loss: str,
+    costs: Dict[str, float],
+    max_pairs_per_batch: int,
     scorer: Optional[Callable],
 ) -> "NeuralCoref":
     """Create a neuralcoref component (see NeuralCoref for the settings)."""
@@ -79,6 +86,9 @@ def make_neuralcoref(
         conv_dict=conv_dict,
         span_prefix=span_prefix,
         overwrite=overwrite,
+        loss=loss,
+        costs=costs,
+        max_pairs_per_batch=max_pairs_per_batch,
         scorer=scorer,
     )
 
@@ -100,6 +110,12 @@ def _check_settings(cfg: Dict[str, Any]) -> None:
         not isinstance(conv, dict) or not all(isinstance(v, (list, tuple)) and v for v in conv.values())
     ):
         raise bad("conv_dict", "use a dict of word -> non-empty list of words")
+    if cfg["loss"] not in ("all_pairs", "top_pairs", "ranking"):
+        raise bad("loss", 'use "all_pairs", "top_pairs" or "ranking"')
+    if set(cfg["costs"]) != {"false_new", "false_link", "wrong_link"} or min(cfg["costs"].values()) < 0:
+        raise bad("costs", "give non-negative false_new, false_link and wrong_link")
+    if not isinstance(cfg["max_pairs_per_batch"], int) or cfg["max_pairs_per_batch"] < 1:
+        raise bad("max_pairs_per_batch", "use a positive integer")
 
 
 class NeuralCoref(TrainablePipe):
@@ -127,6 +143,9 @@ class NeuralCoref(TrainablePipe):
         conv_dict: Optional[Dict[str, List[str]]] = None,
         span_prefix: str = DEFAULT_CLUSTER_PREFIX,
         overwrite: bool = False,
+        loss: str = "ranking",
+        costs: Optional[Dict[str, float]] = None,
+        max_pairs_per_batch: int = 20000,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -143,6 +162,9 @@ class NeuralCoref(TrainablePipe):
             "conv_dict": dict(conv_dict) if conv_dict else None,
             "span_prefix": span_prefix,
             "overwrite": overwrite,
+            "loss": loss,
+            "costs": dict(costs or {"false_new": 0.8, "false_link": 0.4, "wrong_link": 1.0}),
+            "max_pairs_per_batch": max_pairs_per_batch,
         }
         _check_settings(self.cfg)
         self.vectors = None  # CorefVectors, loaded with the weights
@@ -201,25 +223,42 @@ class NeuralCoref(TrainablePipe):
         nlp: Optional[Language] = None,
         init_weights: str = "original",
     ) -> None:
-        """Prepare for training: load the original weights, or only their word vectors.
+        """Prepare for training: start from the original weights, a trained pipeline, or scratch.
 
         get_examples (Callable[[], Iterable[Example]]): returns sample training examples.
         nlp (Language): the pipeline.
-        init_weights (str): "original" to fine-tune the pretrained scorer, "scratch" to keep
-            the freshly initialised scorer (the word vectors are loaded either way).
+        init_weights (str): "original" fine-tunes the weights named by model_name;
+            "scratch" keeps the freshly initialised scorer (word vectors still come from
+            model_name); a path to a saved pipeline continues from its neuralcoref.
+        DOCS: docs/api/neuralcoref.md#initialize
         """
+        from itertools import islice
+
         from spacy.training import validate_get_examples
 
+        from .extensions import cluster_keys as keys_of
+
         validate_get_examples(get_examples, "NeuralCoref.initialize")
-        if init_weights not in ("original", "scratch"):
-            raise ValueError(Errors.E004.format(key="init_weights", value=init_weights, detail='use "original" or "scratch"'))
+        sample = list(islice(get_examples(), 10))
+        if not any(keys_of(eg.reference, self.cfg["span_prefix"]) for eg in sample):
+            raise ValueError(Errors.E010.format(prefix=self.cfg["span_prefix"]))
+        model_name = self.cfg["model_name"] or DEFAULT_MODEL_NAME
         if init_weights == "original":
-            self.load_weights(self.cfg["model_name"] or DEFAULT_MODEL_NAME)
-        else:
+            self.load_weights(model_name)
+        elif init_weights == "scratch":
             from .io import load_weights, resolve_model_path
 
-            _, vectors = load_weights(resolve_model_path(self.cfg["model_name"] or DEFAULT_MODEL_NAME))
+            _, vectors = load_weights(resolve_model_path(model_name))
             self._set_vectors(vectors)
+        else:
+            path = ensure_path(init_weights)
+            component_dir = path / self.name if (path / self.name / "model").is_file() else path
+            if not (component_dir / "model").is_file():
+                raise ValueError(Errors.E004.format(key="init_weights", value=init_weights,
+                                                    detail='use "original", "scratch" or a saved pipeline directory'))
+            cfg = dict(self.cfg)
+            self.from_disk(component_dir, exclude=["vocab"])
+            self.cfg.update({k: v for k, v in cfg.items() if k not in ("conv_dict",)})
 
     # ---------------------------------------------------------------- inference
     def featurize(self, doc: Doc, candidate_spans=None):
@@ -260,6 +299,7 @@ class NeuralCoref(TrainablePipe):
             chosen antecedent of every mention (itself when it starts a new entity).
         """
         docs = list(docs)
+        avoid_fork_deadlock()
         preds = []
         for doc in docs:
             self._check_annotations(doc)
@@ -302,6 +342,118 @@ class NeuralCoref(TrainablePipe):
             if self.cfg["store_scores"]:
                 data["scores"] = {k: pred[k] for k in ("spans", "single", "pair", "ant", "men")}
             doc.user_data[USER_DATA_KEY] = data
+
+    # ---------------------------------------------------------------- training
+    def gold_clusters(self, example, feats) -> numpy.ndarray:
+        """Gold cluster id of each candidate mention (-1: not a gold mention).
+
+        Gold mentions are read from example.reference.doc.spans and matched to the
+        rule-based candidates of example.predicted by character offsets.
+        """
+        from .extensions import cluster_keys as keys_of
+
+        ref, pred = example.reference, example.predicted
+        by_chars = {}
+        for cid, key in enumerate(keys_of(ref, self.cfg["span_prefix"])):
+            for span in ref.spans[key]:
+                by_chars[(span.start_char, span.end_char)] = cid
+        out = numpy.full(feats.n_mentions, -1, dtype=numpy.int64)
+        for k, (s, e) in enumerate(feats.spans.tolist()):
+            out[k] = by_chars.get((pred[s].idx, pred[e - 1].idx + len(pred[e - 1])), -1)
+        return out
+
+    def _batches(self, examples):
+        """Featurized examples packed into batches of at most max_pairs_per_batch pairs."""
+        from .features import CorefFeatures
+
+        batch, golds, n_pairs = [], [], 0
+        for eg in examples:
+            if not any(not t.is_space for t in eg.predicted):
+                continue
+            feats = self.featurize(eg.predicted)
+            if feats.n_mentions == 0:
+                continue
+            if batch and n_pairs + feats.n_pairs > self.cfg["max_pairs_per_batch"]:
+                yield CorefFeatures.concat(batch), numpy.concatenate(golds)
+                batch, golds, n_pairs = [], [], 0
+            batch.append(feats)
+            golds.append(self.gold_clusters(eg, feats))
+            n_pairs += feats.n_pairs
+        if batch:
+            yield CorefFeatures.concat(batch), numpy.concatenate(golds)
+
+    def _loss_and_gradient(self, feats, gold, scores):
+        import torch
+
+        from .loss import mention_ranking_loss
+
+        single = torch.tensor(self.model.ops.to_numpy(scores[0]), requires_grad=True)
+        pair = torch.tensor(self.model.ops.to_numpy(scores[1]), requires_grad=True)
+        loss = mention_ranking_loss(
+            single,
+            pair,
+            torch.as_tensor(feats.ant),
+            torch.as_tensor(feats.men),
+            torch.as_tensor(gold),
+            kind=self.cfg["loss"],
+            costs=self.cfg["costs"],
+        )
+        n = max(feats.n_mentions, 1)
+        (loss / n).backward()
+        ops = self.model.ops
+        d_scores = (ops.asarray1f(single.grad.numpy()), ops.asarray1f(pair.grad.numpy()))
+        return float(loss.item()), d_scores
+
+    def update(self, examples, *, drop: float = 0.0, sgd=None, losses: Optional[Dict[str, float]] = None):
+        """Learn from a batch of examples with gold clusters in reference.spans.
+
+        examples (Iterable[Example]): predicted docs must be tagged, parsed and NER-ed
+            (list the frozen tagger/parser/ner in [training.annotating_components]).
+        drop (float): unused (the model's own dropout setting applies).
+        sgd (thinc.api.Optimizer): the optimizer.
+        losses (Dict[str, float]): accumulated losses, updated in place.
+        RETURNS (Dict[str, float]): the losses.
+        """
+        from spacy.training import validate_examples
+
+        if losses is None:
+            losses = {}
+        losses.setdefault(self.name, 0.0)
+        validate_examples(examples, "NeuralCoref.update")
+        self._ensure_weights()
+        for feats, gold in self._batches(examples):
+            scores, backprop = self.model.begin_update(feats)
+            loss, d_scores = self._loss_and_gradient(feats, gold, scores)
+            backprop(d_scores)
+            losses[self.name] += loss / max(feats.n_mentions, 1)
+        if sgd is not None:
+            self.finish_update(sgd)
+        return losses
+
+    def get_loss(self, examples, scores):
+        """Loss and gradient of the scores of examples (scores as returned by the model
+        for the packed features of all examples).
+
+        RETURNS (Tuple[float, Tuple[Floats1d, Floats1d]]): loss and d_scores.
+        """
+        batches = list(self._batches(examples))
+        from .features import CorefFeatures
+
+        feats = CorefFeatures.concat([b[0] for b in batches])
+        gold = numpy.concatenate([b[1] for b in batches]) if batches else numpy.zeros(0, dtype=numpy.int64)
+        return self._loss_and_gradient(feats, gold, scores)
+
+    def candidate_recall(self, examples) -> Dict[str, float]:
+        """Share of gold mentions that the rule-based detector proposes (exact boundaries)."""
+        from .extensions import cluster_keys as keys_of
+
+        found = total = 0
+        for eg in examples:
+            feats = self.featurize(eg.predicted)
+            gold = self.gold_clusters(eg, feats)
+            found += int((gold >= 0).sum())
+            total += sum(len(eg.reference.spans[k]) for k in keys_of(eg.reference, self.cfg["span_prefix"]))
+        return {"gold_mentions": total, "found": found, "recall": found / max(total, 1)}
 
     # ---------------------------------------------------------------- serialization
     def to_disk(self, path, *, exclude=tuple()) -> None:

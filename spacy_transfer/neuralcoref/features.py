@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 import numpy
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from .mentions import (
     MENTION_TYPE,
@@ -71,6 +71,26 @@ class CorefFeatures:
             types=i.copy(),
         )
 
+    @classmethod
+    def concat(cls, parts: List["CorefFeatures"]) -> "CorefFeatures":
+        """Several documents as one batch (pair indices shifted; no pairs across docs)."""
+        if not parts:
+            return cls.empty()
+        offsets = numpy.cumsum([0] + [p.n_mentions for p in parts[:-1]])
+        return cls(
+            spans=numpy.vstack([p.spans for p in parts]),
+            embeddings=numpy.vstack([p.embeddings for p in parts]),
+            single=numpy.vstack([p.single for p in parts]),
+            ant=numpy.concatenate([p.ant + o for p, o in zip(parts, offsets)]),
+            men=numpy.concatenate([p.men + o for p, o in zip(parts, offsets)]),
+            pair=numpy.vstack([p.pair for p in parts]),
+            types=numpy.concatenate([p.types for p in parts]),
+        )
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.ant)
+
     @property
     def n_mentions(self) -> int:
         return len(self.spans)
@@ -100,7 +120,7 @@ def _span_average(cum: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray) 
 
 
 def _speakers(doc: Doc, spans: numpy.ndarray) -> Optional[List[Optional[str]]]:
-    if not doc.has_extension("speaker"):
+    if not Token.has_extension("speaker"):
         return None
     per_token = [t._.speaker for t in doc]
     if all(s is None for s in per_token):

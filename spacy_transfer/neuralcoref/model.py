@@ -52,7 +52,7 @@ def convert_coref_outputs(model: Model, inputs_outputs, is_train: bool):
     def convert_for_torch_backward(dY: Scores) -> ArgsKwargs:
         d_single, d_pairs = dY
         return ArgsKwargs(
-            args=(single, pairs),
+            args=((single, pairs),),
             kwargs={"grad_tensors": (xp2torch(d_single), xp2torch(d_pairs))},
         )
 

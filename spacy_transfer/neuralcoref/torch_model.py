@@ -28,9 +28,11 @@ class FeedForwardScorer(nn.Module):
 
     def tail(self, h: torch.Tensor) -> torch.Tensor:
         """Everything after the first layer's affine map: (n x h1) pre-activations -> (n,)."""
-        h = self.dropout(torch.relu(h))
-        h = self.dropout(torch.relu(self.hidden2(h)))
-        h = self.dropout(torch.relu(self.hidden3(h)))
+        # in-place ReLU where autograd does not need the input: these tensors are large
+        relu = torch.relu_ if not torch.is_grad_enabled() else torch.relu
+        h = self.dropout(relu(h))
+        h = self.dropout(relu(self.hidden2(h)))
+        h = self.dropout(relu(self.hidden3(h)))
         return self.out2(self.out1(h)).squeeze(-1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -46,7 +48,7 @@ class MentionRanker(nn.Module):
     the unsplit layer on the concatenated 1364-d input.
     """
 
-    def __init__(self, h1: int = 1000, h2: int = 500, h3: int = 500, dropout: float = 0.0, chunk: int = 32768):
+    def __init__(self, h1: int = 1000, h2: int = 500, h3: int = 500, dropout: float = 0.0, chunk: int = 8192):
         super().__init__()
         self.single = FeedForwardScorer(SINGLE_IN, h1, h2, h3, dropout)
         self.pair = FeedForwardScorer(PAIR_IN, h1, h2, h3, dropout)
@@ -77,6 +79,7 @@ class MentionRanker(nn.Module):
         scores = []
         for lo in range(0, ant.shape[0], self.chunk):
             a, m = ant[lo : lo + self.chunk], men[lo : lo + self.chunk]
-            h = torch.addmm(as_ant[a] + as_men[m], pair_feats[lo : lo + self.chunk], w_pair.T)
+            h = torch.index_select(as_ant, 0, a).add_(torch.index_select(as_men, 0, m))
+            h = h.addmm_(pair_feats[lo : lo + self.chunk], w_pair.T) if not torch.is_grad_enabled() else torch.addmm(h, pair_feats[lo : lo + self.chunk], w_pair.T)
             scores.append(self.pair.tail(h))
         return single_scores, torch.cat(scores)

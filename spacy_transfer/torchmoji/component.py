@@ -12,9 +12,10 @@ from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.errors import Errors as SpacyErrors
 from spacy.vocab import Vocab
-from thinc.api import Config, Model
+from thinc.api import Config, Model, set_dropout_rate
 
 from ..errors import Errors
+from . import training  # noqa: F401  (registers the scorer and batcher)
 from .extensions import USER_DATA_KEY, install_extensions
 from .model import FINETUNE_METHODS, chain_thaw_schedule, get_torch_module, set_trainable
 
@@ -165,10 +166,15 @@ class TorchMojiClassifier(TrainablePipe):
                     numpy.zeros((len(docs), width), dtype="f"), [[] for _ in docs])  # fmt: skip
         if not self.model.has_ref("torchmoji_torch"):
             raise ValueError(SpacyErrors.E109.format(name=self.name))
-        items: List[Any] = list(docs)
-        owners: List[Tuple[int, int, int]] = []
+        # Empty docs are not run: they get zero scores and no emotions.
+        owners: List[Tuple[int, int, int]] = []  # (doc index, start, end); end -1: whole doc
+        items: List[Any] = []
         for i, doc in enumerate(docs):
-            if len(doc) and doc.has_annotation("SENT_START"):
+            if not len(doc):
+                continue
+            owners.append((i, 0, -1))
+            items.append(doc)
+            if doc.has_annotation("SENT_START"):
                 sents = list(doc.sents)
                 if len(sents) > 1:
                     for sent in sents:
@@ -177,13 +183,19 @@ class TorchMojiClassifier(TrainablePipe):
         probs, features = self.model.predict(items)
         probs = self.model.ops.to_numpy(probs)
         features = self.model.ops.to_numpy(features)
+        doc_probs = numpy.zeros((len(docs), n_labels), dtype="f")
+        doc_features = numpy.zeros((len(docs), features.shape[1]), dtype="f")
         sents: List[List[Tuple[int, int, List[float]]]] = [[] for _ in docs]
+        for row, (i, start, end) in enumerate(owners):
+            if end == -1:
+                doc_probs[i] = probs[row]
+                doc_features[i] = features[row]
+            else:
+                sents[i].append((start, end, probs[row].tolist()))
         for i, doc in enumerate(docs):
-            if len(doc) and not any(owner[0] == i for owner in owners):
-                sents[i].append((0, len(doc), probs[i].tolist()))
-        for row, (i, start, end) in enumerate(owners, start=len(docs)):
-            sents[i].append((start, end, probs[row].tolist()))
-        return probs[: len(docs)], features[: len(docs)], sents
+            if len(doc) and not sents[i]:
+                sents[i].append((0, len(doc), doc_probs[i].tolist()))
+        return doc_probs, doc_features, sents
 
     def set_annotations(self, docs: Iterable[Doc], preds: Predictions) -> None:
         """Write doc.cats (every label) and the stored data behind the extensions."""
@@ -224,7 +236,7 @@ class TorchMojiClassifier(TrainablePipe):
         if not examples:
             return losses
         self._apply_finetune_method()
-        self.set_dropout_rate(drop)
+        set_dropout_rate(self.model, drop)
         (probs, _), backprop = self.model.begin_update([eg.predicted for eg in examples])
         loss, d_probs = self.get_loss(examples, (probs, None))
         backprop(d_probs)

@@ -40,6 +40,8 @@ def get_doc_emotions(doc: Doc) -> Optional[Emotions]:
     stored = doc.user_data.get(USER_DATA_KEY)
     if stored is None:
         return None
+    if not len(doc):
+        return []  # no text, no emotion
     return select_emotions({label: doc.cats[label] for label in stored["labels"]}, stored)
 
 

@@ -176,7 +176,7 @@ def convert_torchmoji_outputs(model: Model, inputs_outputs, is_train: bool):
 
     def convert_from_xp(d_logits: Floats2d) -> ArgsKwargs:
         d_torch = xp2torch(model.ops.asarray2f(d_logits)).to(logits.device)
-        return ArgsKwargs(args=((logits,),), kwargs={"grad_tensors": ((d_torch,),)})
+        return ArgsKwargs(args=((logits,),), kwargs={"grad_tensors": (d_torch,)})
 
     return (torch2xp(logits.detach()), torch2xp(features.detach())), convert_from_xp
 

@@ -13,7 +13,7 @@ Parameter names and shapes follow torchMoji's `TorchMoji` module, so its
 
 Gate order inside the 4*hidden rows is PyTorch's: input, forget, cell, output.
 """
-import math
+import warnings
 from typing import List, Optional, Tuple
 
 import torch
@@ -25,61 +25,90 @@ def hard_sigmoid(x: Tensor) -> Tensor:
     return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
 
 
-@torch.jit.script
 def _recurrence(gates_x: Tensor, w_hh: Tensor, batch_sizes: List[int]) -> Tensor:
     """Run both directions of a hard-sigmoid LSTM layer over time at once.
 
     The input projections of every timestep were computed beforehand in one matmul,
-    so a step only costs one batched matmul for the two directions plus the gates.
-    Sequences are sorted by length (longest first) and the reverse direction is
-    already flipped within each sequence, so at step t only the first
-    batch_sizes[t] rows are alive: like a PackedSequence, padding is never computed.
+    so a step costs one batched matmul for the two directions plus five elementwise
+    ops. Gate rows are reordered to (input, forget, output, cell) and the three
+    hard-sigmoid gates are pre-scaled (0.2 * W, 0.2 * b + 0.5), so the hard sigmoid
+    is a single clamp. Sequences are sorted by length (longest first) and the
+    reverse direction is already flipped within each sequence, so at step t only the
+    first batch_sizes[t] rows are alive: as with a PackedSequence, padding is never
+    computed.
 
-    gates_x (Tensor): 2 x n_steps x batch x 4*hidden, input projections plus biases.
-    w_hh (Tensor): 2 x hidden x 4*hidden, transposed recurrent kernels.
+    gates_x (Tensor): 2 x n_tokens x 4*hidden, fused input projections, packed.
+    w_hh (Tensor): 2 x hidden x 4*hidden, fused transposed recurrent kernels.
     batch_sizes (List[int]): number of live sequences per step, non-increasing.
     RETURNS (Tensor): 2 x sum(batch_sizes) x hidden, the hidden states, packed by step.
     """
     hidden = w_hh.shape[1]
-    batch = gates_x.shape[2]
+    batch = batch_sizes[0]
     h = gates_x.new_zeros((2, batch, hidden))
     c = gates_x.new_zeros((2, batch, hidden))
     outputs: List[Tensor] = []
+    offset = 0
     for t in range(len(batch_sizes)):
         n = batch_sizes[t]
         h = h[:, :n]
-        c = c[:, :n]
-        gates = gates_x[:, t, :n] + torch.bmm(h, w_hh)
-        i, f, g, o = gates.chunk(4, 2)
-        c = torch.clamp(0.2 * f + 0.5, 0.0, 1.0) * c + torch.clamp(
-            0.2 * i + 0.5, 0.0, 1.0
-        ) * torch.tanh(g)
-        h = torch.clamp(0.2 * o + 0.5, 0.0, 1.0) * torch.tanh(c)
+        gates = torch.baddbmm(gates_x[:, offset : offset + n], h, w_hh)
+        offset += n
+        ifo = torch.clamp(gates[:, :, : 3 * hidden], 0.0, 1.0)
+        cell = torch.tanh(gates[:, :, 3 * hidden :])
+        c = torch.addcmul(ifo[:, :, hidden : 2 * hidden] * c[:, :n], ifo[:, :, :hidden], cell)
+        h = ifo[:, :, 2 * hidden :] * torch.tanh(c)
         outputs.append(h)
     return torch.cat(outputs, 1)
 
 
+with warnings.catch_warnings():
+    # TorchScript is deprecated in favour of torch.compile, but compiling per
+    # sequence length is far slower here; scripting halves per-step overhead.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    _recurrence = torch.jit.script(_recurrence)
+
+
+def _fuse_gates(w: Tensor, hidden: int, shift: bool) -> Tensor:
+    """Reorder PyTorch's gate rows (i, f, g, o) to (i, f, o, g) and fold the hard
+    sigmoid's 0.2 * x + 0.5 into the i, f, o rows (the shift only into biases).
+    """
+    i, f, g, o = w.split(hidden, 0)
+    ifo = torch.cat([i, f, o], 0) * 0.2
+    if shift:
+        ifo = ifo + 0.5
+    return torch.cat([ifo, g], 0)
+
+
 class Batch:
-    """Index bookkeeping for one padded batch, shared by both LSTM layers.
+    """Packed layout of one batch, shared by both LSTM layers.
+
+    Tokens are stored packed by time step, as in a PackedSequence: sequences are
+    sorted by length (longest first) and step t holds the batch_sizes[t] sequences
+    that are still alive, so no padding is ever computed.
 
     lengths (Tensor): batch, sequence lengths (all >= 1) in the caller's order.
     """
 
-    def __init__(self, lengths: Tensor, n_steps: int):
+    def __init__(self, lengths: Tensor):
         device = lengths.device
         self.lengths, self.order = torch.sort(lengths, descending=True)
-        self.n_steps = n_steps
+        self.n_steps = n_steps = int(self.lengths[0])
         batch = lengths.shape[0]
         steps = torch.arange(n_steps, device=device)
         # alive[t, b]: position t of the (sorted) sequence b holds a token.
         alive = steps.unsqueeze(1) < self.lengths.unsqueeze(0)
         self.mask = alive.t()  # batch x n_steps
         self.batch_sizes: List[int] = alive.sum(1).tolist()
-        # flip[t, b]: the position that comes t-th when sequence b is read backwards.
-        flip = self.lengths.unsqueeze(0) - 1 - steps.unsqueeze(1)
-        self.flip = torch.where(alive, flip, steps.unsqueeze(1).expand(-1, batch))
-        # Row of each packed state in the flattened (n_steps * batch) padded grid.
-        self.packed_rows = (steps.unsqueeze(1) * batch + torch.arange(batch, device=device))[alive]
+        # Packed row -> (t, b) and back.
+        t_of, b_of = alive.nonzero(as_tuple=True)
+        row = torch.full((n_steps, batch), -1, dtype=torch.long, device=device)
+        row[t_of, b_of] = torch.arange(t_of.shape[0], device=device)
+        # rev_rows[r]: the packed row holding the same sequence read backwards.
+        self.rev_rows = row[self.lengths[b_of] - 1 - t_of, b_of]
+        # Where each packed row goes in a batch-first padded grid.
+        self.padded_rows = b_of * n_steps + t_of
+        # Packed rows in the sorted batch-first token order (for embedding lookup).
+        self.token_index = (t_of, b_of)
 
 
 class HardSigmoidLSTM(nn.Module):
@@ -101,33 +130,42 @@ class HardSigmoidLSTM(nn.Module):
             setattr(self, f"weight_hh_l0{suffix}", nn.Parameter(torch.empty(gates, hidden_size)))
             setattr(self, f"bias_ih_l0{suffix}", nn.Parameter(torch.zeros(gates)))
             setattr(self, f"bias_hh_l0{suffix}", nn.Parameter(torch.zeros(gates)))
+        self._fused_cache: Optional[tuple] = None
+
+    def fused_weights(self) -> Tuple[Tensor, Tensor, Tensor]:
+        """Both directions' weights in the layout _recurrence wants: input kernel
+        (In x 8*hidden), bias (8*hidden), recurrent kernels (2 x hidden x 4*hidden).
+        Cached while gradients are off and the parameters are unchanged.
+        """
+        params = list(self.parameters())
+        key = [(p.data_ptr(), p._version) for p in params]
+        cache = self._fused_cache
+        if not torch.is_grad_enabled() and cache is not None and cache[0] == key:
+            return cache[1]
+        H = self.hidden_size
+        w_ih = torch.cat([_fuse_gates(self.weight_ih_l0, H, False),
+                          _fuse_gates(self.weight_ih_l0_reverse, H, False)], 0).t()  # fmt: skip
+        bias = torch.cat([
+            _fuse_gates(self.bias_ih_l0 + self.bias_hh_l0, H, True),
+            _fuse_gates(self.bias_ih_l0_reverse + self.bias_hh_l0_reverse, H, True),
+        ])  # fmt: skip
+        w_hh = torch.stack([_fuse_gates(self.weight_hh_l0, H, False).t(),
+                            _fuse_gates(self.weight_hh_l0_reverse, H, False).t()])  # fmt: skip
+        fused = (w_ih.contiguous(), bias, w_hh.contiguous())
+        self._fused_cache = (key, fused) if not torch.is_grad_enabled() else None
+        return fused
 
     def forward(self, x: Tensor, batch: Batch) -> Tensor:
-        """x (Tensor): n_steps x batch x input_size, time-major, sorted as `batch`.
-        RETURNS (Tensor): n_steps x batch x 2*hidden, zeros at padding.
+        """x (Tensor): n_tokens x input_size, packed as `batch`.
+        RETURNS (Tensor): n_tokens x 2*hidden, packed the same way.
         """
-        n_steps, n_seqs, _ = x.shape
-        w_ih = torch.cat([self.weight_ih_l0, self.weight_ih_l0_reverse], 0)
-        b = torch.cat(
-            [self.bias_ih_l0 + self.bias_hh_l0, self.bias_ih_l0_reverse + self.bias_hh_l0_reverse]
-        )
+        w_ih, bias, w_hh = self.fused_weights()
         # One matmul for every timestep and both directions.
-        gates_x = torch.addmm(b, x.reshape(n_steps * n_seqs, -1), w_ih.t())
-        gates_x = gates_x.view(n_steps, n_seqs, 2, -1)
-        fwd = gates_x[:, :, 0]
-        bwd = _flip(gates_x[:, :, 1], batch.flip)
-        w_hh = torch.stack([self.weight_hh_l0.t(), self.weight_hh_l0_reverse.t()])
-        packed = _recurrence(torch.stack([fwd, bwd]), w_hh, batch.batch_sizes)
-        hidden = self.hidden_size
-        grid = packed.new_zeros((2, n_steps * n_seqs, hidden))
-        grid = grid.index_copy(1, batch.packed_rows, packed).view(2, n_steps, n_seqs, hidden)
-        return torch.cat([grid[0], _flip(grid[1], batch.flip)], 2)
-
-
-def _flip(x: Tensor, flip: Tensor) -> Tensor:
-    """Reverse each sequence of a time-major tensor within its own length."""
-    index = flip.unsqueeze(2).expand(-1, -1, x.shape[2])
-    return torch.gather(x, 0, index)
+        gates_x = torch.addmm(bias, x, w_ih)
+        four_h = 4 * self.hidden_size
+        gates_x = torch.stack([gates_x[:, :four_h], gates_x[batch.rev_rows, four_h:]])
+        packed = _recurrence(gates_x, w_hh, batch.batch_sizes)
+        return torch.cat([packed[0], packed[1][batch.rev_rows]], 1)
 
 
 class Attention(nn.Module):
@@ -159,12 +197,15 @@ class SpatialDropout(nn.Module):
         super().__init__()
         self.rate = rate
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x (Tensor): n_steps x batch x width. RETURNS (Tensor): same shape."""
+    def forward(self, x: Tensor, seq_of_row: Tensor) -> Tensor:
+        """x (Tensor): n_tokens x width, packed. seq_of_row (Tensor): n_tokens, the
+        sequence of each row. RETURNS (Tensor): same shape as x.
+        """
         if not self.training or self.rate == 0.0:
             return x
-        keep = x.new_empty((1, x.shape[1], x.shape[2])).bernoulli_(1.0 - self.rate)
-        return x * keep / (1.0 - self.rate)
+        n_seqs = int(seq_of_row.max()) + 1
+        keep = x.new_empty((n_seqs, x.shape[1])).bernoulli_(1.0 - self.rate)
+        return x * keep[seq_of_row] / (1.0 - self.rate)
 
 
 class TorchMoji(nn.Module):
@@ -219,15 +260,18 @@ class TorchMoji(nn.Module):
         RETURNS (Tuple[Tensor, Tensor]): batch x n_labels logits and the
             batch x feature_width attention features, in input order.
         """
-        n_steps = int(lengths.max())
-        batch = Batch(lengths, n_steps)
-        ids = ids[batch.order, :n_steps].t()  # time-major, sorted
-        x = self.embed_dropout(torch.tanh(self.embed(ids)))
+        batch = Batch(lengths)
+        t_of, b_of = batch.token_index
+        ids = ids[batch.order][b_of, t_of]  # packed
+        x = self.embed_dropout(torch.tanh(self.embed(ids)), b_of)
         out_0 = self.lstm_0(x, batch)
         out_1 = self.lstm_1(out_0, batch)
         # Concatenation order matters for torchMoji checkpoints.
-        stacked = torch.cat([out_1, out_0, x], 2).transpose(0, 1)
-        features, _ = self.attention_layer(stacked, batch.mask)
+        packed = torch.cat([out_1, out_0, x], 1)
+        n_seqs, n_steps = batch.mask.shape
+        padded = packed.new_zeros((n_seqs * n_steps, packed.shape[1]))
+        padded = padded.index_copy(0, batch.padded_rows, packed).view(n_seqs, n_steps, -1)
+        features, _ = self.attention_layer(padded, batch.mask)
         logits = self.output_layer(self.final_dropout(features))
         unsort = torch.empty_like(batch.order)
         unsort[batch.order] = torch.arange(batch.order.shape[0], device=ids.device)
@@ -242,42 +286,3 @@ class TorchMoji(nn.Module):
             ("attention_layer", list(self.attention_layer.parameters())),
             ("output_layer", list(self.output_layer.parameters())),
         ]
-
-
-def naive_hard_sigmoid_lstm(
-    x: Tensor, lengths: Tensor, layer: HardSigmoidLSTM, reverse: bool
-) -> Tensor:
-    """Reference: one direction computed step by step per sequence the way torchMoji
-    does (a Python loop over an LSTM cell, input projection at every step).
-
-    x (Tensor): n_steps x batch x input_size. lengths (Tensor): batch.
-    RETURNS (Tensor): n_steps x batch x hidden, zeros at padding.
-    """
-    suffix = "_reverse" if reverse else ""
-    w_ih = getattr(layer, f"weight_ih_l0{suffix}")
-    w_hh = getattr(layer, f"weight_hh_l0{suffix}")
-    b_ih = getattr(layer, f"bias_ih_l0{suffix}")
-    b_hh = getattr(layer, f"bias_hh_l0{suffix}")
-    out = x.new_zeros((x.shape[0], x.shape[1], layer.hidden_size))
-    for b in range(x.shape[1]):
-        h = x.new_zeros((1, layer.hidden_size))
-        c = x.new_zeros((1, layer.hidden_size))
-        n = int(lengths[b])
-        steps = range(n - 1, -1, -1) if reverse else range(n)
-        for t in steps:
-            gates = nn.functional.linear(x[t, b : b + 1], w_ih, b_ih) + nn.functional.linear(
-                h, w_hh, b_hh
-            )
-            i, f, g, o = gates.chunk(4, 1)
-            c = hard_sigmoid(f) * c + hard_sigmoid(i) * torch.tanh(g)
-            h = hard_sigmoid(o) * torch.tanh(c)
-            out[t, b] = h[0]
-    return out
-
-
-def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
-
-
-def glorot_limit(fan_in: int, fan_out: int) -> float:
-    return math.sqrt(6.0 / (fan_in + fan_out))

@@ -1,4 +1,5 @@
 """CLI: `python -m spacy_transfer convert-coref IN OUT`."""
+
 from pathlib import Path
 from typing import Optional
 
@@ -9,19 +10,32 @@ from .coref_docs import DEFAULT_CLUSTER_PREFIX
 
 
 def convert_coref_cli(
-    input_path: Path = typer.Argument(..., help="CoNLL or JSON lines file, or a directory of them"),
-    output_path: Path = typer.Argument(
-        ..., help="A .spacy file for all documents, or a directory for one .spacy per input file"
+    input_path: Path = typer.Argument(
+        ..., help="CoNLL or JSON lines file, or a directory of them"
     ),
-    file_format: str = typer.Option("auto", "--format", "-f", help="conll, jsonl or auto (by file name)"),
-    n_sents: int = typer.Option(0, "--n-sents", "-n", help="Sentences per output doc; 0 keeps whole documents"),
+    output_path: Path = typer.Argument(
+        ...,
+        help="A .spacy file for all documents, or a directory for one .spacy per input file",
+    ),
+    file_format: str = typer.Option(
+        "auto", "--format", "-f", help="conll, jsonl or auto (by file name)"
+    ),
+    n_sents: int = typer.Option(
+        0, "--n-sents", "-n", help="Sentences per output doc; 0 keeps whole documents"
+    ),
     ids: Optional[Path] = typer.Option(
-        None, "--ids", help="File of document ids (one per line) to keep, e.g. a LitBank split"
+        None,
+        "--ids",
+        help="File of document ids (one per line) to keep, e.g. a LitBank split",
     ),
     on_duplicate: str = typer.Option(
-        "error", "--on-duplicate", help="A span in two clusters: 'error' or keep it in the 'first'"
+        "error",
+        "--on-duplicate",
+        help="A span in two clusters: 'error' or keep it in the 'first'",
     ),
-    span_prefix: str = typer.Option(DEFAULT_CLUSTER_PREFIX, "--span-prefix", help="Span group prefix"),
+    span_prefix: str = typer.Option(
+        DEFAULT_CLUSTER_PREFIX, "--span-prefix", help="Span group prefix"
+    ),
 ) -> None:
     """Convert CoNLL-2012 or e2e-coref JSON lines coreference data to .spacy
     DocBin files with gold clusters in doc.spans["coref_clusters_N"]."""

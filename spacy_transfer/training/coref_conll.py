@@ -20,6 +20,7 @@ line of a document must have the column count of its first token line. Mentions 
 different entities may cross (`(1 (2 1) 2)`); LitBank has a few. Anything else that
 is off raises a coded error with the file and line number.
 """
+
 import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple, Union
@@ -83,13 +84,19 @@ class _PartBuilder:
         if len(fields) != self.n_cols:
             raise ValueError(
                 Errors.E052.format(
-                    path=self.path, line=lineno, expected=self.n_cols, found=len(fields), text=text
+                    path=self.path,
+                    line=lineno,
+                    expected=self.n_cols,
+                    found=len(fields),
+                    text=text,
                 )
             )
         word = fields[WORD_COLUMN.get(self.n_cols, 3)]
         if not word:
             raise ValueError(
-                Errors.E057.format(path=self.path, line=lineno, index=self.n_tokens, doc=self.name)
+                Errors.E057.format(
+                    path=self.path, line=lineno, index=self.n_tokens, doc=self.name
+                )
             )
         speaker = fields[SPEAKER_COLUMN] if self.n_cols >= 12 else "-"
         if speaker not in ("-", "_"):
@@ -108,7 +115,9 @@ class _PartBuilder:
             match = MARKER_RE.match(value, pos)
             if match is None:
                 raise ValueError(
-                    Errors.E053.format(path=self.path, line=lineno, value=value, rest=value[pos:])
+                    Errors.E053.format(
+                        path=self.path, line=lineno, value=value, rest=value[pos:]
+                    )
                 )
             pos = match.end()
             single, opening, closing, _ = match.groups()
@@ -120,7 +129,9 @@ class _PartBuilder:
             elif closing is not None:
                 stack = self.open.get(closing)
                 if not stack:
-                    raise ValueError(Errors.E054.format(path=self.path, line=lineno, entity=closing))
+                    raise ValueError(
+                        Errors.E054.format(path=self.path, line=lineno, entity=closing)
+                    )
                 start, _ = stack.pop()
                 self._add_mention(closing, start, i, lineno)
 
@@ -129,13 +140,19 @@ class _PartBuilder:
         self.mention_lines.setdefault((start, end), lineno)
 
     def finish(self, lineno: int) -> CorefRecord:
-        unclosed = {e: [ln for _, ln in stack] for e, stack in self.open.items() if stack}
+        unclosed = {
+            e: [ln for _, ln in stack] for e, stack in self.open.items() if stack
+        }
         if unclosed:
             raise ValueError(
-                Errors.E055.format(path=self.path, line=lineno, doc=self.name, unclosed=unclosed)
+                Errors.E055.format(
+                    path=self.path, line=lineno, doc=self.name, unclosed=unclosed
+                )
             )
         if self.n_tokens == 0:
-            raise ValueError(Errors.E065.format(path=self.path, line=self.line, doc=self.name))
+            raise ValueError(
+                Errors.E065.format(path=self.path, line=self.line, doc=self.name)
+            )
         sentences = [s for s in self.sentences if s]
         speakers = [s for s in self.speakers if s] if self.has_speakers else None
         clusters = [sorted(c) for c in self.clusters.values() if c]
@@ -181,7 +198,9 @@ def read_conll(path: Union[str, Path]) -> Iterator[CorefRecord]:
                 if current is None:
                     raise ValueError(
                         Errors.E056.format(
-                            path=path_str, line=lineno, detail="'#end document' without '#begin document'"
+                            path=path_str,
+                            line=lineno,
+                            detail="'#end document' without '#begin document'",
                         )
                     )
                 yield current.finish(lineno)

@@ -1,4 +1,5 @@
 """Convert CoNLL-2012 or e2e-coref JSON lines coreference data to .spacy files."""
+
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
@@ -32,7 +33,9 @@ def detect_format(path: Path) -> Optional[str]:
     return None
 
 
-def read_records(path: Union[str, Path], file_format: str = "auto") -> Iterator[CorefRecord]:
+def read_records(
+    path: Union[str, Path], file_format: str = "auto"
+) -> Iterator[CorefRecord]:
     """Read one file as CoNLL or JSON lines.
 
     path (Union[str, Path]): The file.
@@ -41,7 +44,11 @@ def read_records(path: Union[str, Path], file_format: str = "auto") -> Iterator[
     """
     path = Path(path)
     if file_format not in FORMATS:
-        raise ValueError(Errors.E067.format(name="format", value=file_format, detail=f"use one of {FORMATS}"))
+        raise ValueError(
+            Errors.E067.format(
+                name="format", value=file_format, detail=f"use one of {FORMATS}"
+            )
+        )
     if not path.exists():
         raise ValueError(Errors.E050.format(path=path))
     fmt = detect_format(path) if file_format == "auto" else file_format
@@ -58,7 +65,9 @@ def input_files(path: Union[str, Path], file_format: str = "auto") -> List[Path]
         raise ValueError(Errors.E050.format(path=path))
     if path.is_file():
         return [path]
-    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = sorted(
+        p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+    )
     if file_format == "auto":
         files = [p for p in files if detect_format(p) is not None]
     if not files:
@@ -71,7 +80,11 @@ def read_ids(path: Union[str, Path]) -> List[str]:
     path = Path(path)
     if not path.exists():
         raise ValueError(Errors.E050.format(path=path))
-    return [line.strip() for line in path.read_text(encoding="utf8").splitlines() if line.strip()]
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf8").splitlines()
+        if line.strip()
+    ]
 
 
 def convert_records(
@@ -115,7 +128,9 @@ def convert_coref(
         per output file.
     """
     if n_sents < 0:
-        raise ValueError(Errors.E067.format(name="n_sents", value=n_sents, detail="must be >= 0"))
+        raise ValueError(
+            Errors.E067.format(name="n_sents", value=n_sents, detail="must be >= 0")
+        )
     output_path = Path(output_path)
     files = input_files(input_path, file_format)
     wanted = set(ids) if ids is not None else None
@@ -126,15 +141,25 @@ def convert_coref(
     for path in files:
         records = read_records(path, file_format)
         if wanted is not None:
-            records = (r for r in records if r.doc_key in wanted and not found.add(r.doc_key))
+            records = (
+                r for r in records if r.doc_key in wanted and not found.add(r.doc_key)
+            )
         docs = list(
-            convert_records(records, vocab, n_sents=n_sents, on_duplicate=on_duplicate, span_prefix=span_prefix)
+            convert_records(
+                records,
+                vocab,
+                n_sents=n_sents,
+                on_duplicate=on_duplicate,
+                span_prefix=span_prefix,
+            )
         )
         target = output_path if single else output_path / f"{path.stem}.spacy"
         groups.setdefault(target, []).extend(docs)
     if wanted is not None and found != wanted:
         missing = sorted(wanted - found)
-        raise ValueError(Errors.E064.format(n=len(missing), path=input_path, missing=missing[:10]))
+        raise ValueError(
+            Errors.E064.format(n=len(missing), path=input_path, missing=missing[:10])
+        )
     stats = {}
     for target, docs in groups.items():
         if not docs:

@@ -7,10 +7,14 @@ sentence starts in `token.is_sent_start`, and in `doc.user_data`:
 - `"coref_doc_key"` (str): the document name (CoNLL `#begin document (NAME)` or the
   JSON `doc_key`);
 - `"coref_part"` (int): the CoNLL part number (0 for JSON lines);
-- `"coref_speakers"` (List[str], optional): one speaker per token.
+- `"coref_speakers"` (List[str], optional): one speaker per token; the same values
+  are also stored as the token extension `token._.speaker` (read by neuralcoref's
+  speaker features; spaCy keeps extension values in user_data, so the attribute
+  needs no registration here).
 
 All values are msgpack-safe, so they survive DocBin(store_user_data=True).
 """
+
 import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -24,6 +28,7 @@ DEFAULT_CLUSTER_PREFIX = "coref_clusters"
 DOC_KEY = "coref_doc_key"
 PART_KEY = "coref_part"
 SPEAKERS_KEY = "coref_speakers"
+SPEAKER_EXTENSION = "speaker"
 DUPLICATE_POLICIES = ("error", "first")
 
 # (start, end) token offsets, end inclusive as in CoNLL and e2e-coref.
@@ -73,7 +78,9 @@ def check_duplicates(record: CorefRecord, on_duplicate: str = "error") -> CorefR
     if on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(
             Errors.E067.format(
-                name="on_duplicate", value=on_duplicate, detail=f"use one of {DUPLICATE_POLICIES}"
+                name="on_duplicate",
+                value=on_duplicate,
+                detail=f"use one of {DUPLICATE_POLICIES}",
             )
         )
     owner: Dict[TokenSpan, int] = {}
@@ -108,7 +115,9 @@ def split_record(record: CorefRecord, n_sents: int) -> Iterator[CorefRecord]:
     Clusters are cut to the chunk; a mention across a chunk boundary raises E063.
     """
     if n_sents < 0:
-        raise ValueError(Errors.E067.format(name="n_sents", value=n_sents, detail="must be >= 0"))
+        raise ValueError(
+            Errors.E067.format(name="n_sents", value=n_sents, detail="must be >= 0")
+        )
     if n_sents == 0 or len(record.sentences) <= n_sents:
         yield record
         return
@@ -125,7 +134,9 @@ def split_record(record: CorefRecord, n_sents: int) -> Iterator[CorefRecord]:
                     inside.append((start - offset, stop - offset))
                 elif start <= end and stop >= offset:
                     raise ValueError(
-                        Errors.E063.format(doc=record.doc_key, mention=[start, stop], n_sents=n_sents)
+                        Errors.E063.format(
+                            doc=record.doc_key, mention=[start, stop], n_sents=n_sents
+                        )
                     )
             if inside:
                 clusters.append(inside)
@@ -156,12 +167,22 @@ def record_to_doc(
     sent_starts = [i == 0 for sent in record.sentences for i in range(len(sent))]
     doc = Doc(vocab, words=words, sent_starts=sent_starts)
     for i, cluster in enumerate(record.clusters, start=1):
-        doc.spans[f"{span_prefix}_{i}"] = [Span(doc, start, end + 1) for start, end in cluster]
+        doc.spans[f"{span_prefix}_{i}"] = [
+            Span(doc, start, end + 1) for start, end in cluster
+        ]
     doc.user_data[DOC_KEY] = record.doc_key
     doc.user_data[PART_KEY] = record.part
     if record.speakers is not None:
-        doc.user_data[SPEAKERS_KEY] = [s for sent in record.speakers for s in sent]
+        speakers = [s for sent in record.speakers for s in sent]
+        doc.user_data[SPEAKERS_KEY] = speakers
+        for token, speaker in zip(doc, speakers):
+            doc.user_data[_speaker_key(token.idx)] = speaker
     return doc
+
+
+def _speaker_key(idx: int) -> Tuple[str, str, int, None]:
+    # The user_data key under which spaCy's Underscore stores `token._.speaker`.
+    return ("._.", SPEAKER_EXTENSION, idx, None)
 
 
 def cluster_keys(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> List[str]:
@@ -205,13 +226,16 @@ def copy_without_clusters(doc: Doc, *, keep_sent_starts: bool = True) -> Doc:
     words = [t.text for t in doc]
     spaces = [bool(t.whitespace_) for t in doc]
     new = Doc(doc.vocab, words=words, spaces=spaces, **kwargs)
-    new.user_data.update(
-        {k: v for k, v in doc.user_data.items() if k in (DOC_KEY, PART_KEY, SPEAKERS_KEY)}
-    )
+    for key, value in doc.user_data.items():
+        is_speaker = isinstance(key, tuple) and key[:2] == ("._.", SPEAKER_EXTENSION)
+        if key in (DOC_KEY, PART_KEY, SPEAKERS_KEY) or is_speaker:
+            new.user_data[key] = value
     return new
 
 
-def count_mentions(docs: Sequence[Doc], span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> Dict[str, int]:
+def count_mentions(
+    docs: Sequence[Doc], span_prefix: str = DEFAULT_CLUSTER_PREFIX
+) -> Dict[str, int]:
     """Docs, tokens, mentions and clusters (all, and with 2+ mentions)."""
     stats = {"docs": 0, "tokens": 0, "mentions": 0, "clusters": 0, "clusters_2plus": 0}
     for doc in docs:

@@ -6,6 +6,7 @@ converted files): `doc_key` (str), `sentences` (list of lists of words), `cluste
 flattened sentences) and optionally `speakers` (same shape as `sentences`). Other
 fields (`split`, `genre`, ...) are ignored. Blank lines are skipped.
 """
+
 import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Union
@@ -14,14 +15,20 @@ from ..errors import Errors
 from .coref_docs import CorefRecord, TokenSpan
 
 
-def _check_sentences(obj: Dict[str, Any], path: str, lineno: int, doc: str) -> List[List[str]]:
+def _check_sentences(
+    obj: Dict[str, Any], path: str, lineno: int, doc: str
+) -> List[List[str]]:
     sentences = obj.get("sentences")
     if not isinstance(sentences, list) or not all(
-        isinstance(s, list) and all(isinstance(w, str) and w for w in s) for s in sentences
+        isinstance(s, list) and all(isinstance(w, str) and w for w in s)
+        for s in sentences
     ):
         raise ValueError(
             Errors.E059.format(
-                path=path, line=lineno, doc=doc, field="sentences",
+                path=path,
+                line=lineno,
+                doc=doc,
+                field="sentences",
                 detail="expected a list of lists of non-empty strings",
             )
         )
@@ -38,7 +45,10 @@ def _check_clusters(
     if not isinstance(clusters, list) or not all(isinstance(c, list) for c in clusters):
         raise ValueError(
             Errors.E059.format(
-                path=path, line=lineno, doc=doc, field="clusters",
+                path=path,
+                line=lineno,
+                doc=doc,
+                field="clusters",
                 detail="expected a list of clusters, each a list of [start, end]",
             )
         )
@@ -60,8 +70,13 @@ def _check_clusters(
                 continue
             raise ValueError(
                 Errors.E060.format(
-                    path=path, line=lineno, doc=doc, mention=mention, cluster=ci,
-                    detail=detail, n_tokens=n_tokens,
+                    path=path,
+                    line=lineno,
+                    doc=doc,
+                    mention=mention,
+                    cluster=ci,
+                    detail=detail,
+                    n_tokens=n_tokens,
                 )
             )
         if spans:
@@ -76,21 +91,35 @@ def _check_speakers(
     if speakers is None:
         return None
     if not isinstance(speakers, list):
-        raise ValueError(Errors.E061.format(path=path, line=lineno, doc=doc, detail="it is not a list"))
+        raise ValueError(
+            Errors.E061.format(
+                path=path, line=lineno, doc=doc, detail="it is not a list"
+            )
+        )
     speakers = [s for s in speakers if s != []]
     if len(speakers) != len(sentences):
         raise ValueError(
             Errors.E061.format(
-                path=path, line=lineno, doc=doc,
+                path=path,
+                line=lineno,
+                doc=doc,
                 detail=f"found {len(speakers)} lists for {len(sentences)} sentences",
             )
         )
     for i, (spk, sent) in enumerate(zip(speakers, sentences)):
-        if not isinstance(spk, list) or len(spk) != len(sent) or not all(isinstance(x, str) for x in spk):
+        if (
+            not isinstance(spk, list)
+            or len(spk) != len(sent)
+            or not all(isinstance(x, str) for x in spk)
+        ):
             raise ValueError(
                 Errors.E061.format(
-                    path=path, line=lineno, doc=doc,
-                    detail=f"sentence {i} has {len(sent)} tokens but its speakers are {spk!r}"[:300],
+                    path=path,
+                    line=lineno,
+                    doc=doc,
+                    detail=f"sentence {i} has {len(sent)} tokens but its speakers are {spk!r}"[
+                        :300
+                    ],
                 )
             )
     return speakers
@@ -110,16 +139,24 @@ def read_jsonl(path: Union[str, Path]) -> Iterator[CorefRecord]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
-                raise ValueError(Errors.E058.format(path=path_str, line=lineno, detail=err)) from None
+                raise ValueError(
+                    Errors.E058.format(path=path_str, line=lineno, detail=err)
+                ) from None
             if not isinstance(obj, dict):
                 raise ValueError(
-                    Errors.E058.format(path=path_str, line=lineno, detail=f"found {type(obj).__name__}")
+                    Errors.E058.format(
+                        path=path_str, line=lineno, detail=f"found {type(obj).__name__}"
+                    )
                 )
             doc_key = obj.get("doc_key")
             if not isinstance(doc_key, str) or not doc_key:
                 raise ValueError(
                     Errors.E059.format(
-                        path=path_str, line=lineno, doc="?", field="doc_key", detail="expected a non-empty string"
+                        path=path_str,
+                        line=lineno,
+                        doc="?",
+                        field="doc_key",
+                        detail="expected a non-empty string",
                     )
                 )
             sentences = _check_sentences(obj, path_str, lineno, doc_key)

@@ -16,9 +16,10 @@ spaCy. We do not use `scorch` (installed in the venv): it has no LEA, its fast
 BLANC path crashes on NumPy >= 1.24 (`np.bool`), and it scores one clustering at
 a time, so corpus-level micro averaging would have to be rebuilt around it anyway.
 """
+
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Dict, Hashable, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, Hashable, List, Sequence, Tuple
 
 from ..errors import Errors
 
@@ -219,10 +220,14 @@ def _blanc_counts(
     n_resp_m = sum(len(c) for c in response)
     c_key = sum(_pairs(len(c)) for c in key)
     c_resp = sum(_pairs(len(c)) for c in response)
-    c_tp = sum(_pairs(c) for counts in key_overlaps for j, c in counts.items() if j >= 0)
+    c_tp = sum(
+        _pairs(c) for counts in key_overlaps for j, c in counts.items() if j >= 0
+    )
     # Non-coreference links in both: pairs of common mentions that lie in different
     # key clusters and in different response clusters.
-    common_per_key = [sum(c for j, c in counts.items() if j >= 0) for counts in key_overlaps]
+    common_per_key = [
+        sum(c for j, c in counts.items() if j >= 0) for counts in key_overlaps
+    ]
     common_per_resp: Counter = Counter()
     for counts in key_overlaps:
         for j, c in counts.items():
@@ -269,7 +274,9 @@ class CorefEvaluator:
         n_key_m, n_resp_m = len(key_index), len(resp_index)
         n_common = sum(1 for m in key_index if m in resp_index)
         self.mentions += PRF(n_common, n_key_m, n_common, n_resp_m)
-        self.counts["muc"] += PRF(*_muc_side(key, key_ov), *_muc_side(response, resp_ov))
+        self.counts["muc"] += PRF(
+            *_muc_side(key, key_ov), *_muc_side(response, resp_ov)
+        )
         self.counts["b3"] += PRF(*_b3_side(key, key_ov), *_b3_side(response, resp_ov))
         phi3 = _ceaf(key, response, key_ov, _phi3)
         self.counts["ceafm"] += PRF(phi3, n_key_m, phi3, n_resp_m)
@@ -284,9 +291,15 @@ class CorefEvaluator:
     def scores(self) -> Dict[str, Tuple[float, float, float]]:
         """RETURNS (Dict[str, Tuple[float, float, float]]): (R, P, F1) per metric
         name in METRICS, plus "mentions" (exact-span mention detection)."""
-        result = {name: (c.recall, c.precision, c.f1) for name, c in self.counts.items()}
+        result = {
+            name: (c.recall, c.precision, c.f1) for name, c in self.counts.items()
+        }
         result["blanc"] = self.blanc.scores()
-        result["mentions"] = (self.mentions.recall, self.mentions.precision, self.mentions.f1)
+        result["mentions"] = (
+            self.mentions.recall,
+            self.mentions.precision,
+            self.mentions.f1,
+        )
         return result
 
     def conll_f1(self) -> float:
@@ -311,10 +324,13 @@ def evaluate_documents(
     """
     if len(gold_docs_clusters) != len(pred_docs_clusters):
         raise ValueError(
-            Errors.E070.format(n_gold=len(gold_docs_clusters), n_pred=len(pred_docs_clusters))
+            Errors.E070.format(
+                n_gold=len(gold_docs_clusters), n_pred=len(pred_docs_clusters)
+            )
         )
     evaluator = CorefEvaluator()
     for key, response in zip(gold_docs_clusters, pred_docs_clusters):
+        # De-duplicate first, so that [m, m] does not pass for a two-mention cluster.
         key = dedupe_clusters(key)
         response = dedupe_clusters(response)
         if not singletons:
@@ -324,7 +340,9 @@ def evaluate_documents(
     return evaluator
 
 
-def _score_keys(evaluator: CorefEvaluator, prefix: str, suffix: str) -> Dict[str, float]:
+def _score_keys(
+    evaluator: CorefEvaluator, prefix: str, suffix: str
+) -> Dict[str, float]:
     scores = evaluator.scores()
     result = {f"{prefix}conll_f{suffix}": evaluator.conll_f1()}
     for name, key in (("muc", "muc"), ("b3", "b3"), ("ceafe", "ceafe"), ("lea", "lea")):
@@ -358,14 +376,11 @@ def score_clusters(
     )
     result.update(
         _score_keys(
-            evaluate_documents(gold_docs_clusters, pred_docs_clusters, singletons=False),
+            evaluate_documents(
+                gold_docs_clusters, pred_docs_clusters, singletons=False
+            ),
             prefix,
             "_nosingletons",
         )
     )
     return result
-
-
-def clusters_from_lists(clusters: Iterable[Iterable[Sequence[int]]]) -> List[List[Tuple[int, int]]]:
-    """Turn JSON-style `[[start, end], ...]` clusters into lists of tuples."""
-    return [[(int(m[0]), int(m[1])) for m in cluster] for cluster in clusters]

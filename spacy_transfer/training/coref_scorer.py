@@ -1,4 +1,5 @@
 """spaCy scorer for coreference: `spacy_transfer.coref_scorer.v1`."""
+
 from functools import partial
 from typing import Any, Callable, Dict, Iterable, List, Tuple
 
@@ -23,7 +24,9 @@ def _nonspace_offsets(doc: Doc) -> List[int]:
     return offsets
 
 
-def doc_mention_clusters(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> List[List[Tuple[int, int]]]:
+def doc_mention_clusters(
+    doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX
+) -> List[List[Tuple[int, int]]]:
     """Clusters of a doc as (start, end) offsets into its whitespace-free text.
 
     doc (Doc): A doc with clusters in `doc.spans[f"{span_prefix}_{i}"]`.
@@ -38,7 +41,10 @@ def doc_mention_clusters(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) ->
 
 
 def score_coref_clusters(
-    examples: Iterable[Example], *, span_prefix: str = DEFAULT_CLUSTER_PREFIX, **kwargs: Any
+    examples: Iterable[Example],
+    *,
+    span_prefix: str = DEFAULT_CLUSTER_PREFIX,
+    **kwargs: Any,
 ) -> Dict[str, float]:
     """Score predicted against gold clusters: MUC, B3, CEAF-e, LEA and CoNLL F1,
     with singletons and without (`_nosingletons` keys).
@@ -59,7 +65,9 @@ def score_coref_clusters(
 
 
 @registry.scorers("spacy_transfer.coref_scorer.v1")
-def make_coref_scorer(span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> Callable[..., Dict[str, float]]:
+def make_coref_scorer(
+    span_prefix: str = DEFAULT_CLUSTER_PREFIX,
+) -> Callable[..., Dict[str, float]]:
     """Build the coreference scorer.
 
     span_prefix (str): Prefix of the span groups holding the clusters.

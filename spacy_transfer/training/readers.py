@@ -1,4 +1,5 @@
 """Corpus reader for coreference DocBins: `spacy_transfer.CorefCorpus.v1`."""
+
 import random
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Union
@@ -9,7 +10,7 @@ from spacy.training import Example
 from spacy.util import registry
 
 from ..errors import Errors
-from .coref_docs import DEFAULT_CLUSTER_PREFIX, copy_without_clusters
+from .coref_docs import copy_without_clusters
 
 
 @registry.readers("spacy_transfer.CorefCorpus.v1")
@@ -28,7 +29,9 @@ def create_coref_corpus_reader(
     keep_sent_starts (bool): Give the predicted docs the gold sentence starts.
     RETURNS (Callable[[Language], Iterable[Example]]): The corpus.
     """
-    return CorefCorpus(path, limit=limit, shuffle=shuffle, keep_sent_starts=keep_sent_starts)
+    return CorefCorpus(
+        path, limit=limit, shuffle=shuffle, keep_sent_starts=keep_sent_starts
+    )
 
 
 class CorefCorpus:
@@ -75,5 +78,7 @@ class CorefCorpus:
         for i, reference in enumerate(docs):
             if self.limit and i >= self.limit:
                 break
-            predicted = copy_without_clusters(reference, keep_sent_starts=self.keep_sent_starts)
+            predicted = copy_without_clusters(
+                reference, keep_sent_starts=self.keep_sent_starts
+            )
             yield Example(predicted, reference)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Union
 
 import srsly
+from spacy.errors import Errors as SpacyErrors
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc
@@ -85,9 +86,15 @@ class TransformerEncoder(TrainablePipe):
         """The listener layers of all downstream components, in order."""
         return [m for c in self.listener_map for m in self.listener_map[c]]
 
+    @property
+    def listening_components(self) -> List[str]:
+        """Names of the components that listen to this one."""
+        return list(self.listener_map.keys())
+
     def add_listener(self, listener: TransformerListener, component_name: str) -> None:
         """Register a listener of a downstream component (called by spaCy via find_listeners)."""
         listener.component_name = component_name
+        listener.upstream_linked = True
         if self.model.has_dim("nO") and not listener.has_dim("nO"):
             listener.set_dim("nO", self.model.get_dim("nO"))
         self.listener_map.setdefault(component_name, [])
@@ -98,6 +105,7 @@ class TransformerEncoder(TrainablePipe):
         """Unregister a listener; returns whether it was registered."""
         if listener in self.listener_map.get(component_name, []):
             self.listener_map[component_name].remove(listener)
+            listener.upstream_linked = False
             if not self.listener_map[component_name]:
                 del self.listener_map[component_name]
             return True
@@ -123,7 +131,7 @@ class TransformerEncoder(TrainablePipe):
         return self.model.predict(docs)
 
     def set_annotations(self, docs: Iterable[Doc], preds: TransformerEncoderOutput) -> None:
-        """Write token vectors to doc.tensor and the compact output to doc._.trf_data.
+        """Write token vectors to doc.tensor and doc._.trf_data["tokens"], with the compact wordpiece output.
 
         doc.tensor is replaced, as spaCy's tok2vec does; doc._.trf_data is only replaced with overwrite=True.
         """
@@ -141,6 +149,7 @@ class TransformerEncoder(TrainablePipe):
                 {
                     "component": self.name,
                     "width": width,
+                    "tokens": tokens,  # the same array as doc.tensor (no copy); DocBin drops doc.tensor
                     "wp_ids": pieces.ids.astype("int32"),
                     "align_wp": pieces.pair_wp.astype("int32"),
                     "align_tok": pieces.pair_tok.astype("int32"),
@@ -166,6 +175,8 @@ class TransformerEncoder(TrainablePipe):
         if losses is None:
             losses = {}
         losses.setdefault(self.name, 0.0)
+        if not self.listeners:
+            return losses  # nothing downstream would send a gradient
         docs = [eg.predicted for eg in examples]
         batch_id = TransformerListener.get_batch_id(docs)
         if not any(len(doc) for doc in docs):
@@ -199,7 +210,8 @@ class TransformerEncoder(TrainablePipe):
         return None
 
     def add_label(self, label: str) -> int:
-        raise NotImplementedError(Errors.E212.replace(Errors.E212, "transformer_encoder has no labels"))
+        """Not available: the encoder has no labels."""
+        raise NotImplementedError(SpacyErrors.E931.format(parent="TrainablePipe", method="add_label", name=self.name))
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
         """Load the transformer named in the config and size the listeners.

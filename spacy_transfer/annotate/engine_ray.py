@@ -1,0 +1,273 @@
+"""Ray engine: Ray Data actors annotate the shards, the driver writes them.
+
+1. The driver streams the input shard by shard (as the local engine does), sends bad
+   records to errors, and stages each unfinished shard's valid records as a Parquet file
+   under OUTPUT/staging/. Shards stay defined by input line numbers, so the output, and
+   resuming, are exactly those of the local engine.
+2. `ray.data.read_parquet` reads the staged files; `map_batches` runs `RayAnnotator`, a
+   callable class that loads the pipeline once per actor (`ActorPoolStrategy`), through
+   the same `annotate_stream` as the local engine.
+3. The driver gathers results per shard and writes each shard atomically once it has
+   all of its records (Ray's own writers name files after blocks, which cannot say which
+   input lines are done, so we write the shards ourselves).
+
+Ray is imported only here, and only when this engine runs.
+"""
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from ..errors import Errors
+from .core import annotate_stream, prepare_pipeline
+from .io import (OutputDir, Record, atomic_write, check_input, count_records,
+                 iter_shards)
+from .pipeline import load_pipeline
+from .progress import Progress
+from .settings import AnnotateSettings
+
+STAGING_DIR = "staging"
+
+
+def import_ray():
+    """Import Ray with Ray Data, or explain how to install it.
+
+    RETURNS (module): the `ray` module.
+    """
+    try:
+        import ray
+        import ray.data  # noqa: F401  (ray without the [data] extra lacks it)
+    except ImportError as err:
+        raise ImportError(Errors.E313) from err
+    _guard_fsspec_http()
+    return ray
+
+
+def _guard_fsspec_http() -> None:
+    # Ray Data resolves paths in threads, each importing fsspec's HTTP filesystem. When
+    # fsspec is installed without aiohttp that import fails, and threads racing on the
+    # half-imported module get "cannot import name 'HTTPFileSystem'", which Ray does not
+    # catch. Marking the module as absent makes every import fail the way Ray expects
+    # (ModuleNotFoundError). Only done when the module cannot work anyway.
+    import importlib.util
+    import sys
+
+    name = "fsspec.implementations.http"
+    if name in sys.modules or importlib.util.find_spec("fsspec") is None:
+        return
+    if importlib.util.find_spec("aiohttp") is None:
+        sys.modules[name] = None
+
+
+class RayAnnotator:
+    """Ray Data callable class: one pipeline per actor, reused for every batch.
+
+    settings (AnnotateSettings): the run settings; the actor loads its own pipeline from
+        `settings.pipeline` (and `settings.code`), so nothing big is shipped to it.
+    """
+
+    def __init__(self, settings: AnnotateSettings):
+        self.nlp, _ = load_pipeline(settings.pipeline, settings.code)
+        prepare_pipeline(self.nlp, settings.max_length)
+        self.to_record = settings.to_record()
+        self.batch_size = settings.batch_size
+        self.docbin = settings.docbin
+
+    def __call__(self, batch: Dict[str, Any]) -> Dict[str, List[Any]]:
+        """Annotate one batch of staged records.
+
+        batch (Dict[str, Any]): columns "shard", "line", "id_json" and "text".
+        RETURNS (Dict[str, List[Any]]): per record its shard and line, the JSON line or
+            the JSON error entry, the word count, and optionally DocBin bytes.
+        """
+        from spacy.tokens import DocBin
+
+        items = [(Record(line=int(line), doc_id=json.loads(id_json), text=text), int(shard))
+                 for shard, line, id_json, text in zip(batch["shard"], batch["line"],
+                                                       batch["id_json"], batch["text"])]
+        out: Dict[str, List[Any]] = {"shard": [], "line": [], "result": [], "error": [],
+                                     "words": [], "doc": []}
+        for result in annotate_stream(self.nlp, items, batch_size=self.batch_size,
+                                      to_record=self.to_record):
+            out["shard"].append(result.context)
+            out["line"].append(result.record.line)
+            out["result"].append(result.line)
+            out["error"].append(json.dumps(result.error, ensure_ascii=False)
+                                if result.error is not None else None)
+            out["words"].append(result.n_words)
+            doc_bytes = None
+            if self.docbin and result.doc is not None:
+                doc_bytes = DocBin(docs=[result.doc], store_user_data=True).to_bytes()
+            out["doc"].append(doc_bytes)
+        return out
+
+
+class _PendingShard:
+    """Results of a shard gathered on the driver until all its records are back."""
+
+    def __init__(self, errors: List[Dict[str, Any]], n_records: int, staged: Path,
+                 n_bytes: int):
+        self.errors = list(errors)
+        self.n_records = n_records
+        self.n_bytes = n_bytes
+        self.staged = staged
+        self.rows: List[Dict[str, Any]] = []
+
+
+def _stage(path: Path, index: int, records: List[Record]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "shard": pa.array([index] * len(records), pa.int64()),
+        "line": pa.array([r.line for r in records], pa.int64()),
+        # JSON keeps an integer id an integer and a string id a string.
+        "id_json": pa.array([json.dumps(r.doc_id) for r in records], pa.string()),
+        "text": pa.array([r.text for r in records], pa.string()),
+    })
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    atomic_write(path, sink.getvalue().to_pybytes())
+
+
+def annotate_ray(settings: AnnotateSettings, *, n_actors: int = 2,
+                 address: Optional[str] = None, show_progress: bool = True
+                 ) -> Dict[str, Any]:
+    """Annotate the input with Ray Data actors, writing shards that a re-run skips.
+
+    settings (AnnotateSettings): the run settings.
+    n_actors (int): size of the actor pool (one pipeline per actor).
+    address (Optional[str]): Ray cluster address ("auto" on a cluster node); None
+        starts a local Ray unless one is already initialized.
+    show_progress (bool): draw a progress bar.
+    RETURNS (Dict[str, Any]): the summary also written to summary.json.
+
+    DOCS: docs/annotate.md#ray-engine
+    """
+    ray = import_ray()
+    check_input(settings.input, settings.text_key, settings.id_key)
+    if isinstance(n_actors, bool) or not isinstance(n_actors, int) or n_actors < 1:
+        raise ValueError(Errors.E314.format(key="n_actors", value=n_actors,
+                                            detail="must be a positive integer"))
+    out = OutputDir(settings.output)
+    done = out.prepare(settings.output_settings())
+    staging = out.path / STAGING_DIR
+    staging.mkdir(exist_ok=True)
+    progress = Progress(count_records(settings.input), show=show_progress)
+    pending: Dict[int, _PendingShard] = {}
+    for index, n_input, shard in iter_shards(
+            settings.input, settings.shard_size, text_key=settings.text_key,
+            id_key=settings.id_key, max_length=settings.max_length, skip=done):
+        if shard is None:
+            progress.skip(n_input)
+            continue
+        progress.update(0, 0, len(shard.errors))
+        progress.advance(n_input - len(shard.records) - len(shard.errors))
+        if not shard.records:
+            out.write_shard(index, [], shard.errors, _docbin_bytes(settings, []))
+            continue
+        staged = staging / f"input-{index:06d}.parquet"
+        if not staged.exists():  # a resumed run may have staged it already
+            _stage(staged, index, shard.records)
+        n_bytes = sum(len(r.text) for r in shard.records) + 64 * len(shard.records)
+        pending[index] = _PendingShard(shard.errors, len(shard.records), staged, n_bytes)
+    if pending:
+        started = not ray.is_initialized()
+        if started:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        try:
+            _run_actors(ray, settings, n_actors, out, pending, progress)
+        finally:
+            if started:
+                ray.shutdown()
+    shutil.rmtree(staging, ignore_errors=True)
+    summary = progress.close()
+    summary.update(engine="ray", n_actors=n_actors, pipeline=settings.pipeline,
+                   output=str(settings.output))
+    return out.finish(summary)
+
+
+def _run_actors(ray, settings: AnnotateSettings, n_actors: int, out: OutputDir,
+                pending: Dict[int, _PendingShard], progress: Progress) -> None:
+    context = ray.data.DataContext.get_current()
+    saved = (context.enable_progress_bars, context.target_max_block_size)
+    try:
+        _stream_results(ray, context, settings, n_actors, out, pending, progress)
+    finally:
+        context.enable_progress_bars, context.target_max_block_size = saved
+    for index, shard in sorted(pending.items()):
+        raise RuntimeError(Errors.E316.format(shard=index, n_got=len(shard.rows),
+                                              n_expected=shard.n_records))
+
+
+def _stream_results(ray, context, settings: AnnotateSettings, n_actors: int,
+                    out: OutputDir, pending: Dict[int, _PendingShard],
+                    progress: Progress) -> None:
+    from ray.data import ActorPoolStrategy
+
+    context.enable_progress_bars = False
+    # Ray Data may read all staged files into one block, which one actor then gets
+    # whole. Smaller blocks (about 4 per actor, at least a batch each) share the work.
+    n_bytes = sum(shard.n_bytes for shard in pending.values())
+    n_records = sum(shard.n_records for shard in pending.values())
+    batch_bytes = n_bytes // max(n_records, 1) * settings.batch_size
+    context.target_max_block_size = min(
+        context.target_max_block_size or 128 * 2**20,
+        max(n_bytes // (4 * n_actors), batch_bytes, 4096))
+    staged = [str(shard.staged) for _, shard in sorted(pending.items())]
+    dataset = ray.data.read_parquet(staged)
+    dataset = dataset.map_batches(
+        RayAnnotator, fn_constructor_kwargs={"settings": settings},
+        batch_size=settings.batch_size, batch_format="numpy",
+        compute=ActorPoolStrategy(size=n_actors),
+        num_cpus=actor_cpus(ray.cluster_resources().get("CPU", 0), n_actors))
+    for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+        for row in batch.to_pylist():
+            shard = pending[row["shard"]]
+            shard.rows.append(row)
+            words = row["words"] if row["result"] is not None else 0
+            progress.update(int(row["result"] is not None), words,
+                            int(row["error"] is not None))
+            if len(shard.rows) == shard.n_records:
+                _write(out, settings, row["shard"], pending.pop(row["shard"]))
+
+
+def actor_cpus(total_cpus: float, n_actors: int) -> float:
+    """CPUs each actor asks Ray for: one, unless that would leave Ray Data none.
+
+    Ray Data lists and reads files in tasks that need a whole CPU; when the actors hold
+    every CPU those tasks wait forever (seen with 2 actors on `ray.init(num_cpus=2)`).
+    Ray only counts CPUs, it does not pin them, so asking less does not slow an actor.
+
+    total_cpus (float): CPUs in the cluster.
+    n_actors (int): actors in the pool.
+    RETURNS (float): CPUs per actor.
+    """
+    spare = total_cpus - 1.0
+    if spare <= 0:
+        raise ValueError(Errors.E314.format(
+            key="n_actors", value=n_actors,
+            detail=f"the Ray cluster has {total_cpus} CPUs; it needs at least 2"))
+    return min(1.0, spare / n_actors)
+
+
+def _docbin_bytes(settings: AnnotateSettings, doc_bytes: List[bytes]) -> Optional[bytes]:
+    if not settings.docbin:
+        return None
+    from spacy.tokens import DocBin
+
+    docbin = DocBin(store_user_data=True)
+    for data in doc_bytes:
+        docbin.merge(DocBin(store_user_data=True).from_bytes(data))
+    return docbin.to_bytes()
+
+
+def _write(out: OutputDir, settings: AnnotateSettings, index: int,
+           shard: _PendingShard) -> None:
+    rows = sorted(shard.rows, key=lambda row: row["line"])
+    results = [row["result"] for row in rows if row["result"] is not None]
+    errors = shard.errors + [json.loads(row["error"]) for row in rows
+                             if row["error"] is not None]
+    docs = [row["doc"] for row in rows if row["result"] is not None]
+    out.write_shard(index, results, errors, _docbin_bytes(settings, docs))
+    shard.staged.unlink(missing_ok=True)

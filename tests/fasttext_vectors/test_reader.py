@@ -1,0 +1,136 @@
+"""Reader and exactness tests against the official `fasttext` bindings."""
+import struct
+
+import numpy as np
+import pytest
+
+from spacy_transfer.fasttext_vectors.io import load_fasttext, read_bin, read_vec
+from spacy_transfer.fasttext_vectors.subwords import char_ngrams, fnv1a_32, ngram_hashes
+from spacy_transfer.fasttext_vectors.vectors import FastTextVectors
+
+# fmt: off
+IN_VOCAB = ["the", "cat", "naïve", "Straße", "café", "😀", "résumé", "garden", ".", "</s>"]
+OOV = ["naïvely", "Straßen", "straße", "cafés", "😀😀", "🎉", "👩‍🔬", "gardn", "mvoie", "teacherz", "x", "",
+       "日本語", "Ωμέγα", "don't", "a b", "ab", "<", ">", "<>", "éé", "ß"]
+# fmt: on
+
+
+def test_fasttext_reader_bin_header_and_dictionary(tiny_fasttext):
+    path, ft = tiny_fasttext
+    model = read_bin(path)
+    assert model.words == ft.get_words()
+    assert (model.dim, model.minn, model.maxn, model.bucket) == (24, 2, 5, 20000)
+    assert isinstance(model.input_matrix, np.memmap)  # memory-mapped, not read into RAM
+    np.testing.assert_array_equal(model.input_matrix, ft.get_input_matrix())
+    counts = dict(zip(*ft.get_words(include_freq=True)))
+    assert [int(c) for c in model.counts] == [counts[w] for w in model.words]
+
+
+@pytest.mark.parametrize("words", [IN_VOCAB, OOV], ids=["in_vocab", "oov"])
+def test_fasttext_vectors_match_official(tiny_fasttext, words):
+    path, ft = tiny_fasttext
+    table = FastTextVectors(load_fasttext(path))
+    for w in IN_VOCAB[:-1]:
+        assert w in table, w
+    ours = table.compute(words)
+    ref = np.stack([ft.get_word_vector(w) for w in words])
+    assert np.abs(ours - ref).max() < 1e-5
+    # summed in fastText's order, the float32 results are even bitwise equal
+    np.testing.assert_array_equal(ours, ref)
+    # the cached path gives the same
+    np.testing.assert_array_equal(table.get_vectors(words + words), np.concatenate([ref, ref]))
+
+
+def test_fasttext_hash_signed_char_quirk(tiny_fasttext):
+    path, ft = tiny_fasttext
+    nwords = len(ft.get_words())
+    for word in ["naïve", "Straße", "😀", "résumé"]:
+        subwords, ids = ft.get_subwords(word)
+        ngrams = char_ngrams(word, 2, 5)
+        assert list(subwords[1:]) == ngrams  # in-vocab: first entry is the word itself
+        assert [i - nwords for i in ids[1:]] == [fnv1a_32(g.encode("utf8")) % 20000 for g in ngrams]
+    # the quirk: non-ASCII bytes are sign-extended, so the plain (unsigned) FNV-1a differs
+    unsigned = 2166136261
+    for byte in "ï".encode("utf8"):
+        unsigned = ((unsigned ^ byte) * 16777619) & 0xFFFFFFFF
+    assert unsigned != fnv1a_32("ï".encode("utf8"))
+    assert fnv1a_32(b"abc") == 440920331  # ASCII: equal to standard FNV-1a 32
+
+
+def test_fasttext_ngram_hashes_order_matches_reference():
+    words = ["naïve", "😀x", "", "a", "Straße"]
+    word_idx, hashes, _ = ngram_hashes(words, 1, 4)
+    expected = [(i, fnv1a_32(g.encode("utf8"))) for i, w in enumerate(words) for g in char_ngrams(w, 1, 4)]
+    assert list(zip(word_idx.tolist(), hashes.tolist())) == expected
+
+
+def test_fasttext_reader_truncated(tiny_bin, tmp_path):
+    data = tiny_bin.read_bytes()
+    model = read_bin(tiny_bin)
+    matrix_offset = model.meta["matrix_offset"]
+    for cut in (0, 6, 30, 70, 200, matrix_offset - 5, matrix_offset + 100, len(data) // 2):
+        bad = tmp_path / f"cut{cut}.bin"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match="E103|E101"):
+            load_fasttext(bad)
+    bad.write_bytes(data[:200])
+    with pytest.raises(ValueError, match="E103"):
+        load_fasttext(bad)
+
+
+def test_fasttext_reader_foreign_files(tiny_bin, tmp_path):
+    foreign = tmp_path / "model.bin"
+    foreign.write_bytes(b"PK\x03\x04" + bytes(100))  # a zip file
+    with pytest.raises(ValueError, match="E101"):
+        load_fasttext(foreign)
+    data = bytearray(tiny_bin.read_bytes())
+    data[4:8] = struct.pack("<i", 99)
+    wrong_version = tmp_path / "v99.bin"
+    wrong_version.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="E102"):
+        load_fasttext(wrong_version)
+    with pytest.raises(FileNotFoundError, match="E100"):
+        load_fasttext(tmp_path / "missing.bin")
+
+
+def test_fasttext_reader_refuses_quantized(tiny_bin, tmp_path):
+    data = bytearray(tiny_bin.read_bytes())
+    offset = read_bin(tiny_bin).meta["matrix_offset"]
+    data[offset - 17] = 1  # the quant_input flag, just before the matrix shape (2 x int64)
+    ftz = tmp_path / "model.ftz"
+    ftz.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="E104"):
+        load_fasttext(ftz)
+
+
+def test_fasttext_reader_vec(tiny_fasttext, tmp_path):
+    path, ft = tiny_fasttext
+    words = ft.get_words()
+    vec = tmp_path / "tiny.vec"
+    with vec.open("w", encoding="utf8") as f:
+        f.write(f"{len(words)} {ft.get_dimension()}\n")
+        for w in words:
+            f.write(w + " " + " ".join(f"{x:.6f}" for x in ft.get_word_vector(w)) + " \n")
+    model = read_vec(vec)
+    assert model.words == words and not model.has_subwords
+    table = FastTextVectors(model)
+    assert np.abs(table.compute(words[:5]) - np.stack([ft.get_word_vector(w) for w in words[:5]])).max() < 1e-5
+    assert not table.has_vector("unknownword")
+    bad = tmp_path / "bad.vec"
+    bad.write_text("3 24\nword 1 2 3\n", encoding="utf8")
+    with pytest.raises(ValueError, match="E105"):
+        load_fasttext(bad)
+
+
+def test_fasttext_vectors_cache_is_safe(tiny_fasttext):
+    path, ft = tiny_fasttext
+    table = FastTextVectors(load_fasttext(path), cache_size=4)
+    first = table.get_vector("naïvely")
+    assert not first.flags.writeable  # a view into the cache: callers cannot change it
+    words = ["w%d" % i for i in range(10)]
+    table.get_vectors(words[:3])
+    table.get_vectors(words)  # more distinct words than the cache holds: computed without caching
+    for w in words[3:7]:
+        table.get_vector(w)  # fills and resets the cache
+    np.testing.assert_array_equal(first, ft.get_word_vector("naïvely"))  # earlier views keep their values
+    np.testing.assert_array_equal(table.get_vectors(words), np.stack([ft.get_word_vector(w) for w in words]))

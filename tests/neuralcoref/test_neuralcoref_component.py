@@ -1,0 +1,242 @@
+"""Component contract: API views, serialization, bad input, empty and huge docs."""
+import pickle
+import resource
+import time
+
+import pytest
+import spacy
+from spacy.tokens import Doc, DocBin
+
+from spacy_transfer.neuralcoref.extensions import Cluster
+
+TEXT = "My sister has a dog. She loves him."
+
+
+def _clusters(doc):
+    return [[(m.start, m.end) for m in c] for c in doc._.coref_clusters]
+
+
+def test_neuralcoref_add_pipe_without_import():
+    """The factory comes from the entry point; no import of spacy_transfer needed."""
+    import subprocess
+    import sys
+
+    code = (
+        "import spacy, sys; nlp = spacy.blank('en'); nlp.add_pipe('neuralcoref');"
+        "print(nlp.pipe_names, 'spacy_transfer.neuralcoref.component' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['neuralcoref'] True"
+
+
+def test_neuralcoref_api_attributes(coref_nlp):
+    doc = coref_nlp(TEXT)
+    assert doc._.has_coref is True
+    clusters = doc._.coref_clusters
+    assert all(isinstance(c, Cluster) for c in clusters)
+    assert [c.i for c in clusters] == [0, 1]
+    assert clusters[1].main.text == "a dog"
+    assert [m.text for m in clusters[1]] == ["a dog", "him"]
+    assert clusters[1][-1].text == "him" and len(clusters[1]) == 2
+    assert clusters[1].mentions[-1]._.coref_cluster.main.text == "a dog"
+    token = doc[-2]
+    assert token.text == "him" and token._.in_coref
+    assert token._.coref_clusters == [clusters[1]]
+    assert not doc[2]._.in_coref and doc[2]._.coref_clusters == []
+    span = doc[-2:-1]
+    assert span._.is_coref and span._.coref_cluster.main.text == "a dog"
+    assert not doc[2:3]._.is_coref and doc[2:3]._.coref_cluster is None
+    scores = doc._.coref_scores
+    she = doc[6:7]
+    assert set(m.text for m in scores) == {"My sister", "a dog", "She", "him"}
+    assert span._.coref_scores[doc[3:5]] > span._.coref_scores[doc[6:7]]
+    assert max(she._.coref_scores, key=she._.coref_scores.get).text == "My sister"
+    assert len(token._.coref_scores) == 1
+    assert list(doc.spans) == ["coref_clusters_1", "coref_clusters_2"]
+    assert doc.spans["coref_clusters_2"].attrs["main"] == 0
+
+
+def test_neuralcoref_main_mention_prefers_proper_names(coref_nlp):
+    doc = coref_nlp("She was tired. Mary went home.")
+    for cluster in doc._.coref_clusters:
+        if any(m.text == "Mary" for m in cluster):
+            assert cluster.main.text == "Mary"
+
+
+def test_neuralcoref_settings_change_behaviour(en_nlp_base, coref_weights):
+    nlp = spacy.load(en_nlp_base.meta["lang"] + "_" + en_nlp_base.meta["name"])
+    nlp.add_pipe("neuralcoref", config={"greedyness": 0.0, "store_scores": False})
+    doc = nlp(TEXT)
+    assert doc._.coref_clusters == [] and doc._.coref_scores is None
+    assert doc._.has_coref is False
+    nlp.get_pipe("neuralcoref").cfg["greedyness"] = 1.0
+    assert len(nlp(TEXT)._.coref_clusters[0]) >= 3
+
+
+def test_neuralcoref_blacklist(en_nlp_base, coref_weights):
+    text = "I told you that my plan would work, and I was right."
+    nlp = spacy.load(en_nlp_base.meta["lang"] + "_" + en_nlp_base.meta["name"])
+    nlp.add_pipe("neuralcoref", config={"blacklist": False})
+    off = nlp(text)
+    assert any(m.text.lower() in {"i", "my"} for c in off._.coref_clusters for m in c)
+    nlp.get_pipe("neuralcoref").cfg["blacklist"] = True
+    on = nlp(text)
+    assert not any(m.text.lower() in {"i", "me", "my", "you", "your"} for c in on._.coref_clusters for m in c)
+
+
+def test_neuralcoref_speakers_change_pair_features(coref_nlp):
+    text = "Alice said that Bob was tired. Bob said that she was hungry."
+    coref = coref_nlp.get_pipe("neuralcoref")
+    doc = coref_nlp.make_doc(text)
+    for name, _ in coref_nlp.pipeline[:-1]:
+        doc = coref_nlp.get_pipe(name)(doc)
+    plain = coref.featurize(doc)
+    assert plain.pair[:, 0].min() == 1  # one speaker throughout
+    for t in doc[:7]:
+        t._.speaker = "Alice"
+    for t in doc[7:]:
+        t._.speaker = "Bob"
+    with_speakers = coref.featurize(doc)
+    assert with_speakers.pair[:, 0].min() == 0
+    # "Alice" (a proper noun) names the speaker of the mention "Bob" in her own utterance
+    i_alice = [k for k, (s, e) in enumerate(with_speakers.spans.tolist()) if doc[s:e].text == "Alice"][0]
+    assert with_speakers.pair[with_speakers.ant == i_alice, 1].max() == 1
+
+
+@pytest.mark.parametrize("text", ["", " ", "  \n\t ", "Hello", "!", "She"])
+def test_neuralcoref_empty_and_tiny_docs(coref_nlp, text):
+    doc = coref_nlp(text)
+    assert doc._.coref_clusters == [] and doc._.has_coref is False
+    assert doc._.coref_resolved == text
+
+
+def test_neuralcoref_pipe_equals_call(coref_nlp):
+    texts = ["", TEXT, "Mary saw John. He waved at her.", ""]
+    piped = [_clusters(d) for d in coref_nlp.pipe(texts, batch_size=2)]
+    assert piped == [_clusters(coref_nlp(t)) for t in texts]
+
+
+def test_neuralcoref_refuses_blank_pipeline(coref_weights):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("neuralcoref")
+    with pytest.raises(ValueError, match=r"E001.*tags.*parse.*entities"):
+        nlp("My sister has a dog.")
+    assert nlp("")._.coref_clusters == []  # empty docs never crash
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"greedyness": 1.5}, {"max_dist": 0}, {"max_dist_match": -3}, {"conv_dict": {"x": []}}, {"span_prefix": ""}],
+)
+def test_neuralcoref_bad_settings(config):
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match="E004"):
+        nlp.add_pipe("neuralcoref", config=config)
+
+
+def test_neuralcoref_missing_and_unknown_weights(en_nlp_base, tmp_path):
+    nlp = spacy.blank("en")
+    coref = nlp.add_pipe("neuralcoref", config={"model_name": str(tmp_path / "nothing")})
+    with pytest.raises(OSError, match="E002"):
+        coref.load_weights(coref.cfg["model_name"])
+    with pytest.raises(ValueError, match="E008"):
+        coref.load_weights("neuralcoref-klingon")
+
+
+def test_neuralcoref_corrupt_weights(coref_weights, tmp_path):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(coref_weights, bad, ignore=shutil.ignore_patterns("source"))
+    (bad / "weights.safetensors").write_bytes(b"\x00garbage")
+    nlp = spacy.blank("en")
+    coref = nlp.add_pipe("neuralcoref", config={"model_name": str(bad)})
+    with pytest.raises(ValueError, match="E003.*weights.safetensors|E003"):
+        coref.load_weights(str(bad))
+
+
+def test_neuralcoref_never_overwrites_silently(coref_nlp):
+    doc = coref_nlp(TEXT)
+    coref = coref_nlp.get_pipe("neuralcoref")
+    with pytest.raises(ValueError, match="E005"):
+        coref(doc)
+    coref.cfg["overwrite"] = True
+    try:
+        assert _clusters(coref(doc)) == _clusters(coref_nlp(TEXT))
+    finally:
+        coref.cfg["overwrite"] = False
+
+
+def test_neuralcoref_to_disk_roundtrip(coref_nlp, tmp_path):
+    coref_nlp.to_disk(tmp_path / "pipe")
+    reloaded = spacy.load(tmp_path / "pipe")
+    assert reloaded.pipe_names == coref_nlp.pipe_names
+    text = "Deepika has a dog. She loves him. The movie star has always been fond of animals"
+    assert _clusters(reloaded(text)) == _clusters(coref_nlp(text))
+    assert reloaded.get_pipe("neuralcoref").cfg == coref_nlp.get_pipe("neuralcoref").cfg
+
+
+def test_neuralcoref_to_bytes_roundtrip(coref_nlp):
+    coref = coref_nlp.get_pipe("neuralcoref")
+    data = coref.to_bytes(exclude=["vocab"])
+    nlp2 = spacy.blank("en")
+    coref2 = nlp2.add_pipe("neuralcoref", config={"model_name": None})
+    coref2.from_bytes(data, exclude=["vocab"])
+    assert coref2.to_bytes(exclude=["vocab"]) == data
+
+
+def test_neuralcoref_docbin_and_pickle_keep_clusters(coref_nlp):
+    doc = coref_nlp(TEXT)
+    db = DocBin(store_user_data=True)
+    db.add(doc)
+    restored = list(DocBin().from_bytes(db.to_bytes()).get_docs(coref_nlp.vocab))[0]
+    assert repr(restored._.coref_clusters) == repr(doc._.coref_clusters)
+    assert restored._.coref_resolved == doc._.coref_resolved
+    assert {m.text: len(s) for m, s in restored._.coref_scores.items()} == {
+        m.text: len(s) for m, s in doc._.coref_scores.items()
+    }
+    # without user data, clusters (doc.spans) still survive
+    db2 = DocBin()
+    db2.add(doc)
+    plain = list(DocBin().from_bytes(db2.to_bytes()).get_docs(coref_nlp.vocab))[0]
+    assert repr(plain._.coref_clusters) == repr(doc._.coref_clusters)
+    unpickled = pickle.loads(pickle.dumps(doc))
+    assert repr(unpickled._.coref_clusters) == repr(doc._.coref_clusters)
+
+
+def test_neuralcoref_n_process_2(coref_nlp):
+    texts = [TEXT, "Mary saw John. He waved at her.", "Deepika has a dog. She loves him."] * 2
+    serial = [repr(d._.coref_clusters) for d in coref_nlp.pipe(texts)]
+    parallel = [repr(d._.coref_clusters) for d in coref_nlp.pipe(texts, n_process=2, batch_size=2)]
+    assert parallel == serial
+
+
+def test_neuralcoref_100k_token_document(coref_nlp):
+    """A 100k-token document runs in bounded time and memory (figures printed with -s)."""
+    parsed = coref_nlp.make_doc("x")
+    for name, proc in coref_nlp.pipeline[:-1]:
+        pass
+    base = " ".join(
+        [
+            "Emma met Mr. Knightley at the gate, and he told her that the Westons had arrived.",
+            "She hurried to greet them, while her father stayed by the fire with his gruel.",
+            "Harriet was waiting in the parlour; the girl had brought a letter from Mr. Martin.",
+        ]
+    )
+    unit = coref_nlp(base)
+    with coref_nlp.select_pipes(disable=["neuralcoref"]):
+        unit = coref_nlp(base)
+    copies = 100_000 // len(unit) + 1
+    big = Doc.from_docs([unit] * copies)
+    assert len(big) >= 100_000
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    coref = coref_nlp.get_pipe("neuralcoref")
+    out = coref(big)
+    seconds = time.perf_counter() - t0
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    n_clusters = len(out._.coref_clusters)
+    print(f"\n100k-token doc: {len(big)} tokens, {seconds:.1f}s, peak RSS +{(rss1 - rss0) / 1024:.0f} MB, {n_clusters} clusters")
+    assert n_clusters > 100
+    assert seconds < 600
+    assert (rss1 - rss0) / 1024 < 4000

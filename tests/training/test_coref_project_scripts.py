@@ -1,0 +1,114 @@
+"""The coref project's conversion and evaluation scripts, on hand-written data and
+a rule-based stand-in for a coref component."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+import typer
+from spacy.language import Language
+from typer.testing import CliRunner
+
+from .test_coref_convert import CONLL
+from .test_gap import ROWS, _tsv
+
+SCRIPTS = Path(__file__).parents[2] / "projects" / "coref" / "scripts"
+PRONOUNS = {"she", "her", "he", "him", "his", "it"}
+
+
+def _load_script(name):
+    spec = importlib.util.spec_from_file_location(
+        f"coref_script_{name}", SCRIPTS / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(name, args):
+    app = typer.Typer()
+    app.command()(_load_script(name).main)
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@Language.component("test_first_name_pronoun_coref")
+def first_name_pronoun_coref(doc):
+    """Cluster the first capitalized word with every pronoun."""
+    first = next(
+        (t for t in doc if t.text[:1].isupper() and t.lower_ not in PRONOUNS), None
+    )
+    first_i = first.i if first is not None else -1
+    mentions = [
+        doc[t.i : t.i + 1] for t in doc if t.lower_ in PRONOUNS or t.i == first_i
+    ]
+    if len(mentions) > 1:
+        doc.spans["coref_clusters_1"] = mentions
+    return doc
+
+
+@pytest.fixture
+def model_dir(tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("test_first_name_pronoun_coref")
+    nlp.to_disk(tmp_path / "model")
+    return tmp_path / "model"
+
+
+def test_coref_script_evaluate_coref(tmp_path, model_dir):
+    source = tmp_path / "story.conll"
+    source.write_text(CONLL, encoding="utf8")
+    from spacy_transfer.training.coref_convert import convert_coref
+
+    convert_coref(source, tmp_path / "gold.spacy")
+    output = _run(
+        "evaluate_coref", [model_dir, tmp_path / "gold.spacy", tmp_path / "scores.json"]
+    )
+    assert "with singletons" in output
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["n_docs"] == 2
+    # Part 0: {Anna her She him}; part 1: {The It}. Gold {Anna Smith, her, She}, {her brother, him}, ...
+    assert 0.0 < scores["coref_muc_r"] < 1.0 and 0.0 < scores["coref_muc_p"] < 1.0
+    assert 0.0 < scores["coref_conll_f_nosingletons"] < 1.0
+
+
+def test_coref_script_evaluate_gap(tmp_path, model_dir):
+    gap = tmp_path / "gap.tsv"
+    gap.write_text(_tsv(ROWS), encoding="utf8")
+    _run("evaluate_gap", [model_dir, gap, tmp_path / "gap.json"])
+    scores = json.loads((tmp_path / "gap.json").read_text())
+    # "Lena" is linked with every pronoun: A is predicted in all three examples,
+    # correct only in ex-1 (she); B never.
+    assert scores["gap_p"] == pytest.approx(1 / 3) and scores["gap_r"] == pytest.approx(
+        1 / 2
+    )
+    assert (
+        scores["gap_f_feminine"] == pytest.approx(1.0)
+        and scores["gap_f_masculine"] == 0.0
+    )
+    assert scores["gap_bias"] == 0.0
+
+
+def test_coref_script_convert_litbank(datasets, tmp_path):
+    litbank = datasets / "litbank"
+    if not litbank.is_dir():
+        pytest.skip(f"{litbank} not found")
+    output = _run("convert_litbank", [litbank, tmp_path, "--fold", "1"])
+    counts = json.loads(output.strip().splitlines()[-1])
+    assert [counts[s]["docs"] for s in ("train", "dev", "test")] == [80, 10, 10]
+    assert sum(counts[s]["mentions"] for s in ("train", "dev", "test")) == 29103
+    assert sorted(p.name for p in tmp_path.glob("*.spacy")) == [
+        "litbank_dev.spacy", "litbank_test.spacy", "litbank_train.spacy",
+    ]  # fmt: skip
+
+
+def test_coref_script_convert_gum(datasets, tmp_path):
+    gum = datasets / "gum_coref"
+    if not gum.is_dir():
+        pytest.skip(f"{gum} not found")
+    output = _run("convert_gum", [gum, tmp_path, "--splits", "dev,test"])
+    counts = json.loads(output.strip().splitlines()[-1])
+    assert (counts["dev"]["mentions"], counts["test"]["mentions"]) == (2993, 3142)

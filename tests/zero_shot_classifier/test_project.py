@@ -1,0 +1,81 @@
+"""Tests of the projects/zero_shot workflow scripts."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import spacy
+
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "projects" / "zero_shot"
+
+# Hand-written NLI pairs (tiny-vocabulary words only), not dataset text.
+# fmt: off
+NLI_ROWS = [
+    {"premise": "the team won the game", "hypothesis": "this example is sports.", "label": "entailment"},
+    {"premise": "the team won the game", "hypothesis": "this example is weather.", "label": "contradiction"},
+    {"premise": "it will rain tomorrow", "hypothesis": "this example is weather.", "label": "entailment"},
+    {"premise": "it will rain tomorrow", "hypothesis": "this example is about money.", "label": "neutral"},
+    {"premise": "my card was declined", "hypothesis": "this example is banking.", "label": "entailment"},
+    {"premise": "my card was declined", "hypothesis": "this example is cooking.", "label": "contradiction"},
+]
+# fmt: on
+
+
+def test_zero_shot_finetune_nli_workflow(tiny_nli_path, tmp_path):
+    """finetune_nli.py writes a model that the 'nli' backend loads with the data's label names."""
+    train = tmp_path / "train.jsonl"
+    train.write_text("\n".join(json.dumps(row) for row in NLI_ROWS) + "\n", encoding="utf8")
+    out = tmp_path / "nli_model"
+    cmd = [
+        sys.executable, str(PROJECT_DIR / "scripts" / "finetune_nli.py"), str(train), str(out),
+        "--base-model", str(tiny_nli_path), "--batch-size", "3", "--epochs", "2", "--threads", "1",
+    ]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"] == {"0": "contradiction", "1": "neutral", "2": "entailment"}
+    nlp = spacy.blank("en")
+    nlp.add_pipe("zero_shot_classifier", config={"backend": "nli", "model": str(out), "labels": ["sports", "weather"]})
+    doc = nlp("the team won the game")
+    assert sum(doc.cats.values()) == pytest.approx(1.0, abs=1e-5)
+    report = tmp_path / "nli.json"
+    cmd = [sys.executable, str(PROJECT_DIR / "scripts" / "evaluate_nli.py"), str(out), str(report), str(train)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    accuracy = json.loads(report.read_text())[str(train)]["accuracy"]
+    assert 0.0 <= accuracy <= 1.0
+
+
+def test_zero_shot_label_phrases_and_dev_split(datasets):
+    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+    try:
+        from zs_data import label_phrase, load_split
+    finally:
+        sys.path.pop(0)
+    assert label_phrase("card_payment_wrong_exchange_rate") == "card payment wrong exchange rate"
+    if not (datasets / "banking77" / "train.csv").is_file():
+        pytest.skip("banking77 not found")
+    dev, intents = load_split(datasets, "banking77", "dev")
+    test, _ = load_split(datasets, "banking77", "test")
+    assert len(intents) == 77 and len(dev) == 1000
+    # The dev split comes from train and is fixed across runs.
+    assert dev == load_split(datasets, "banking77", "dev")[0]
+    assert not set(dev) & set(test)
+
+
+@pytest.mark.slow
+def test_zero_shot_project_evaluate(datasets, tmp_path):
+    from spacy.cli.project.run import project_run
+
+    overrides = {
+        "vars.data_dir": str(datasets),
+        "vars.split": "dev",
+        "vars.stride": 50,
+        "vars.metrics_dir": str(tmp_path / "metrics"),
+    }
+    project_run(PROJECT_DIR, "evaluate", overrides=overrides, force=True)
+    summary = (tmp_path / "metrics" / "dev" / "summary.md").read_text()
+    assert "clinc150" in summary and "banking77" in summary
+    report = json.loads((tmp_path / "metrics" / "dev" / "banking77_embedding.json").read_text())
+    assert report["n"] == 20 and report["accuracy"] > 0.3
