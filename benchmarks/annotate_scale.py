@@ -2,9 +2,11 @@
 
 Builds a JSONL corpus of paragraphs from the Gutenberg/LitBank texts (at least --words
 whitespace words), runs the annotate command once per engine setting in a subprocess,
-and prints JSON: words/s (from the run's summary), wall time including start-up, the
-scaling ratio against 1 process, and the peak resident memory of the process tree
-(sampled; forked workers share pages, so the sum over-counts).
+and prints JSON: words/s (from the run's summary: Ray's includes starting Ray and the
+actors, local's starts after the pipeline is loaded), wall time including start-up, the
+scaling ratio against 1 process, the CPU seconds of the process tree (a figure that a
+busy shared machine distorts less than wall time) and its peak resident memory (sampled
+every 0.25 s; forked workers share pages, so the sum over-counts).
 
     python benchmarks/annotate_scale.py [DATA_DIR] [--words 100000]
 
@@ -43,11 +45,18 @@ def build_corpus(corpus_dir: Path, n_words: int, path: Path) -> dict:
     return {"docs": docs, "whitespace_words": words}
 
 
-def tree_rss(proc: psutil.Process) -> int:
+def sample_tree(proc: psutil.Process, cpu: dict) -> int:
+    """Sum the RSS of a process tree; record each process's CPU time in `cpu` by pid."""
     total = 0
-    for p in [proc] + proc.children(recursive=True):
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0
+    for p in procs:
         try:
             total += p.memory_info().rss
+            times = p.cpu_times()
+            cpu[p.pid] = times.user + times.system
         except psutil.Error:
             pass
     return total
@@ -60,13 +69,13 @@ def run(engine: str, n: int, pipeline: str, corpus: Path, out: Path, batch_size:
            str(batch_size), "--no-progress"]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    ps, peak, load = psutil.Process(proc.pid), 0, []
+    ps, peak, load, cpu = psutil.Process(proc.pid), 0, [], {}
     stop = threading.Event()
 
     def sample():
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, tree_rss(ps))
+            peak = max(peak, sample_tree(ps, cpu))
             load.append(os.getloadavg()[0])
             stop.wait(0.25)
 
@@ -84,11 +93,8 @@ def run(engine: str, n: int, pipeline: str, corpus: Path, out: Path, batch_size:
             "run_seconds": summary["seconds"], "words_per_s": summary["words_per_s"],
             "docs_per_s": summary["docs_per_s"],
             "first_result_s": summary.get("first_result_s"),
-            # Excludes start-up (pipeline loading, Ray and actor start) but not the
-            # first batch's work: an approximation of the steady rate.
-            "words_per_s_after_first_result": round(
-                summary["words"] / max(summary["seconds"] - summary["first_result_s"],
-                                       1e-9)) if summary.get("first_result_s") else None,
+            "cpu_seconds": round(sum(cpu.values()), 1),
+            "words_per_cpu_s": round(summary["words"] / max(sum(cpu.values()), 1e-9)),
             "wall_seconds_with_startup": round(wall, 1),
             "peak_tree_rss_mb": round(peak / 2**20), "mean_load_1min": round(
                 sum(load) / max(len(load), 1), 2)}
@@ -119,13 +125,10 @@ def main() -> None:
     for r in results:
         r["scaling_vs_local_1"] = (round(r["words_per_s"] / base["words_per_s"], 2)
                                    if base else None)
-        r["steady_scaling_vs_local_1"] = (
-            round(r["words_per_s_after_first_result"]
-                  / base["words_per_s_after_first_result"], 2)
-            if base and r["words_per_s_after_first_result"] else None)
+
     print(json.dumps({"benchmark": "annotate_scale", "pipeline": args.pipeline,
                       "corpus": info, "batch_size": args.batch_size,
-                      "cpu_count": os.cpu_count(), "load_before": os.getloadavg()[0],
+                      "cpu_count": os.cpu_count(), "load_1min_at_end": os.getloadavg()[0],
                       "runs": results}, indent=2))
 
 

@@ -126,27 +126,28 @@ def worker(impl: str, model_path: str, words_path: str, out_path: str, max_secon
     unique, vocab = lists["unique"], lists["vocab"]
     stream = [unique[i] for i in lists["stream_ids"]]  # running text: the same str objects repeat
     del lists
+    # import the library first: its import is not the model's memory or load time
+    if impl.startswith("spacy_transfer"):
+        from spacy_transfer.fasttext_vectors.io import load_fasttext
+        from spacy_transfer.fasttext_vectors.vectors import FastTextVectors
+    elif impl == "fasttext":
+        import fasttext
+    elif impl == "gensim":
+        from gensim.models.fasttext import load_facebook_model
+    else:
+        raise ValueError(impl)
     mem_before = memory_status()  # interpreter, library imports and word lists: not the model's memory
     t0 = time.perf_counter()
     table = None
     if impl.startswith("spacy_transfer"):
-        from spacy_transfer.fasttext_vectors.io import load_fasttext
-        from spacy_transfer.fasttext_vectors.vectors import FastTextVectors
-
         table = FastTextVectors(load_fasttext(model_path))
         one = table.get_vector
     elif impl == "fasttext":
-        import fasttext
-
         ft = fasttext.load_model(model_path)
         one = ft.get_word_vector
-    elif impl == "gensim":
-        from gensim.models.fasttext import load_facebook_model
-
+    else:
         wv = load_facebook_model(model_path).wv
         one = wv.get_vector
-    else:
-        raise ValueError(impl)
     load_s = time.perf_counter() - t0
     result = {"impl": impl, "model": model_path, "load_s": round(load_s, 3)}
 

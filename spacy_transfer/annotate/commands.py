@@ -57,8 +57,12 @@ def annotate_command(
         summary = annotate_local(settings, n_process=n_process, show_progress=progress,
                                  nlp=nlp, pipeline_loaded=used)
     else:
-        from .engine_ray import annotate_ray
+        from wasabi import msg
 
+        from .engine_ray import annotate_ray
+        from .pipeline import resolve_spec
+
+        msg.info(f"Pipeline for the Ray actors: {resolve_spec(settings.pipeline)[0]}")
         summary = annotate_ray(settings, n_actors=n_process, address=ray_address,
                                show_progress=progress)
     print_summary(summary)

@@ -13,6 +13,7 @@
 
 Ray is imported only here, and only when this engine runs.
 """
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..errors import Errors
 from .core import annotate_stream, prepare_pipeline
 from .io import (OutputDir, Record, atomic_write, check_input, count_records,
                  iter_shards)
-from .pipeline import load_pipeline
+from .pipeline import load_pipeline, resolve_spec
 from .progress import Progress
 from .settings import AnnotateSettings
 
@@ -44,11 +45,12 @@ def import_ray():
 
 
 def _guard_fsspec_http() -> None:
-    # Ray Data resolves paths in threads, each importing fsspec's HTTP filesystem. When
-    # fsspec is installed without aiohttp that import fails, and threads racing on the
-    # half-imported module get "cannot import name 'HTTPFileSystem'", which Ray does not
-    # catch. Marking the module as absent makes every import fail the way Ray expects
-    # (ModuleNotFoundError). Only done when the module cannot work anyway.
+    # Ray Data resolves paths in threads, each importing fsspec's HTTP filesystem and
+    # expecting ModuleNotFoundError when it is unusable. With fsspec installed but not
+    # aiohttp, one of our first runs instead got "ImportError: cannot import name
+    # 'HTTPFileSystem'" (a half-imported module seen by another thread), which Ray does
+    # not catch. Marking the module absent makes every import fail the expected way.
+    # Only done when the module cannot work anyway (no aiohttp).
     import importlib.util
     import sys
 
@@ -171,19 +173,22 @@ def annotate_ray(settings: AnnotateSettings, *, n_actors: int = 2,
             _stage(staged, index, shard.records)
         n_bytes = sum(len(r.text) for r in shard.records) + 64 * len(shard.records)
         pending[index] = _PendingShard(shard.errors, len(shard.records), staged, n_bytes)
+    # Every actor must load the same pipeline, so the driver picks the base name.
+    spec, used = resolve_spec(settings.pipeline)
     if pending:
         started = not ray.is_initialized()
         if started:
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
         try:
-            _run_actors(ray, settings, n_actors, out, pending, progress)
+            _run_actors(ray, dataclasses.replace(settings, pipeline=spec), n_actors, out,
+                        pending, progress)
         finally:
             if started:
                 ray.shutdown()
     shutil.rmtree(staging, ignore_errors=True)
     summary = progress.close()
     summary.update(engine="ray", n_actors=n_actors, pipeline=settings.pipeline,
-                   output=str(settings.output))
+                   pipeline_loaded=used, output=str(settings.output))
     return out.finish(summary)
 
 

@@ -48,7 +48,25 @@ def import_code(code_path: Optional[str]) -> None:
     if not Path(key).is_file():
         raise ValueError(Errors.E314.format(key="code", value=code_path,
                                             detail="file not found"))
-    _IMPORTED_CODE[key] = import_file("spacy_transfer_annotate_code", key)
+    module_name = f"spacy_transfer_annotate_code_{len(_IMPORTED_CODE)}"
+    _IMPORTED_CODE[key] = import_file(module_name, key)
+
+
+def resolve_spec(spec: str) -> Tuple[str, str]:
+    """Choose the base pipeline without loading it (the Ray driver does not load one).
+
+    spec (str): the PIPELINE spec.
+    RETURNS (Tuple[str, str]): the spec with the base replaced by the first installed
+        candidate (see PIPELINE_FALLBACKS), and that base name. Unchanged when no
+        candidate is found, so that loading reports the real error.
+    """
+    from spacy.util import is_package
+
+    base, components = parse_spec(spec)
+    for name in (base,) + PIPELINE_FALLBACKS.get(base, ()):
+        if name.startswith("blank:") or Path(name).exists() or is_package(name):
+            return " + ".join([name] + components), name
+    return spec, base
 
 
 def load_pipeline(spec: str, code_path: Optional[str] = None):

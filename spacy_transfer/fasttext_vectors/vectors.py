@@ -156,10 +156,9 @@ class FastTextVectors:
         `get_vector` hands out cannot be changed by their users; rows are written once per cache array."""
         end = start + len(vectors)
         if end > self._cache.shape[0]:
-            size = min(self.cache_size, max(end, 2 * self._cache.shape[0], 1024))
-            grown = np.zeros((size, self.dim), dtype=np.float32)
-            grown[: self._cache.shape[0]] = self._cache
-            self._cache = grown
+            # allocated once at full size: np.zeros maps untouched pages lazily, so only rows in use take RAM,
+            # and there is no grow-and-copy peak
+            self._cache = np.zeros((self.cache_size, self.dim), dtype=np.float32)
         self._cache.flags.writeable = True
         self._cache[start:end] = vectors
         self._cache.flags.writeable = False

@@ -48,6 +48,28 @@ def download(
     msg.good(f"{name} ready", str(path))
 
 
+def export(
+    pipeline: str = typer.Argument(..., help="Trained pipeline directory (e.g. training/model-best)"),
+    out_dir: str = typer.Argument(..., help="Directory to write weights.safetensors + cfg.json"),
+    component: str = typer.Option("neuralcoref", "--component", "-c", help="Component name in the pipeline"),
+) -> None:
+    """Export a trained neuralcoref scorer so model_name=OUT_DIR (or a packaged name) loads it."""
+    from pathlib import Path
+
+    import spacy
+
+    from .io import export_weights
+    from .model import get_torch_module
+
+    nlp = spacy.load(pipeline)
+    coref = nlp.get_pipe(component)
+    state = {k: v.detach().cpu().numpy() for k, v in get_torch_module(coref.model).state_dict().items()}
+    vectors_from = coref.cfg.get("model_name") or "neuralcoref-en"
+    meta = {"source_pipeline": str(pipeline), "performance": nlp.meta.get("performance", {})}
+    path = export_weights(state, Path(out_dir), vectors_from=vectors_from, meta=meta)
+    msg.good("Exported neuralcoref weights", str(path))
+
+
 def demo(
     only_coref: bool = typer.Option(False, "--only-coref", help="Skip the other components' demos"),
 ) -> None:
@@ -79,4 +101,5 @@ def demo(
 
 def register(app: typer.Typer) -> None:
     app.command(name="download")(download)
+    app.command(name="export-coref")(export)
     app.command(name="demo")(demo)

@@ -122,6 +122,9 @@ def _span_average(cum: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray) 
 def _speakers(doc: Doc, spans: numpy.ndarray) -> Optional[List[Optional[str]]]:
     if not Token.has_extension("speaker"):
         return None
+    # token extension values live in doc.user_data under ("._.", name, idx, None)
+    if not any(isinstance(k, tuple) and len(k) == 4 and k[1] == "speaker" for k in doc.user_data):
+        return None
     per_token = [t._.speaker for t in doc]
     if all(s is None for s in per_token):
         return None
@@ -208,7 +211,8 @@ def featurize(
     single[:, 16] = _nested(sent_id, start, end)
 
     # --- candidate antecedents ---
-    ant, men = _candidate_pairs(n_m, words, max_dist, max_dist_match)
+    match = _match_keys(words, n_m, max(max_dist, max_dist_match or 0))
+    ant, men = _candidate_pairs(n_m, match, max_dist, max_dist_match)
     pair = numpy.zeros((len(ant), PAIR_ONLY_FEATS), dtype="float32")
     speakers = _speakers(doc, spans)
     if speakers is None:
@@ -217,9 +221,11 @@ def featurize(
         _speaker_features(pair, ant, men, speakers, table, roots_a)
     root_lower = table.lower_hash[roots_a]
     pair[:, 3] = root_lower[ant] == root_lower[men]
-    text_lower = numpy.asarray([hash(doc[s:e].text.lower()) for s, e in spans.tolist()], dtype=numpy.int64)
+    text, idx = doc.text, table.idx
+    ends = idx[end - 1] + table.length[end - 1]
+    text_lower = numpy.asarray([hash(text[a:b].lower()) for a, b in zip(idx[start].tolist(), ends.tolist())], dtype=numpy.int64)
     pair[:, 4] = text_lower[ant] == text_lower[men]
-    pair[:, 5] = _relaxed_match(ant, men, words)
+    pair[:, 5] = _relaxed_match(ant, men, match, n_m)
     rows = numpy.arange(len(ant))
     bins, val = encode_distance(sent_id[men] - sent_id[ant])
     pair[rows, 6 + bins] = 1
@@ -245,8 +251,15 @@ def _nested(sent_id: numpy.ndarray, start: numpy.ndarray, end: numpy.ndarray) ->
     return out
 
 
+def _sorted_unique(keys: numpy.ndarray) -> numpy.ndarray:
+    # numpy 2's hash-based unique is several times slower than sorting for int64 keys
+    keys = numpy.sort(keys)
+    return keys[numpy.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
 def _match_keys(words: List[set], n_m: int, window: int) -> numpy.ndarray:
-    """Keys men * n_m + ant of mention pairs at most `window` apart sharing a content word."""
+    """Sorted unique keys men * n_m + ant of mention pairs at most `window` apart sharing a
+    content word."""
     keys = [numpy.zeros(0, dtype=numpy.int64)]
     for ids in build_word_index(words).values():
         ids_a = numpy.asarray(ids, dtype=numpy.int64)
@@ -257,30 +270,30 @@ def _match_keys(words: List[set], n_m: int, window: int) -> numpy.ndarray:
             if not close.any():
                 break
             keys.append(m[close] * n_m + a[close])
-    return numpy.concatenate(keys)
+    return _sorted_unique(numpy.concatenate(keys))
 
 
-def _candidate_pairs(n_m: int, words: List[set], max_dist: int, max_dist_match: Optional[int]):
+def _candidate_pairs(n_m: int, match: numpy.ndarray, max_dist: int, max_dist_match: Optional[int]):
     """Antecedents of each mention: the max_dist previous ones, plus any within
     max_dist_match sharing a content word. Returned grouped by mention, ascending."""
     counts = numpy.minimum(numpy.arange(n_m), max_dist)
     men_w = numpy.repeat(numpy.arange(n_m), counts)
     group_start = numpy.repeat(numpy.cumsum(counts) - counts, counts)
     ant_w = men_w - counts[men_w] + (numpy.arange(len(men_w)) - group_start)
-    keys = [men_w * n_m + ant_w]
-    if max_dist_match is not None:
-        keys.append(_match_keys(words, n_m, max_dist_match))
-    all_keys = numpy.unique(numpy.concatenate(keys))
-    return (all_keys % n_m).astype(numpy.int64), (all_keys // n_m).astype(numpy.int64)
+    keys = men_w * n_m + ant_w
+    if max_dist_match is not None and len(match):
+        dist = match // n_m - match % n_m
+        far = match[(dist > max_dist) & (dist <= max_dist_match)]
+        keys = numpy.sort(numpy.concatenate([keys, far]))
+    return (keys % n_m).astype(numpy.int64), (keys // n_m).astype(numpy.int64)
 
 
-def _relaxed_match(ant: numpy.ndarray, men: numpy.ndarray, words: List[set]) -> numpy.ndarray:
-    if len(ant) == 0:
-        return numpy.zeros(0, dtype="float32")
-    n_m = len(words)
-    window = int((men - ant).max())
-    match = _match_keys(words, n_m, window)
-    return numpy.isin(men * n_m + ant, match).astype("float32")
+def _relaxed_match(ant: numpy.ndarray, men: numpy.ndarray, match: numpy.ndarray, n_m: int) -> numpy.ndarray:
+    if len(ant) == 0 or len(match) == 0:
+        return numpy.zeros(len(ant), dtype="float32")
+    keys = men * n_m + ant
+    pos = numpy.minimum(numpy.searchsorted(match, keys), len(match) - 1)
+    return (match[pos] == keys).astype("float32")
 
 
 def _speaker_features(pair, ant, men, speakers, table: TokenTable, roots: numpy.ndarray) -> None:

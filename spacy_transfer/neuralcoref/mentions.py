@@ -8,7 +8,7 @@ computed on exactly these mentions.
 from typing import Dict, List, Set, Tuple
 
 import numpy
-from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, IS_DIGIT, LOWER, POS, TAG
+from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, IDX, IS_DIGIT, LENGTH, LOWER, POS, TAG
 from spacy.tokens import Doc
 
 # fmt: off
@@ -33,7 +33,22 @@ ACCEPTED_ENTS = {"PERSON", "NORP", "FACILITY", "ORG", "GPE", "LOC", "PRODUCT", "
 SPAN_FACTOR = 4  # at most 4 candidate spans per token of a sentence, as the original
 MAX_ITER = 100
 
-TOKEN_ATTRS = [TAG, DEP, POS, LOWER, HEAD, ENT_IOB, ENT_TYPE, IS_DIGIT]
+TOKEN_ATTRS = [TAG, DEP, POS, LOWER, HEAD, ENT_IOB, ENT_TYPE, IS_DIGIT, IDX, LENGTH]
+
+
+def _subtree_edges(head: numpy.ndarray):
+    """First and last token of every token's subtree (spaCy's left_edge / right_edge),
+    by pushing edges up the tree one level per step: a few numpy passes, no Token objects."""
+    n = len(head)
+    left, right = numpy.arange(n), numpy.arange(n)
+    for _ in range(n):
+        new_left, new_right = left.copy(), right.copy()
+        numpy.minimum.at(new_left, head, left)
+        numpy.maximum.at(new_right, head, right)
+        if numpy.array_equal(new_left, left) and numpy.array_equal(new_right, right):
+            break
+        left, right = new_left, new_right
+    return left, right
 
 
 class TokenTable:
@@ -56,8 +71,9 @@ class TokenTable:
         self.ent_iob = arr[:, 5].astype(numpy.int64)
         self.ent_type = [strings[h] for h in arr[:, 6]]
         self.is_digit = arr[:, 7].astype(bool)
-        self.left_edge = numpy.array([t.left_edge.i for t in doc], dtype=numpy.int64)
-        self.right_edge = numpy.array([t.right_edge.i for t in doc], dtype=numpy.int64)
+        self.idx = arr[:, 8].astype(numpy.int64)
+        self.length = arr[:, 9].astype(numpy.int64)
+        self.left_edge, self.right_edge = _subtree_edges(self.head)
         self.children: List[List[int]] = [[] for _ in range(n)]
         for j in range(n):
             h = int(self.head[j])

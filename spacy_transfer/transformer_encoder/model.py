@@ -177,7 +177,14 @@ def transformer_forward(
             pieces=pieces,
         )
         return output, lambda d_tokens: []
-    (tokens, wordpieces), backprop_encoder = model.layers[0](batch, is_train)
+    if is_train:
+        (tokens, wordpieces), backprop_encoder = model.layers[0](batch, is_train)
+    else:
+        import torch
+
+        # inference_mode skips autograd bookkeeping entirely (the shim's predict only uses no_grad).
+        with torch.inference_mode():
+            (tokens, wordpieces), backprop_encoder = model.layers[0](batch, is_train)
     output = TransformerEncoderOutput(
         tokens=_split(ops, tokens, batch.tok_lengths),
         wordpieces=_split(ops, wordpieces, batch.wp_lengths),

@@ -37,7 +37,12 @@ class WindowPoolingEncoder(nn.Module):
         """
         flat = []
         for ids, mask in zip(input_ids, attention_mask):
-            hidden = self.transformer(input_ids=ids, attention_mask=mask).last_hidden_state
+            # Without padding no mask is needed, and attention can take its unmasked fast path.
+            unpadded = bool(mask.all())
+            hidden = self.transformer(input_ids=ids, attention_mask=None if unpadded else mask).last_hidden_state
+            if unpadded:
+                flat.append(hidden.reshape(-1, hidden.shape[-1]))
+                continue
             flat.append(hidden[mask.bool()])
         states = torch.cat(flat) if len(flat) > 1 else flat[0]
         width = states.shape[-1]

@@ -5,7 +5,7 @@ from typing import List, Sequence, Tuple
 import numpy
 
 POOLING_MODES = ("mean", "first")
-MAX_PADDING_SHARE = 0.25
+MAX_PADDING_SHARE = 0.1
 
 
 def align_wordpieces(
@@ -135,7 +135,7 @@ def build_window_batch(
     while i < len(order):
         max_len = len(windows[order[i]][1])
         n_rows = max(1, max_batch_items // max_len)
-        # Start a new chunk where the next window would waste over a quarter of its row on padding.
+        # Start a new chunk where the next window would waste over a tenth of its row on padding.
         min_len = int(max_len * (1.0 - MAX_PADDING_SHARE))
         rows = [w for w in order[i : i + n_rows] if len(windows[w][1]) >= min_len] or [order[i]]
         ids = numpy.full((len(rows), max_len), pad_id, dtype="int64")

@@ -57,3 +57,22 @@ def annotate_test_slow(doc):
 
 if not Doc.has_extension(EMOTIONS_ATTR):
     Doc.set_extension(EMOTIONS_ATTR, default=None)
+
+
+class FailingPipe:
+    """A component with its own `pipe` and no error handler, like spaCy's Cython parser:
+    when it raises, `nlp.pipe` itself stops."""
+
+    def __call__(self, doc):
+        if "BOOM" in doc.text:
+            raise RuntimeError("pipe-level BOOM")
+        return doc
+
+    def pipe(self, docs, batch_size=128):
+        for doc in docs:
+            yield self(doc)
+
+
+@Language.factory("annotate_test_fail_pipe")
+def make_failing_pipe(nlp, name):
+    return FailingPipe()

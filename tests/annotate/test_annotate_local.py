@@ -264,3 +264,78 @@ def test_annotate_ray_missing_gives_clear_error(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(ImportError, match="E313"):
         import_ray()
+
+
+def test_annotate_resolve_spec():
+    from spacy_transfer.annotate.pipeline import resolve_spec
+
+    spec, used = resolve_spec("en_core_web_sm + annotate_test_cats")
+    assert used in ENGLISH_PIPELINES
+    assert spec == f"{used} + annotate_test_cats"
+    assert resolve_spec("blank:en+x") == ("blank:en + x", "blank:en")
+    assert resolve_spec("not_installed_pipeline") == ("not_installed_pipeline",
+                                                      "not_installed_pipeline")
+
+
+def test_annotate_command_line(tmp_path, corpus):
+    import typer
+    from typer.testing import CliRunner
+
+    from spacy_transfer.annotate import commands
+
+    app = typer.Typer()
+    commands.register(app)
+    app.command(name="unused")(lambda: None)  # keeps "annotate" a subcommand
+    out = tmp_path / "out"
+    args = ["annotate", f"blank:en + {TEST_COMPONENTS}", str(corpus[0]), str(out),
+            "--code", CODE, "--shard-size", "10", "--max-length", "2000",
+            "--emotions-attr", EMOTIONS_ATTR, "--no-progress"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    # Without annotate_test_fail the BOOM record is a normal doc.
+    assert "Annotated 31 docs" in result.output and "5 errors" in result.output
+    results, errors = read_output(out)
+    assert len(results) == 31 and len(errors) == 5
+    assert json.loads((out / "summary.json").read_text())["pipeline_loaded"] == "blank:en"
+
+
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_annotate_pipe_without_error_handler(n_process):
+    # When such a pipe raises, nlp.pipe ends; the engine retries the docs in flight and
+    # restarts nlp.pipe on the rest of the input.
+    nlp, _ = load_pipeline("blank:en + annotate_test_fail_pipe + annotate_test_cats", CODE)
+    prepare_pipeline(nlp, 1000)
+    texts = [f"Text {i}." for i in range(9)]
+    texts[2] = texts[6] = "BOOM here."
+    records = [Record(line=i + 1, doc_id=i, text=t) for i, t in enumerate(texts)]
+    to_record = make_settings("x.jsonl", "out").to_record()
+    results = list(annotate_stream(nlp, ((r, None) for r in records), batch_size=2,
+                                   n_process=n_process, to_record=to_record))
+    assert [r.record.doc_id for r in results] == list(range(9))
+    failed = [r.record.doc_id for r in results if r.error]
+    assert failed == [2, 6]
+    assert all(r.error["component"] == "annotate_test_fail_pipe" for r in results if r.error)
+    assert all(json.loads(r.line)["cats"] for r in results if r.line)
+
+
+def test_annotate_with_neuralcoref(tmp_path):
+    # The real coref component, when its weights are installed (`make setup` does it).
+    try:
+        coref_nlp, _ = load_pipeline("en_core_web_sm + neuralcoref")
+    except ValueError as err:
+        pytest.skip(f"neuralcoref not usable here: {str(err)[:200]}")
+    texts = ["Alice met Bob in Paris. She told him about her trip.",
+             "The committee met on Monday. It approved the plan that its chair wrote."]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n"
+                            for i, t in enumerate(texts)), encoding="utf8")
+    out = tmp_path / "out"
+    annotate_local(AnnotateSettings(pipeline="en_core_web_sm + neuralcoref", input=path,
+                                    output=out), nlp=coref_nlp, show_progress=False)
+    results, errors = read_output(out)
+    assert errors == [] and [r["id"] for r in results] == [0, 1]
+    assert any(r.get("coref") for r in results)
+    for record in results:
+        for cluster in record.get("coref", []):
+            for start, end, mention in cluster:
+                assert texts[record["id"]][start:end] == mention

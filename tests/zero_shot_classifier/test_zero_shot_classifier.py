@@ -349,6 +349,23 @@ def test_zero_shot_classifier_docbin_and_pickle(tiny_nli_path):
     assert unpickled.cats == doc.cats
 
 
+def test_zero_shot_classifier_pickle_nlp(tiny_nli_path):
+    nlp = make_nlp(backend="nli", model=str(tiny_nli_path), labels=LABELS)
+    expected = nlp(TEXTS[0]).cats
+    data = pickle.dumps(nlp)
+    assert len(data) < 1_000_000  # the loaded model is not pickled; it reloads from its path
+    assert pickle.loads(data)(TEXTS[0]).cats == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_zero_shot_classifier_n_process(tiny_nli_path):
+    nlp = make_nlp(backend="nli", model=str(tiny_nli_path), labels=LABELS)
+    expected = [d.cats for d in nlp.pipe(TEXTS)]
+    got = [d.cats for d in nlp.pipe(TEXTS, n_process=2, batch_size=2)]
+    for cats, exp in zip(got, expected):
+        assert cats == pytest.approx(exp, abs=1e-5)
+
+
 def test_zero_shot_classifier_evaluate(nlp_embed):
     examples = []
     for text, gold in zip(TEXTS, ["travel", "banking", "cooking", "sports"]):
