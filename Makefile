@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 	$(BIN)/pip install torch==2.13.0
-	$(BIN)/pip install -e ".[test,english,fasttext,transformers]"
+	$(BIN)/pip install -e ".[test,english,fasttext,transformers,ray]"
 	$(BIN)/python -m spacy_transfer download neuralcoref-en
 	touch $(STAMP)
 
