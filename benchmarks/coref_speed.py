@@ -28,24 +28,23 @@ def load_english():
 
 
 def read_texts(data_dir: Path, n_words: int, doc_words: int):
-    """Paragraph-sized docs of about doc_words words, from the start of each novel."""
+    """Docs of about doc_words words (whole paragraphs), taken evenly from every novel."""
     files = sorted((data_dir / "gutenberg_litbank_corpus" / "texts").glob("*.txt"))
+    per_file = n_words // len(files) + 1
     texts, total = [], 0
     for f in files:
-        paras = [p.replace("\n", " ").strip() for p in f.read_text(encoding="utf8").split("\n\n")]
-        buf = []
-        for p in paras:
-            if not p:
-                continue
+        paras = [" ".join(p.split()) for p in f.read_text(encoding="utf8").split("\n\n") if p.strip()]
+        taken, buf, buf_words = 0, [], 0
+        for p in paras[5:]:  # skip title pages
             buf.append(p)
-            if sum(len(b.split()) for b in buf) >= doc_words:
+            buf_words += len(p.split())
+            if buf_words >= doc_words:
                 texts.append("\n\n".join(buf))
-                total += sum(len(b.split()) for b in buf)
-                buf = []
-                if total >= n_words:
-                    return texts, total
-            if len(texts) and len(texts) % 10 == 0 and total >= n_words * (files.index(f) + 1) / len(files):
-                break
+                taken += buf_words
+                buf, buf_words = [], 0
+                if taken >= per_file:
+                    break
+        total += taken
     return texts, total
 
 

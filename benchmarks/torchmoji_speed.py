@@ -6,6 +6,7 @@ Same weights, same inputs; the outputs must agree (max abs diff < 1e-5). Prints 
 
     python benchmarks/torchmoji_speed.py [--threads 1] [--batch-sizes 1,32] [--n-texts 256]
 """
+
 import json
 import time
 from typing import List
@@ -16,7 +17,11 @@ from torch import Tensor
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from spacy_transfer.torchmoji.torch_model import HardSigmoidLSTM, TorchMoji, hard_sigmoid
+from spacy_transfer.torchmoji.torch_model import (
+    HardSigmoidLSTM,
+    TorchMoji,
+    hard_sigmoid,
+)
 
 
 def anchor_cell(x: Tensor, h: Tensor, c: Tensor, w_ih, w_hh, b_ih, b_hh):
@@ -26,7 +31,9 @@ def anchor_cell(x: Tensor, h: Tensor, c: Tensor, w_ih, w_hh, b_ih, b_hh):
     return hard_sigmoid(o) * torch.tanh(c), c
 
 
-def anchor_direction(data: Tensor, batch_sizes: List[int], weights, reverse: bool) -> Tensor:
+def anchor_direction(
+    data: Tensor, batch_sizes: List[int], weights, reverse: bool
+) -> Tensor:
     """One direction over packed data, torchMoji-style (VariableRecurrent[Reverse])."""
     hidden = weights[1].shape[1]
     outputs = []
@@ -59,7 +66,11 @@ def anchor_lstm(data: Tensor, batch_sizes: List[int], layer: HardSigmoidLSTM) ->
     bwd = [layer.weight_ih_l0_reverse, layer.weight_hh_l0_reverse,
            layer.bias_ih_l0_reverse, layer.bias_hh_l0_reverse]  # fmt: skip
     return torch.cat(
-        [anchor_direction(data, batch_sizes, fwd, False), anchor_direction(data, batch_sizes, bwd, True)], 1
+        [
+            anchor_direction(data, batch_sizes, fwd, False),
+            anchor_direction(data, batch_sizes, bwd, True),
+        ],
+        1,
     )
 
 

@@ -1,4 +1,5 @@
 """`torchmoji-import`: convert torchMoji's original checkpoint into our weight format."""
+
 from pathlib import Path
 from typing import Optional
 
@@ -8,22 +9,34 @@ from wasabi import msg
 
 
 def torchmoji_import(
-    weights: Path = typer.Argument(..., help="torchMoji pytorch_model.bin", exists=True),
+    weights: Path = typer.Argument(
+        ..., help="torchMoji pytorch_model.bin", exists=True
+    ),
     vocab: Path = typer.Argument(..., help="torchMoji vocabulary.json", exists=True),
     output_dir: Path = typer.Argument(..., help="directory to write"),
-    emoji_codes: Optional[Path] = typer.Option(None, help="emoji_codes.json: label names"),
+    emoji_codes: Optional[Path] = typer.Option(
+        None, help="emoji_codes.json: label names"
+    ),
     max_length: int = typer.Option(30, help="tokens per text (DeepMoji used 30)"),
 ) -> None:
     """Write a directory usable as spacy_transfer.TorchMojiPretrained.v1 `name`
     (config.json, vocabulary.json, model.safetensors in float32).
     """
-    from .io import load_original_checkpoint, read_vocabulary, save_pretrained, widths_from_state_dict
+    from .io import (
+        load_original_checkpoint,
+        read_vocabulary,
+        save_pretrained,
+        widths_from_state_dict,
+    )
 
     state = load_original_checkpoint(weights)
     widths = widths_from_state_dict(state, weights)
     n_labels = widths.get("nO")
     if n_labels is None:
-        msg.fail("The checkpoint has no output layer (feature-only); nothing to classify.", exits=1)
+        msg.fail(
+            "The checkpoint has no output layer (feature-only); nothing to classify.",
+            exits=1,
+        )
     if emoji_codes is not None:
         codes = srsly.read_json(emoji_codes)
         labels = [codes[str(i)] for i in range(len(codes))]

@@ -2,22 +2,28 @@
 
 No torch import here: spaCy imports this module on every spacy.blank().
 """
+
 from itertools import islice
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy
+from spacy.errors import Errors as SpacyErrors
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
-from spacy.errors import Errors as SpacyErrors
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
 from ..errors import Errors
 from . import training  # noqa: F401  (registers the scorer and batcher)
 from .extensions import USER_DATA_KEY, install_extensions
-from .model import FINETUNE_METHODS, chain_thaw_schedule, get_torch_module, set_trainable
+from .model import (
+    FINETUNE_METHODS,
+    chain_thaw_schedule,
+    get_torch_module,
+    set_trainable,
+)
 
 DEFAULT_TORCHMOJI_MODEL_STR = """
 [model]
@@ -42,7 +48,9 @@ multi_label = true
 nO = null
 """
 TRAINABLE_TORCHMOJI_MODEL = Config().from_str(TRAINABLE_TORCHMOJI_MODEL_STR)["model"]
-Predictions = Tuple[numpy.ndarray, numpy.ndarray, List[List[Tuple[int, int, List[float]]]]]
+Predictions = Tuple[
+    numpy.ndarray, numpy.ndarray, List[List[Tuple[int, int, List[float]]]]
+]
 
 
 @Language.factory(
@@ -57,7 +65,11 @@ Predictions = Tuple[numpy.ndarray, numpy.ndarray, List[List[Tuple[int, int, List
         "overwrite": False,
         "scorer": {"@scorers": "spacy_transfer.torchmoji_scorer.v1"},
     },
-    default_score_weights={"cats_macro_f": 1.0, "cats_micro_f": 0.0, "cats_macro_auc": 0.0},
+    default_score_weights={
+        "cats_macro_f": 1.0,
+        "cats_micro_f": 0.0,
+        "cats_macro_auc": 0.0,
+    },
 )
 def make_torchmoji(
     nlp: Language,
@@ -108,7 +120,9 @@ class TorchMojiClassifier(TrainablePipe):
         scorer: Optional[Callable] = None,
     ) -> None:
         if finetune_method not in FINETUNE_METHODS:
-            raise ValueError(Errors.E160.format(method=finetune_method, methods=FINETUNE_METHODS))
+            raise ValueError(
+                Errors.E160.format(method=finetune_method, methods=FINETUNE_METHODS)
+            )
         thresholds = dict(thresholds or {})
         for label, value in list(thresholds.items()) + [("*", threshold)]:
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
@@ -143,7 +157,9 @@ class TorchMojiClassifier(TrainablePipe):
     def add_label(self, label: str) -> int:
         """Add a label before initialize. RETURNS (int): 0 if it existed, else 1."""
         if "pretrained" in self.model.attrs:
-            raise ValueError(Errors.E164.format(name=self.model.attrs["pretrained"], label=label))
+            raise ValueError(
+                Errors.E164.format(name=self.model.attrs["pretrained"], label=label)
+            )
         if label in self.cfg["labels"]:
             return 0
         if self.model.has_ref("torchmoji_torch"):
@@ -167,7 +183,9 @@ class TorchMojiClassifier(TrainablePipe):
         if not self.model.has_ref("torchmoji_torch"):
             raise ValueError(SpacyErrors.E109.format(name=self.name))
         # Empty docs are not run: they get zero scores and no emotions.
-        owners: List[Tuple[int, int, int]] = []  # (doc index, start, end); end -1: whole doc
+        owners: List[Tuple[int, int, int]] = (
+            []
+        )  # (doc index, start, end); end -1: whole doc
         items: List[Any] = []
         for i, doc in enumerate(docs):
             if not len(doc):
@@ -205,7 +223,9 @@ class TorchMojiClassifier(TrainablePipe):
             raise ValueError(Errors.E159.format(n_docs=len(docs), n_preds=len(probs)))
         for i, doc in enumerate(docs):
             if not self.cfg["overwrite"]:
-                clash = next((label for label in self.labels if label in doc.cats), None)
+                clash = next(
+                    (label for label in self.labels if label in doc.cats), None
+                )
                 if clash is not None or USER_DATA_KEY in doc.user_data:
                     raise ValueError(Errors.E158.format(label=clash, name=self.name))
             for j, label in enumerate(self.labels):
@@ -237,7 +257,9 @@ class TorchMojiClassifier(TrainablePipe):
             return losses
         self._apply_finetune_method()
         set_dropout_rate(self.model, drop)
-        (probs, _), backprop = self.model.begin_update([eg.predicted for eg in examples])
+        (probs, _), backprop = self.model.begin_update(
+            [eg.predicted for eg in examples]
+        )
         loss, d_probs = self.get_loss(examples, (probs, None))
         backprop(d_probs)
         if sgd is not None:
@@ -274,7 +296,9 @@ class TorchMojiClassifier(TrainablePipe):
             loss = -(truths * ops.xp.log(p)) * mask
         return float(loss.sum() / n_docs), d_probs
 
-    def _examples_to_truth(self, examples, shape) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    def _examples_to_truth(
+        self, examples, shape
+    ) -> Tuple[numpy.ndarray, numpy.ndarray]:
         truths = numpy.zeros(shape, dtype="f")
         mask = numpy.ones(shape, dtype="f")
         for i, eg in enumerate(examples):
@@ -320,7 +344,11 @@ class TorchMojiClassifier(TrainablePipe):
         doc_sample = [eg.reference for eg in islice(get_examples(), 10)]
         if not doc_sample:
             raise ValueError(SpacyErrors.E923.format(name=self.name))
-        from .io import load_original_checkpoint, read_vocabulary, widths_from_state_dict
+        from .io import (
+            load_original_checkpoint,
+            read_vocabulary,
+            widths_from_state_dict,
+        )
         from .model import load_state_dict
 
         if vocab_path is None:
@@ -335,7 +363,9 @@ class TorchMojiClassifier(TrainablePipe):
             state = load_original_checkpoint(weights_path)
             widths = widths_from_state_dict(state, weights_path)
             skip = widths.get("nO") != len(self.labels)
-            load_state_dict(self.model, state, vocab, path=weights_path, skip_output=skip)
+            load_state_dict(
+                self.model, state, vocab, path=weights_path, skip_output=skip
+            )
         else:
             from .model import load_vocab
 
@@ -361,8 +391,9 @@ class TorchMojiClassifier(TrainablePipe):
         return super().from_bytes(bytes_data, exclude=exclude)
 
     def from_disk(self, path, *, exclude=tuple()):
-        import srsly
         from pathlib import Path
+
+        import srsly
 
         cfg_path = Path(path) / "cfg"
         if cfg_path.exists():

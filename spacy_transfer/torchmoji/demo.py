@@ -1,4 +1,5 @@
 """`python -m spacy_transfer demo` part for torchmoji: emotions of sample sentences."""
+
 from wasabi import msg
 
 SAMPLE_TEXTS = [
@@ -22,6 +23,8 @@ def run_demo(nlp_base) -> None:
         sents = list(doc.sents)
         if len(sents) > 1:
             for sent in sents:
-                top = ", ".join(f"{label} {score:.2f}" for label, score in sent._.emotions)
+                top = ", ".join(
+                    f"{label} {score:.2f}" for label, score in sent._.emotions
+                )
                 print(f"     [{sent.text}] {top}")
     print(f"  doc._.torchmoji_vector: {len(doc._.torchmoji_vector)} dimensions")

@@ -5,6 +5,7 @@ doc.user_data[USER_DATA_KEY] (thresholds, per-sentence scores, the feature vecto
 a float32 numpy array), so DocBin(store_user_data=True), pickle and n_process keep
 everything; the getters below only read it.
 """
+
 from typing import Dict, List, Optional, Tuple
 
 import numpy
@@ -42,7 +43,9 @@ def get_doc_emotions(doc: Doc) -> Optional[Emotions]:
         return None
     if not len(doc):
         return []  # no text, no emotion
-    return select_emotions({label: doc.cats[label] for label in stored["labels"]}, stored)
+    return select_emotions(
+        {label: doc.cats[label] for label in stored["labels"]}, stored
+    )
 
 
 def get_span_emotions(span: Span) -> Optional[Emotions]:

@@ -7,6 +7,7 @@ Two on-disk formats are understood:
 * Our packaged format, a directory with `config.json` (widths, labels, thresholds,
   max_length), `vocabulary.json` and `model.safetensors` (float16 allowed).
 """
+
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -39,7 +40,11 @@ def resolve_pretrained(name_or_path: Union[str, Path]) -> Path:
     if not path.is_dir():
         path = DATA_DIR / str(name_or_path)
     if not (path / CONFIG_FILE).exists() or not (path / WEIGHTS_FILE).exists():
-        known = sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir()) if DATA_DIR.exists() else []
+        known = (
+            sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir())
+            if DATA_DIR.exists()
+            else []
+        )
         raise ValueError(Errors.E150.format(name=name_or_path, path=path, known=known))
     return path
 
@@ -53,23 +58,35 @@ def read_vocabulary(path: Union[str, Path]) -> Dict[str, int]:
         raise ValueError(Errors.E151.format(path=path))
     vocab = srsly.read_json(path)
     if not isinstance(vocab, dict) or not vocab:
-        raise ValueError(Errors.E152.format(path=path, detail="expected a JSON object token -> id"))
+        raise ValueError(
+            Errors.E152.format(path=path, detail="expected a JSON object token -> id")
+        )
     ids = sorted(vocab.values())
     if ids != list(range(len(ids))) or vocab.get("CUSTOM_UNKNOWN") != 1:
         raise ValueError(
-            Errors.E152.format(path=path, detail="ids must be 0..n-1 with CUSTOM_UNKNOWN = 1")
+            Errors.E152.format(
+                path=path, detail="ids must be 0..n-1 with CUSTOM_UNKNOWN = 1"
+            )
         )
     return vocab
 
 
-def widths_from_state_dict(state: Dict[str, Any], path: Union[str, Path]) -> Dict[str, int]:
+def widths_from_state_dict(
+    state: Dict[str, Any], path: Union[str, Path]
+) -> Dict[str, int]:
     """Infer n_tokens, embed_width, hidden_width (and nO) from checkpoint shapes."""
     missing = [key for key in REQUIRED_KEYS if key not in state]
     if missing:
-        raise ValueError(Errors.E153.format(path=path, detail=f"missing parameters {missing}"))
+        raise ValueError(
+            Errors.E153.format(path=path, detail=f"missing parameters {missing}")
+        )
     n_tokens, embed_width = state["embed.weight"].shape
     hidden_width = state["lstm_0.weight_hh_l0"].shape[1]
-    widths = {"n_tokens": int(n_tokens), "embed_width": int(embed_width), "hidden_width": int(hidden_width)}
+    widths = {
+        "n_tokens": int(n_tokens),
+        "embed_width": int(embed_width),
+        "hidden_width": int(hidden_width),
+    }
     if OUTPUT_KEYS[0] in state:
         widths["nO"] = int(state[OUTPUT_KEYS[0]].shape[0])
     return widths
@@ -94,7 +111,9 @@ def load_original_checkpoint(path: Union[str, Path]) -> Dict[str, Any]:
     return {key: value.float() for key, value in state.items()}
 
 
-def load_pretrained(path: Path) -> Tuple[Dict[str, Any], Dict[str, int], Dict[str, Any]]:
+def load_pretrained(
+    path: Path,
+) -> Tuple[Dict[str, Any], Dict[str, int], Dict[str, Any]]:
     """Read a directory in our format: (state dict, vocabulary, config)."""
     from safetensors.torch import load_file
 
@@ -103,7 +122,9 @@ def load_pretrained(path: Path) -> Tuple[Dict[str, Any], Dict[str, int], Dict[st
     try:
         state = load_file(str(path / WEIGHTS_FILE))
     except Exception as err:
-        raise ValueError(Errors.E153.format(path=path / WEIGHTS_FILE, detail=str(err))) from err
+        raise ValueError(
+            Errors.E153.format(path=path / WEIGHTS_FILE, detail=str(err))
+        ) from err
     return {k: v.float() for k, v in state.items()}, vocab, config
 
 
@@ -134,6 +155,9 @@ def save_pretrained(
         vocab = {w: i for i, w in enumerate(words)}
         config = dict(config, n_tokens=len(words))
     dtype = torch.float16 if half else torch.float32
-    save_file({k: v.detach().to(dtype).contiguous() for k, v in state.items()}, str(path / WEIGHTS_FILE))
+    save_file(
+        {k: v.detach().to(dtype).contiguous() for k, v in state.items()},
+        str(path / WEIGHTS_FILE),
+    )
     srsly.write_json(path / VOCAB_FILE, vocab)
     srsly.write_json(path / CONFIG_FILE, config)

@@ -7,6 +7,8 @@ passed to the logits unchanged, because for cross-entropy (softmax) and binary
 cross-entropy (sigmoid) the gradient w.r.t. the logits is exactly probs - truth,
 which is what the component's get_loss returns.
 """
+
+import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from spacy.tokens import Doc, Span
@@ -53,10 +55,19 @@ def build_torchmoji_model(
     for key, value in (("n_tokens", n_tokens or 1), ("embed_width", embed_width),
                        ("hidden_width", hidden_width), ("max_length", max_length)):  # fmt: skip
         if not isinstance(value, int) or value < 1:
-            raise ValueError(Errors.E155.format(key=key, value=value, detail="must be a positive int"))
-    for key, value in (("embed_dropout", embed_dropout), ("final_dropout", final_dropout)):
+            raise ValueError(
+                Errors.E155.format(
+                    key=key, value=value, detail="must be a positive int"
+                )
+            )
+    for key, value in (
+        ("embed_dropout", embed_dropout),
+        ("final_dropout", final_dropout),
+    ):
         if not 0.0 <= value < 1.0:
-            raise ValueError(Errors.E155.format(key=key, value=value, detail="must be in [0, 1)"))
+            raise ValueError(
+                Errors.E155.format(key=key, value=value, detail="must be in [0, 1)")
+            )
     return Model(
         "torchmoji",
         torchmoji_forward,
@@ -138,7 +149,29 @@ def torchmoji_init(model: Model, X: Optional[InT] = None, Y: Any = None) -> None
     model.set_ref(TORCH_REF, wrapper)
 
 
+def _single_thread_after_fork() -> None:
+    """In a forked child (nlp.pipe(n_process=...)), run torch on one thread.
+
+    libgomp, which PyTorch's CPU wheels use, is not fork-safe: a child that enters a
+    parallel region the parent already used hangs forever. The processes themselves
+    are the parallelism there, so one thread each loses nothing.
+    """
+    global _TORCH_PID
+    pid = os.getpid()
+    if _TORCH_PID is None:
+        _TORCH_PID = pid
+    elif _TORCH_PID != pid:
+        import torch
+
+        torch.set_num_threads(1)
+        _TORCH_PID = pid
+
+
+_TORCH_PID: Optional[int] = None
+
+
 def torchmoji_forward(model: Model, X: InT, is_train: bool) -> Tuple[OutT, Callable]:
+    _single_thread_after_fork()
     if not model.attrs["vocab"]:
         raise ValueError(Errors.E155.format(
             key="vocab", value="{}", detail="the model has no vocabulary; initialize the "
@@ -167,7 +200,10 @@ def convert_torchmoji_inputs(model: Model, ids: List[List[int]], is_train: bool)
     for i, seq in enumerate(ids):
         padded[i, : len(seq)] = torch.tensor(seq, dtype=torch.long)
     device = next(model.shims[0]._model.parameters()).device
-    return ArgsKwargs(args=(padded.to(device), lengths.to(device)), kwargs={}), lambda d: []
+    return (
+        ArgsKwargs(args=(padded.to(device), lengths.to(device)), kwargs={}),
+        lambda d: [],
+    )
 
 
 def convert_torchmoji_outputs(model: Model, inputs_outputs, is_train: bool):
@@ -187,7 +223,12 @@ def get_torch_module(model: Model):
 
 
 def load_state_dict(
-    model: Model, state: Dict[str, Any], vocab: Dict[str, int], *, path: Any, skip_output: bool = False
+    model: Model,
+    state: Dict[str, Any],
+    vocab: Dict[str, int],
+    *,
+    path: Any,
+    skip_output: bool = False,
 ) -> None:
     """Copy a torchMoji state dict and vocabulary into a built model, checking widths.
 
@@ -201,7 +242,9 @@ def load_state_dict(
             raise ValueError(Errors.E156.format(
                 key=key, found=widths[key], expected=model.attrs[key], widths=widths))  # fmt: skip
     if len(vocab) != model.attrs["n_tokens"]:
-        raise ValueError(Errors.E157.format(n_vocab=len(vocab), n_tokens=model.attrs["n_tokens"]))
+        raise ValueError(
+            Errors.E157.format(n_vocab=len(vocab), n_tokens=model.attrs["n_tokens"])
+        )
     if not skip_output and "nO" in widths and widths["nO"] != model.get_dim("nO"):
         raise ValueError(Errors.E156.format(
             key="nO (labels)", found=widths["nO"], expected=model.get_dim("nO"), widths=widths))  # fmt: skip
@@ -210,14 +253,18 @@ def load_state_dict(
     result = module.load_state_dict({k: state[k] for k in keys}, strict=False)
     unexpected = list(result.unexpected_keys)
     if unexpected:
-        raise ValueError(Errors.E153.format(path=path, detail=f"unknown parameters {unexpected}"))
+        raise ValueError(
+            Errors.E153.format(path=path, detail=f"unknown parameters {unexpected}")
+        )
     model.attrs["vocab"] = dict(vocab)
 
 
 def load_vocab(model: Model, vocab: Dict[str, int]) -> None:
     """Set the vocabulary (token -> id) of a model built with random weights."""
     if len(vocab) != model.attrs["n_tokens"]:
-        raise ValueError(Errors.E157.format(n_vocab=len(vocab), n_tokens=model.attrs["n_tokens"]))
+        raise ValueError(
+            Errors.E157.format(n_vocab=len(vocab), n_tokens=model.attrs["n_tokens"])
+        )
     model.attrs["vocab"] = dict(vocab)
 
 
@@ -250,7 +297,13 @@ def chain_thaw_schedule(n_steps_per_layer: int) -> Callable[[int], str]:
     """DeepMoji's chain-thaw order: the new output layer first, then each layer from
     the input upwards, then everything together.
     """
-    order: Sequence[str] = ("output_layer", "embed", "lstm_0", "lstm_1", "attention_layer")
+    order: Sequence[str] = (
+        "output_layer",
+        "embed",
+        "lstm_0",
+        "lstm_1",
+        "attention_layer",
+    )
 
     def stage(step: int) -> str:
         index = step // max(n_steps_per_layer, 1)

@@ -8,6 +8,7 @@ CUSTOM_UNKNOWN. spaCy splits "don't" and "!!!" into several tokens, so tokens wi
 no whitespace between them are re-joined where the joined form is what DeepMoji
 would have seen.
 """
+
 import re
 import string
 import unicodedata
@@ -134,7 +135,9 @@ def _join_chunk(chunk: List[str], vocab: Dict[str, int]) -> List[str]:
     return result
 
 
-def words_to_ids(words: Sequence[str], vocab: Dict[str, int], max_length: int) -> List[int]:
+def words_to_ids(
+    words: Sequence[str], vocab: Dict[str, int], max_length: int
+) -> List[int]:
     """Look words up, unknown words -> CUSTOM_UNKNOWN; truncate to max_length.
 
     A text with no words at all (empty, or only emojis) becomes [CUSTOM_UNKNOWN]:
@@ -147,4 +150,6 @@ def words_to_ids(words: Sequence[str], vocab: Dict[str, int], max_length: int) -
 def texts_to_ids(
     items: Iterable[Union[Doc, Span]], vocab: Dict[str, int], max_length: int
 ) -> List[List[int]]:
-    return [words_to_ids(deepmoji_words(item, vocab), vocab, max_length) for item in items]
+    return [
+        words_to_ids(deepmoji_words(item, vocab), vocab, max_length) for item in items
+    ]

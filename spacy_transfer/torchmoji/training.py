@@ -1,4 +1,5 @@
 """Scorer and class-balanced batcher for torchmoji training (no torch)."""
+
 import random
 from collections import defaultdict
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
@@ -58,7 +59,10 @@ def score_label_sets(
         "macro_r": sum(s.recall for s in per_label.values()) / n,
         "macro_f": sum(s.fscore for s in per_label.values()) / n,
         "micro_f": micro.fscore,
-        "f_per_type": {k: {"p": s.precision, "r": s.recall, "f": s.fscore} for k, s in per_label.items()},
+        "f_per_type": {
+            k: {"p": s.precision, "r": s.recall, "f": s.fscore}
+            for k, s in per_label.items()
+        },
     }
 
 

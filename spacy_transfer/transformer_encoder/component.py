@@ -4,7 +4,7 @@ No torch or transformers import at module level: spaCy imports this module on ev
 """
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Union
+from typing import Callable, Dict, Iterable, List, Optional, Union
 
 import srsly
 from spacy.errors import Errors as SpacyErrors
@@ -31,7 +31,6 @@ pooling = "mean"
 max_batch_items = 4096
 """
 DEFAULT_ENCODER_MODEL_CONFIG = Config().from_str(DEFAULT_ENCODER_MODEL)["model"]
-MODEL_DIR = "model"
 
 
 @Language.factory(

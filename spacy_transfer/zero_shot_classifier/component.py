@@ -4,7 +4,6 @@ No torch or transformers at module level: spaCy imports this module through the
 entry point on every spacy.blank(). The backend model is loaded on first use.
 """
 import json
-import os
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -226,7 +225,6 @@ class ZeroShotClassifier(Pipe):
             "overwrite": bool(overwrite),
         }
         self._backend: Any = None
-        self._backend_pid = os.getpid()
         install_extensions()
 
     @property
@@ -249,19 +247,15 @@ class ZeroShotClassifier(Pipe):
         return default_embedding_model_path()
 
     def _get_backend(self) -> Any:
-        if self._backend is not None and self._backend_pid != os.getpid():
-            # A forked worker (nlp.pipe(n_process=...)): torch's OpenMP pool does not
-            # survive fork and hangs in the first parallel region, so run single-threaded.
-            import torch
+        # In a worker forked by nlp.pipe(n_process=...), torch must go single-threaded.
+        from ..layers.fork import avoid_fork_deadlock
 
-            torch.set_num_threads(1)
-            self._backend_pid = os.getpid()
+        avoid_fork_deadlock()
         if self._backend is None:
             from .model import EmbeddingBackend, NLIBackend
 
             cls = NLIBackend if self.cfg["backend"] == "nli" else EmbeddingBackend
             self._backend = cls(self.model_path, batch_size=self.cfg["batch_size"], max_length=self.cfg["max_length"])
-            self._backend_pid = os.getpid()
         return self._backend
 
     def _doc_labels(self, doc: Doc) -> List[str]:

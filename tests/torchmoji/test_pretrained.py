@@ -1,4 +1,5 @@
 """The shipped default weights: add_pipe("torchmoji") works out of the box."""
+
 import pytest
 import spacy
 

@@ -1,4 +1,5 @@
 """projects/emotion end to end on the tiny CPU test config (slow)."""
+
 import shutil
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Entry points in pyproject.toml match what the torchmoji modules register."""
+
 import sys
 from pathlib import Path
 
@@ -13,7 +14,10 @@ else:  # pragma: no cover
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 EXPECTED = {
     "spacy_factories": {"torchmoji"},
-    "spacy_architectures": {"spacy_transfer.TorchMoji.v1", "spacy_transfer.TorchMojiPretrained.v1"},
+    "spacy_architectures": {
+        "spacy_transfer.TorchMoji.v1",
+        "spacy_transfer.TorchMojiPretrained.v1",
+    },
     "spacy_scorers": {"spacy_transfer.torchmoji_scorer.v1"},
     "spacy_batchers": {"spacy_transfer.torchmoji_balanced_batcher.v1"},
 }

@@ -1,4 +1,5 @@
 """torchMoji's tokenisation rules on top of spaCy tokens."""
+
 import pytest
 import spacy
 

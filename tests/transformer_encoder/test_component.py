@@ -3,7 +3,7 @@ import numpy
 import pytest
 import spacy
 import srsly
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import DocBin
 
 from spacy_transfer.transformer_encoder.component import TransformerEncoder
 

@@ -1,6 +1,6 @@
 """Tests of the projects/zero_shot workflow scripts."""
+import importlib.util
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,17 +22,28 @@ NLI_ROWS = [
 # fmt: on
 
 
+def load_script(name: str):
+    """Import a project script as a module (the scripts folder is not a package)."""
+    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+    try:
+        spec = importlib.util.spec_from_file_location(f"zero_shot_{name}", PROJECT_DIR / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.pop(0)
+
+
 def test_zero_shot_finetune_nli_workflow(tiny_nli_path, tmp_path):
     """finetune_nli.py writes a model that the 'nli' backend loads with the data's label names."""
     train = tmp_path / "train.jsonl"
     train.write_text("\n".join(json.dumps(row) for row in NLI_ROWS) + "\n", encoding="utf8")
     out = tmp_path / "nli_model"
-    cmd = [
-        sys.executable, str(PROJECT_DIR / "scripts" / "finetune_nli.py"), str(train), str(out),
-        "--base-model", str(tiny_nli_path), "--batch-size", "3", "--epochs", "2", "--threads", "1",
-    ]  # fmt: skip
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-2000:]
+    finetune_nli = load_script("finetune_nli")
+    finetune_nli.main(
+        train, out, base_model=str(tiny_nli_path), epochs=2, batch_size=3, learning_rate=1e-4,
+        max_length=64, limit=0, seed=0, threads=1,
+    )  # fmt: skip
     config = json.loads((out / "config.json").read_text())
     assert config["id2label"] == {"0": "contradiction", "1": "neutral", "2": "entailment"}
     nlp = spacy.blank("en")
@@ -40,19 +51,14 @@ def test_zero_shot_finetune_nli_workflow(tiny_nli_path, tmp_path):
     doc = nlp("the team won the game")
     assert sum(doc.cats.values()) == pytest.approx(1.0, abs=1e-5)
     report = tmp_path / "nli.json"
-    cmd = [sys.executable, str(PROJECT_DIR / "scripts" / "evaluate_nli.py"), str(out), str(report), str(train)]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-2000:]
+    load_script("evaluate_nli").main(out, report, [train], batch_size=4, limit=0)
     accuracy = json.loads(report.read_text())[str(train)]["accuracy"]
     assert 0.0 <= accuracy <= 1.0
 
 
 def test_zero_shot_label_phrases_and_dev_split(datasets):
-    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-    try:
-        from zs_data import label_phrase, load_split
-    finally:
-        sys.path.pop(0)
+    zs_data = load_script("zs_data")
+    label_phrase, load_split = zs_data.label_phrase, zs_data.load_split
     assert label_phrase("card_payment_wrong_exchange_rate") == "card payment wrong exchange rate"
     if not (datasets / "banking77" / "train.csv").is_file():
         pytest.skip("banking77 not found")

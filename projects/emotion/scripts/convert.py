@@ -1,5 +1,6 @@
 """Convert GoEmotions TSV files into .spacy DocBins with doc.cats, and write the
 torchMoji vocabulary restricted to words seen in the training split."""
+
 import csv
 from collections import Counter
 from pathlib import Path
@@ -17,7 +18,9 @@ def main(
     data_dir: Path = typer.Argument(..., help="goemotions/original directory"),
     vocab_path: Path = typer.Argument(..., help="torchMoji vocabulary.json"),
     output_dir: Path = typer.Argument(..., help="where to write train/dev/test.spacy"),
-    min_count: int = typer.Option(2, help="keep vocabulary words seen this often in train"),
+    min_count: int = typer.Option(
+        2, help="keep vocabulary words seen this often in train"
+    ),
 ) -> None:
     nlp = spacy.blank("en")
     labels = (data_dir / "labels.txt").read_text(encoding="utf8").split()
@@ -39,8 +42,12 @@ def main(
         print(f"{split}: {len(rows)} docs")
     ordered = sorted(vocab, key=vocab.get)
     words = [w for w in ordered if vocab[w] < 10 or counts[w] >= min_count]
-    srsly.write_json(output_dir / "vocabulary.json", {w: i for i, w in enumerate(words)})
-    print(f"vocabulary: {len(words)} of {len(vocab)} torchMoji words kept (count >= {min_count})")
+    srsly.write_json(
+        output_dir / "vocabulary.json", {w: i for i, w in enumerate(words)}
+    )
+    print(
+        f"vocabulary: {len(words)} of {len(vocab)} torchMoji words kept (count >= {min_count})"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Evaluate the packaged torchmoji weights on GoEmotions test: macro-F1 over the 28
 labels (thresholds tuned on dev, and a flat 0.5) and Ekman-7 macro-F1."""
+
 from pathlib import Path
 
 import numpy
@@ -8,7 +9,7 @@ import srsly
 import typer
 from spacy.tokens import DocBin
 
-from spacy_transfer.torchmoji.training import score_label_sets, to_ekman, EKMAN_MAPPING
+from spacy_transfer.torchmoji.training import EKMAN_MAPPING, score_label_sets, to_ekman
 
 
 def main(
@@ -17,7 +18,9 @@ def main(
     output: Path = typer.Argument(..., help="metrics JSON"),
 ) -> None:
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe("torchmoji", config={"model": {"name": str(weights_dir.resolve())}})
+    pipe = nlp.add_pipe(
+        "torchmoji", config={"model": {"name": str(weights_dir.resolve())}}
+    )
     labels = list(pipe.labels)
     docs = list(DocBin().from_disk(test_path).get_docs(nlp.vocab))
     gold = [[label for label in labels if d.cats[label] >= 0.5] for d in docs]
@@ -37,13 +40,19 @@ def main(
             "micro_f1_28": round(scores["micro_f"], 4),
             "macro_f1_ekman7": round(ekman["macro_f"], 4),
             "micro_f1_ekman7": round(ekman["micro_f"], 4),
-            "f1_per_label": {k: round(v["f"], 3) for k, v in scores["f_per_type"].items()},
-            "f1_per_ekman": {k: round(v["f"], 3) for k, v in ekman["f_per_type"].items()},
+            "f1_per_label": {
+                k: round(v["f"], 3) for k, v in scores["f_per_type"].items()
+            },
+            "f1_per_ekman": {
+                k: round(v["f"], 3) for k, v in ekman["f_per_type"].items()
+            },
         }
     srsly.write_json(output, result)
     for name in ("tuned_thresholds", "threshold_0.5"):
         r = result[name]
-        print(f"{name}: macro-F1 28 = {r['macro_f1_28']:.3f}, Ekman-7 = {r['macro_f1_ekman7']:.3f}")
+        print(
+            f"{name}: macro-F1 28 = {r['macro_f1_28']:.3f}, Ekman-7 = {r['macro_f1_ekman7']:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Export a trained torchmoji pipeline to the packaged weight format (float16
 safetensors + vocabulary + config) and tune per-label thresholds on the dev set."""
+
 from pathlib import Path
 
 import numpy
@@ -29,7 +30,9 @@ def tune_thresholds(probs: numpy.ndarray, gold: numpy.ndarray, labels) -> dict:
 
 
 def main(
-    model_path: Path = typer.Argument(..., help="trained pipeline (training/model-best)"),
+    model_path: Path = typer.Argument(
+        ..., help="trained pipeline (training/model-best)"
+    ),
     dev_path: Path = typer.Argument(..., help="dev .spacy for threshold tuning"),
     output_dir: Path = typer.Argument(..., help="packaged weights directory"),
 ) -> None:
@@ -55,12 +58,17 @@ def main(
     gold = numpy.asarray([[d.cats[label] for label in pipe.labels] for d in docs])
     texts = [d.text for d in docs]
     probs = numpy.asarray(
-        [[d.cats[label] for label in pipe.labels] for d in packed.pipe(texts, batch_size=256)]
+        [
+            [d.cats[label] for label in pipe.labels]
+            for d in packed.pipe(texts, batch_size=256)
+        ]
     )
     config["thresholds"] = tune_thresholds(probs, gold, pipe.labels)
     srsly.write_json(output_dir / "config.json", config)
     size = sum(p.stat().st_size for p in output_dir.iterdir())
-    print(f"Packaged to {output_dir} ({size / 1e6:.1f} MB); thresholds tuned on {len(docs)} dev docs")
+    print(
+        f"Packaged to {output_dir} ({size / 1e6:.1f} MB); thresholds tuned on {len(docs)} dev docs"
+    )
 
 
 if __name__ == "__main__":
