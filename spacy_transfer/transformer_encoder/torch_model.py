@@ -45,14 +45,16 @@ class WindowPoolingEncoder(nn.Module):
                 continue
             flat.append(hidden[mask.bool()])
         states = torch.cat(flat) if len(flat) > 1 else flat[0]
+        del flat  # drop references early: long docs make these arrays large
         width = states.shape[-1]
         selected = states.index_select(0, sel_pos)
+        del states
         if len(sel_pos) == n_wp:  # no overlapping windows: every wordpiece is selected once, in order
             wordpieces = selected
         else:
-            wordpieces = states.new_zeros((n_wp, width)).index_add(0, sel_wp, selected)
-            counts = torch.bincount(sel_wp, minlength=n_wp).clamp(min=1).to(states.dtype)
+            wordpieces = selected.new_zeros((n_wp, width)).index_add(0, sel_wp, selected)
+            counts = torch.bincount(sel_wp, minlength=n_wp).clamp(min=1).to(selected.dtype)
             wordpieces = wordpieces / counts.unsqueeze(1)
-        tokens = states.new_zeros((n_tokens, width)).index_add(0, pair_tok, wordpieces.index_select(0, pair_wp))
-        tok_counts = torch.bincount(pair_tok, minlength=n_tokens).clamp(min=1).to(states.dtype)
+        tokens = selected.new_zeros((n_tokens, width)).index_add(0, pair_tok, wordpieces.index_select(0, pair_wp))
+        tok_counts = torch.bincount(pair_tok, minlength=n_tokens).clamp(min=1).to(selected.dtype)
         return tokens / tok_counts.unsqueeze(1), wordpieces
