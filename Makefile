@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.spacy_transfer_installed
 
-.PHONY: setup demo test test-slow bench clean
+.PHONY: setup demo test test-slow bench bench-peers bench-transformer clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,24 @@ test: setup
 
 test-slow: setup
 	$(BIN)/python -m pytest -q --slow tests
+
+# Speed/memory benchmarks (print JSON; figures are in the README).
+bench: setup
+	$(BIN)/python benchmarks/coref_speed.py
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/torchmoji_speed.py --batch-sizes 1,32,128
+	$(BIN)/python benchmarks/fasttext_memory.py
+	$(BIN)/python benchmarks/zero_shot_speed.py
+	$(BIN)/python benchmarks/annotate_scale.py
+
+# spacy-transformers needs transformers<4.53.3, which clashes with our install: own venv.
+PEERS := .venv-peers
+bench-peers:
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install torch==2.13.0
+	$(PEERS)/bin/pip install transformers==4.53.2 spacy-transformers==1.4.0 spacy==3.8.18 psutil
+
+bench-transformer: setup bench-peers
+	$(BIN)/python benchmarks/transformer_speed.py --peer-python $(PEERS)/bin/python
 
 clean:
 	rm -rf $(VENV) build *.egg-info
