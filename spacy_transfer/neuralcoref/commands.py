@@ -57,7 +57,8 @@ def export(
     coref = nlp.get_pipe(component)
     state = {k: v.detach().cpu().numpy() for k, v in get_torch_module(coref.model).state_dict().items()}
     vectors_from = coref.cfg.get("model_name") or "neuralcoref-en"
-    meta = {"source_pipeline": str(pipeline), "performance": nlp.meta.get("performance", {})}
+    dev_scores = {k: v for k, v in nlp.meta.get("performance", {}).items() if k.startswith("coref")}
+    meta = {"source_pipeline": str(pipeline), "dev_performance": dev_scores}
     path = export_weights(state, Path(out_dir), vectors_from=vectors_from, meta=meta)
     msg.good("Exported neuralcoref weights", str(path))
 

@@ -3,6 +3,7 @@ import pickle
 import resource
 import time
 
+import numpy
 import pytest
 import spacy
 from spacy.tokens import Doc, DocBin
@@ -252,3 +253,22 @@ def test_neuralcoref_100k_token_document(coref_weights, datasets):
     assert figures["tokens"] >= 100_000
     assert figures["clusters"] > 100
     assert figures["extra_rss_mb"] < 2000
+
+
+def test_neuralcoref_packaged_litbank_model(en_nlp_base, coref_weights, coref_nlp):
+    """The LitBank-tuned scorer ships in the package and shares the original's vectors."""
+    from spacy_transfer.neuralcoref.io import known_models
+
+    assert "neuralcoref-en-litbank" in known_models()
+    nlp = spacy.load(en_nlp_base.meta["lang"] + "_" + en_nlp_base.meta["name"])
+    coref = nlp.add_pipe("neuralcoref", config={"model_name": "neuralcoref-en-litbank"})
+    doc = nlp(TEXT)
+    assert [len(c) for c in doc._.coref_clusters] == [2, 2]
+    original = coref_nlp.get_pipe("neuralcoref")
+    assert not numpy.allclose(_pair_weight(coref), _pair_weight(original))
+
+
+def _pair_weight(coref):
+    from spacy_transfer.neuralcoref.model import get_torch_module
+
+    return get_torch_module(coref.model).pair.hidden2.weight.detach().numpy()
