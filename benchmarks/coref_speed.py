@@ -50,7 +50,7 @@ def read_texts(data_dir: Path, n_words: int, doc_words: int):
 
 def straightforward_clusters(coref, doc):
     """Clusters from the unsplit networks on the full inputs (the reference path)."""
-    from spacy_transfer.neuralcoref.component import build_clusters, decide_antecedents
+    from spacy_transfer.neuralcoref.clustering import build_clusters, decide_antecedents
     from spacy_transfer.neuralcoref.model import get_torch_module
 
     feats = coref.featurize(doc)

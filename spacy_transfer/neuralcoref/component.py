@@ -17,6 +17,7 @@ from thinc.api import Config, Model
 from ..errors import Errors
 from ..layers.fork import avoid_fork_deadlock
 from . import model as _model  # noqa: F401  (registers the architecture; no torch import)
+from .clustering import build_clusters, decide_antecedents, empty_prediction
 from .extensions import DEFAULT_CLUSTER_PREFIX, USER_DATA_KEY, cluster_keys, install_extensions
 
 DEFAULT_COREF_MODEL_CONFIG = """
@@ -29,7 +30,6 @@ dropout = 0.0
 """
 DEFAULT_COREF_MODEL = Config().from_str(DEFAULT_COREF_MODEL_CONFIG)["model"]
 DEFAULT_MODEL_NAME = "neuralcoref-en"
-MENTION_TYPE_PROPER, MENTION_TYPE_NOMINAL, MENTION_TYPE_PRONOMINAL = 2, 1, 0
 
 
 @Language.factory(
@@ -300,7 +300,7 @@ class NeuralCoref(TrainablePipe):
             self._check_annotations(doc)
             feats = self.featurize(doc) if len(doc) else None
             if feats is None or feats.n_mentions == 0:
-                preds.append(_empty_prediction())
+                preds.append(empty_prediction())
                 continue
             single, pair = self.model.predict(feats)
             single = self.model.ops.to_numpy(single).astype("float32")
@@ -340,62 +340,20 @@ class NeuralCoref(TrainablePipe):
 
     # ---------------------------------------------------------------- training
     def gold_clusters(self, example, feats) -> numpy.ndarray:
-        """Gold cluster id of each candidate mention (-1: not a gold mention).
+        """Gold cluster id of each candidate mention of feats (-1: not a gold mention)."""
+        from .training import gold_clusters
 
-        Gold mentions are read from example.reference.doc.spans and matched to the
-        rule-based candidates of example.predicted by character offsets.
-        """
-        ref, pred = example.reference, example.predicted
-        by_chars = {}
-        for cid, key in enumerate(cluster_keys(ref, self.cfg["span_prefix"])):
-            for span in ref.spans[key]:
-                by_chars[(span.start_char, span.end_char)] = cid
-        out = numpy.full(feats.n_mentions, -1, dtype=numpy.int64)
-        for k, (s, e) in enumerate(feats.spans.tolist()):
-            out[k] = by_chars.get((pred[s].idx, pred[e - 1].idx + len(pred[e - 1])), -1)
-        return out
+        return gold_clusters(example, feats, self.cfg["span_prefix"])
 
     def _batches(self, examples):
-        """Featurized examples packed into batches of at most max_pairs_per_batch pairs."""
-        from .features import CorefFeatures
+        from .training import pack_batches
 
-        batch, golds, n_pairs = [], [], 0
-        for eg in examples:
-            if not any(not t.is_space for t in eg.predicted):
-                continue
-            feats = self.featurize(eg.predicted)
-            if feats.n_mentions == 0:
-                continue
-            if batch and n_pairs + feats.n_pairs > self.cfg["max_pairs_per_batch"]:
-                yield CorefFeatures.concat(batch), numpy.concatenate(golds)
-                batch, golds, n_pairs = [], [], 0
-            batch.append(feats)
-            golds.append(self.gold_clusters(eg, feats))
-            n_pairs += feats.n_pairs
-        if batch:
-            yield CorefFeatures.concat(batch), numpy.concatenate(golds)
+        return pack_batches(examples, self.featurize, self.cfg["span_prefix"], self.cfg["max_pairs_per_batch"])
 
     def _loss_and_gradient(self, feats, gold, scores):
-        import torch
+        from .training import loss_and_gradient
 
-        from .loss import mention_ranking_loss
-
-        single = torch.tensor(self.model.ops.to_numpy(scores[0]), requires_grad=True)
-        pair = torch.tensor(self.model.ops.to_numpy(scores[1]), requires_grad=True)
-        loss = mention_ranking_loss(
-            single,
-            pair,
-            torch.as_tensor(feats.ant),
-            torch.as_tensor(feats.men),
-            torch.as_tensor(gold),
-            kind=self.cfg["loss"],
-            costs=self.cfg["costs"],
-        )
-        n = max(feats.n_mentions, 1)
-        (loss / n).backward()
-        ops = self.model.ops
-        d_scores = (ops.asarray1f(single.grad.numpy()), ops.asarray1f(pair.grad.numpy()))
-        return float(loss.item()), d_scores
+        return loss_and_gradient(self.model.ops, feats, gold, scores, self.cfg["loss"], self.cfg["costs"])
 
     def update(self, examples, *, drop: float = 0.0, sgd=None, losses: Optional[Dict[str, float]] = None):
         """Learn from a batch of examples with gold clusters in reference.spans.
@@ -438,13 +396,9 @@ class NeuralCoref(TrainablePipe):
 
     def candidate_recall(self, examples) -> Dict[str, float]:
         """Share of gold mentions that the rule-based detector proposes (exact boundaries)."""
-        found = total = 0
-        for eg in examples:
-            feats = self.featurize(eg.predicted)
-            gold = self.gold_clusters(eg, feats)
-            found += int((gold >= 0).sum())
-            total += sum(len(eg.reference.spans[k]) for k in cluster_keys(eg.reference, self.cfg["span_prefix"]))
-        return {"gold_mentions": total, "found": found, "recall": found / max(total, 1)}
+        from .training import candidate_recall
+
+        return candidate_recall(examples, self.featurize, self.cfg["span_prefix"])
 
     # ---------------------------------------------------------------- serialization
     def to_disk(self, path, *, exclude=tuple()) -> None:
@@ -506,59 +460,3 @@ class NeuralCoref(TrainablePipe):
     def _vector_arrays(self) -> Dict[str, numpy.ndarray]:
         v = self.vectors
         return {"static_vectors": v.static, "static_keys": v.static_keys, "tuned_vectors": v.tuned, "tuned_keys": v.tuned_keys}
-
-
-def _empty_prediction() -> Dict[str, numpy.ndarray]:
-    i = numpy.zeros((0,), dtype=numpy.int64)
-    f = numpy.zeros((0,), dtype="float32")
-    return {"spans": numpy.zeros((0, 2), dtype=numpy.int64), "types": i, "single": f, "pair": f, "ant": i, "men": i, "best": i}
-
-
-def decide_antecedents(single, pair, ant, men, greedyness: float) -> numpy.ndarray:
-    """Each mention's antecedent: the best-scoring one when its score beats the mention's
-    own "new entity" score shifted by greedyness, else the mention itself."""
-    n_m = len(single)
-    best = numpy.arange(n_m)
-    if len(pair) == 0:
-        return best
-    threshold = single - 50.0 * (greedyness - 0.5)
-    starts = numpy.flatnonzero(numpy.r_[True, men[1:] != men[:-1]])
-    group_max = numpy.maximum.reduceat(pair, starts)
-    group_men = men[starts]
-    sizes = numpy.diff(numpy.r_[starts, len(men)])
-    is_max = pair == numpy.repeat(group_max, sizes)
-    # first antecedent reaching the maximum, as the original's strict ">" scan
-    positions = numpy.where(is_max, numpy.arange(len(pair)), len(pair))
-    first = numpy.minimum.reduceat(positions, starts)
-    take = group_max > threshold[group_men]
-    best[group_men[take]] = ant[first[take]]
-    return best
-
-
-def build_clusters(best: numpy.ndarray, types: numpy.ndarray):
-    """Merge mentions with their antecedents; pick the main mention as the original does
-    (a proper name wins over a noun phrase, which wins over a pronoun).
-
-    RETURNS (List[Tuple[List[int], int]]): (mention indices in document order, main index),
-        for clusters of two or more mentions, ordered by their first mention.
-    """
-    n = len(best)
-    owner = list(range(n))
-    members = {i: [i] for i in range(n)}
-    main = list(range(n))
-    for m, a in enumerate(best.tolist()):
-        if a == m or owner[a] == owner[m]:
-            continue
-        keep, gone = owner[a], owner[m]
-        for idx in members[gone]:
-            owner[idx] = keep
-        members[keep].extend(members.pop(gone))
-        if types[a] != types[m] and (
-            types[m] == MENTION_TYPE_PROPER or (types[m] == MENTION_TYPE_NOMINAL and types[a] == MENTION_TYPE_PRONOMINAL)
-        ):
-            main[a] = m
-    out = []
-    for key in sorted(members):
-        if len(members[key]) > 1:
-            out.append((sorted(members[key]), main[key]))
-    return out
