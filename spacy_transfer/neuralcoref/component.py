@@ -195,7 +195,9 @@ class NeuralCoref(TrainablePipe):
         try:
             module.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
         except RuntimeError as e:
-            raise ValueError(Errors.E003.format(path=path, detail=str(e).splitlines()[0], name=model_name))
+            lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+            detail = " ".join(lines[1:3]) or lines[0]
+            raise ValueError(Errors.E011.format(path=path, detail=detail, name=model_name))
 
     def _set_vectors(self, arrays: Dict[str, numpy.ndarray]) -> None:
         from .vectors import CorefVectors

@@ -107,3 +107,10 @@ def test_neuralcoref_update_on_empty_example(coref_nlp):
     empty = coref_nlp.make_doc("")
     losses = coref.update([Example(empty, empty.copy())], losses={})
     assert losses["neuralcoref"] == 0.0
+
+
+def test_neuralcoref_original_weights_need_original_sizes(coref_weights):
+    nlp = spacy.blank("en")
+    coref = nlp.add_pipe("neuralcoref", config={"model": SMALL_MODEL})
+    with pytest.raises(ValueError, match="E011.*1000/500/500"):
+        coref.load_weights("neuralcoref-en")
