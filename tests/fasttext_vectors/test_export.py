@@ -24,8 +24,9 @@ def test_fasttext_export_round_trip_exact(tiny_fasttext, tmp_path):
     path, ft = tiny_fasttext
     info = export_fasttext(path, tmp_path / "full")
     n_nonzero = int(np.count_nonzero(np.any(ft.get_input_matrix()[len(ft.get_words()):] != 0, axis=1)))
-    # all-zero buckets are dropped (a missing bucket is a zero row): lossless, and most buckets are zero
-    assert info["n_words"] == len(ft.get_words()) and info["n_buckets"] == n_nonzero < 20000
+    # all-zero buckets are dropped (a missing bucket is a zero row): lossless. How many buckets
+    # are zero depends on fastText leaving unused rows uninitialised, so only equality is checked.
+    assert info["n_words"] == len(ft.get_words()) and info["n_buckets"] == n_nonzero
     model = read_export(tmp_path / "full")
     assert isinstance(model.word_rows, np.memmap) and isinstance(model.bucket_rows, np.memmap)
     words = ft.get_words()[:50] + OOV
