@@ -83,6 +83,12 @@ def demo(
     print(f"clusters: {doc._.coref_clusters}\n")
     if only_coref:
         return
+    try:  # keep the demo output readable: no weight-loading progress bars
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
     for module_name in OTHER_DEMOS:
         try:
             module = importlib.import_module(module_name)

@@ -125,7 +125,7 @@ class NeuralCoref(TrainablePipe):
     against up to `max_dist` previous mentions (and `max_dist_match` ones sharing a noun),
     and linked greedily to its best antecedent when that beats its "new entity" score.
 
-    DOCS: docs/api/neuralcoref.md
+    DOCS: docs/neuralcoref.md
     """
 
     def __init__(
@@ -232,7 +232,7 @@ class NeuralCoref(TrainablePipe):
         init_weights (str): "original" fine-tunes the weights named by model_name;
             "scratch" keeps the freshly initialised scorer (word vectors still come from
             model_name); a path to a saved pipeline continues from its neuralcoref.
-        DOCS: docs/api/neuralcoref.md#initialize
+        DOCS: docs/neuralcoref.md
         """
         from itertools import islice
 
