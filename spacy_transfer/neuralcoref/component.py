@@ -186,10 +186,10 @@ class NeuralCoref(TrainablePipe):
         from .io import load_weights, resolve_model_path
         from .model import get_torch_module
 
+        import torch
+
         path = resolve_model_path(model_name)
         weights, vectors = load_weights(path)
-        self._set_vectors(vectors)
-        import torch
 
         module = get_torch_module(self.model)
         try:
@@ -198,6 +198,8 @@ class NeuralCoref(TrainablePipe):
             lines = [line.strip() for line in str(e).splitlines() if line.strip()]
             detail = " ".join(lines[1:3]) or lines[0]
             raise ValueError(Errors.E011.format(path=path, detail=detail, name=model_name))
+        # only now: a component whose weights failed to load must not look loaded
+        self._set_vectors(vectors)
 
     def _set_vectors(self, arrays: Dict[str, numpy.ndarray]) -> None:
         from .vectors import CorefVectors

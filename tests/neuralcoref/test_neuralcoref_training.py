@@ -114,3 +114,13 @@ def test_neuralcoref_original_weights_need_original_sizes(coref_weights):
     coref = nlp.add_pipe("neuralcoref", config={"model": SMALL_MODEL})
     with pytest.raises(ValueError, match="E011.*1000/500/500"):
         coref.load_weights("neuralcoref-en")
+
+
+def test_neuralcoref_failed_load_is_not_half_loaded(coref_weights):
+    nlp = spacy.blank("en")
+    coref = nlp.add_pipe("neuralcoref", config={"model": SMALL_MODEL})
+    with pytest.raises(ValueError, match="E011"):
+        coref.load_weights("neuralcoref-en")
+    assert coref.vectors is None
+    with pytest.raises(ValueError, match="E011"):  # and it fails again instead of running
+        coref._ensure_weights()
