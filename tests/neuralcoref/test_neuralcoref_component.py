@@ -122,7 +122,8 @@ def test_neuralcoref_refuses_blank_pipeline(coref_weights):
     nlp.add_pipe("neuralcoref")
     with pytest.raises(ValueError, match=r"E001.*tags.*parse.*entities"):
         nlp("My sister has a dog.")
-    assert nlp("")._.coref_clusters == []  # empty docs never crash
+    assert nlp("")._.coref_clusters == []  # empty and whitespace-only docs never crash
+    assert nlp(" \n ")._.coref_clusters == []
 
 
 @pytest.mark.parametrize(
