@@ -264,7 +264,7 @@ def test_neuralcoref_packaged_litbank_model(en_nlp_base, coref_weights, coref_nl
     nlp = spacy.load(en_nlp_base.meta["lang"] + "_" + en_nlp_base.meta["name"])
     coref = nlp.add_pipe("neuralcoref", config={"model_name": "neuralcoref-en-litbank"})
     doc = nlp(TEXT)
-    assert [len(c) for c in doc._.coref_clusters] == [2, 2]
+    assert {"My sister", "She"} <= {m.text for m in doc._.coref_clusters[0]}
     original = coref_nlp.get_pipe("neuralcoref")
     assert not numpy.allclose(_pair_weight(coref), _pair_weight(original))
 
