@@ -18,8 +18,10 @@ class ErrorsWithCodes(type):
 
 class Warnings(metaclass=ErrorsWithCodes):
     # --- neuralcoref (W001-W009) ---
-    W001 = ("Vector table '{name}' has no row for {n} of the words it was asked for; "
-            "they fall back to the zero vector, as in the original neuralcoref.")
+    W001 = ("None of the sample examples given to neuralcoref's initialize has gold clusters "
+            "in reference.spans['{prefix}_N']: fine for inference, but training on this data "
+            "would learn nothing. Convert training data with `python -m spacy_transfer "
+            "convert-coref`, or set span_prefix to the prefix your data uses.")
 
 
 class Errors(metaclass=ErrorsWithCodes):
@@ -43,9 +45,6 @@ class Errors(metaclass=ErrorsWithCodes):
     E011 = ("The weights in {path} do not fit the configured scorer: {detail}. Use the "
             "hidden sizes the weights were trained with (1000/500/500 for neuralcoref-en) in "
             "[components.neuralcoref.model], or initialize with init_weights = \"scratch\".")
-    E010 = ("None of the sample training examples has gold clusters in "
-            "reference.spans['{prefix}_N']. Convert your data with `python -m spacy_transfer "
-            "convert-coref` or set span_prefix to the prefix your data uses.")
 
     # --- coref training / scorer / converters (E050-E099) ---
     E050 = ("Input path {path} does not exist.")

@@ -3,6 +3,7 @@
 No torch import at module level: spaCy imports every `spacy_factories` entry point when a
 Language is created, so this module must import fast and never fail.
 """
+import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import numpy
@@ -14,7 +15,7 @@ from spacy.util import ensure_path, from_disk, registry, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
-from ..errors import Errors
+from ..errors import Errors, Warnings
 from ..layers.fork import avoid_fork_deadlock
 from . import model as _model  # noqa: F401  (registers the architecture; no torch import)
 from .clustering import build_clusters, decide_antecedents, empty_prediction
@@ -242,8 +243,10 @@ class NeuralCoref(TrainablePipe):
 
         validate_get_examples(get_examples, "NeuralCoref.initialize")
         sample = list(islice(get_examples(), 10))
+        # A warning, not an error: nlp.initialize() for inference passes spaCy's dummy
+        # example, which has no clusters; training on such data would learn nothing.
         if not any(cluster_keys(eg.reference, self.cfg["span_prefix"]) for eg in sample):
-            raise ValueError(Errors.E010.format(prefix=self.cfg["span_prefix"]))
+            warnings.warn(Warnings.W001.format(prefix=self.cfg["span_prefix"]))
         model_name = self.cfg["model_name"] or DEFAULT_MODEL_NAME
         if init_weights == "original":
             self.load_weights(model_name)

@@ -59,7 +59,7 @@ def test_neuralcoref_initialize_needs_gold(en_nlp_base, coref_weights):
     coref = nlp.add_pipe("neuralcoref")
     examples = _examples(nlp)
     no_gold = [Example(eg.predicted, eg.predicted.copy()) for eg in examples]
-    with pytest.raises(ValueError, match="E010"):
+    with pytest.warns(UserWarning, match="W001"):
         coref.initialize(lambda: no_gold, nlp=nlp)
     with pytest.raises(TypeError):
         coref.initialize(examples, nlp=nlp)
@@ -124,3 +124,11 @@ def test_neuralcoref_failed_load_is_not_half_loaded(coref_weights):
     assert coref.vectors is None
     with pytest.raises(ValueError, match="E011"):  # and it fails again instead of running
         coref._ensure_weights()
+
+
+def test_neuralcoref_initialize_without_data_loads_weights(coref_weights):
+    """nlp.initialize() for inference only (no examples) loads the original weights."""
+    nlp = spacy.blank("en")
+    coref = nlp.add_pipe("neuralcoref")
+    nlp.initialize()
+    assert coref.vectors is not None
