@@ -45,7 +45,6 @@ def test_every_registered_spacy_transfer_name_has_an_entry_point():
         for name in getattr(registry, reg).get_all():
             if name.startswith("spacy_transfer."):
                 assert name in declared, f"{reg} {name} is registered but not in pyproject entry points"
-    from spacy.language import Language
 
     for factory in ("neuralcoref", "torchmoji", "zero_shot_classifier", "fasttext_vectors", "transformer_encoder"):
         assert factory in ENTRY_POINTS["spacy_factories"]

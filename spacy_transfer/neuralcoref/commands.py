@@ -1,6 +1,5 @@
 """`download` and `demo` commands."""
 import importlib
-from typing import List
 
 import typer
 from wasabi import msg

@@ -11,7 +11,7 @@ import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, SpanGroup
-from spacy.util import ensure_path, from_disk, registry, to_disk
+from spacy.util import ensure_path, from_disk, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model
 

@@ -12,7 +12,6 @@ import numpy
 from spacy.tokens import Doc, Token
 
 from .mentions import (
-    MENTION_TYPE,
     TokenTable,
     build_word_index,
     content_words,

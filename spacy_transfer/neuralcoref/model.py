@@ -1,5 +1,5 @@
 """The registered Thinc architecture: neuralcoref's mention-ranking scorer in PyTorch."""
-from typing import Callable, List, Tuple
+from typing import Callable, Tuple
 
 from spacy.util import registry
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v2, torch2xp, xp2torch

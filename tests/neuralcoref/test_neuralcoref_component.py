@@ -1,12 +1,10 @@
 """Component contract: API views, serialization, bad input, empty and huge docs."""
 import pickle
-import resource
-import time
 
 import numpy
 import pytest
 import spacy
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import DocBin
 
 from spacy_transfer.neuralcoref.extensions import Cluster
 
