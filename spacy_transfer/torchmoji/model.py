@@ -8,7 +8,6 @@ cross-entropy (sigmoid) the gradient w.r.t. the logits is exactly probs - truth,
 which is what the component's get_loss returns.
 """
 
-import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from spacy.tokens import Doc, Span
@@ -17,6 +16,7 @@ from thinc.api import ArgsKwargs, Model, torch2xp, xp2torch
 from thinc.types import Floats2d
 
 from ..errors import Errors
+from ..layers.fork import avoid_fork_deadlock
 from .tokenizer import texts_to_ids
 
 InT = List[Union[Doc, Span]]
@@ -149,29 +149,8 @@ def torchmoji_init(model: Model, X: Optional[InT] = None, Y: Any = None) -> None
     model.set_ref(TORCH_REF, wrapper)
 
 
-def _single_thread_after_fork() -> None:
-    """In a forked child (nlp.pipe(n_process=...)), run torch on one thread.
-
-    libgomp, which PyTorch's CPU wheels use, is not fork-safe: a child that enters a
-    parallel region the parent already used hangs forever. The processes themselves
-    are the parallelism there, so one thread each loses nothing.
-    """
-    global _TORCH_PID
-    pid = os.getpid()
-    if _TORCH_PID is None:
-        _TORCH_PID = pid
-    elif _TORCH_PID != pid:
-        import torch
-
-        torch.set_num_threads(1)
-        _TORCH_PID = pid
-
-
-_TORCH_PID: Optional[int] = None
-
-
 def torchmoji_forward(model: Model, X: InT, is_train: bool) -> Tuple[OutT, Callable]:
-    _single_thread_after_fork()
+    avoid_fork_deadlock()
     if not model.attrs["vocab"]:
         raise ValueError(Errors.E155.format(
             key="vocab", value="{}", detail="the model has no vocabulary; initialize the "
