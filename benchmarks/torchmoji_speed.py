@@ -4,6 +4,17 @@ one LSTM-cell call per step and direction, input projection inside the cell).
 
 Same weights, same inputs; the outputs must agree (max abs diff < 1e-5). Prints JSON.
 
+It also prints a ceiling: the speed-up over the anchor that *any* float32 implementation of
+this network could reach on this machine. Both versions must do the same multiply-adds, and
+the recurrent ones form a chain of one matmul per time step that cannot start before the
+previous one ends. The floor for one batch is therefore
+    sum over steps of max(recurrent FLOPs / peak, recurrent weight bytes / weight stream rate)
+    + all other FLOPs / peak,
+with the peak GFLOP/s of a large square matmul and the rate at which one step's recurrent
+matmul streams its weights (both measured in the same run, same thread count). At small
+widths that rate includes a call's fixed cost, so the ceiling is then an underestimate of
+what a compiled, fused kernel could do.
+
     python benchmarks/torchmoji_speed.py [--threads 1] [--batch-sizes 1,32] [--n-texts 256]
 """
 
@@ -11,6 +22,7 @@ import json
 import time
 from typing import List
 
+import numpy as np
 import torch
 import typer
 from torch import Tensor
@@ -103,6 +115,66 @@ def make_batches(n_texts: int, batch_size: int, n_tokens: int, seed: int):
     return batches
 
 
+def measure_peak_gflops(size: int = 1024, repeats: int = 5) -> float:
+    """Best float32 GFLOP/s of one large square matmul: the most a core does."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 / best / 1e9
+
+
+def measure_step_stream_gbs(hidden: int, threads: int, steps: int = 400) -> float:
+    """GB/s at which one time step's recurrent matmul (both directions, batch 1) reads its
+    weights, the same weights at every step as in a real layer: this bounds batch 1. The
+    fastest of torch's and numpy's matmul, at the same number of threads.
+    """
+    w_hh = torch.randn(2, hidden, 4 * hidden)
+    h, out = torch.randn(2, 1, hidden), torch.empty(2, 1, 4 * hidden)
+    w_np, h_np, out_np = w_hh.numpy(), h.numpy(), out.numpy().copy()
+    candidates = [lambda: torch.bmm(h, w_hh, out=out)]
+    try:
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(threads)
+        candidates.append(lambda: np.matmul(h_np, w_np, out=out_np))
+    except ImportError:  # numpy's BLAS may use every core: leave it out
+        limits = None
+    best = float("inf")
+    for step in candidates:
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            best = min(best, (time.perf_counter() - start) / steps)
+    if limits is not None:
+        limits.restore_original_limits()
+    return w_hh.numel() * 4 / best / 1e9
+
+
+def floor_seconds(batches, embed: int, hidden: int, n_labels: int, peak_gflops: float,
+                  stream_gbs: float) -> float:  # fmt: skip
+    """Lower bound on the time of any float32 implementation for these batches (see top)."""
+    gates = 4 * hidden
+    step_bytes = 2 * hidden * gates * 4  # both directions' recurrent kernels, float32
+    features = 4 * hidden + embed
+    total = 0.0
+    for _, lens in batches:
+        n_tokens = int(lens.sum())
+        # per token: input projections of both layers and directions, attention scores and sum
+        other = n_tokens * (2 * 2 * (embed + 2 * hidden) * gates + 4 * features)
+        other += len(lens) * 2 * features * n_labels
+        total += other / (peak_gflops * 1e9)
+        for t in range(int(lens.max())):
+            alive = int((lens > t).sum())
+            step_flops = 2 * 2 * alive * hidden * gates
+            per_layer = max(step_flops / (peak_gflops * 1e9), step_bytes / (stream_gbs * 1e9))
+            total += 2 * per_layer
+    return total
+
+
 def timed(fn, batches, repeats: int) -> float:
     best = float("inf")
     for _ in range(repeats):
@@ -122,9 +194,12 @@ def main(
 ) -> None:  # fmt: skip
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = TorchMoji(n_tokens, embed_width, hidden_width, 64).eval()
+    n_labels = 64
+    model = TorchMoji(n_tokens, embed_width, hidden_width, n_labels).eval()
     results = []
     with torch.inference_mode():
+        peak_gflops = measure_peak_gflops()
+        stream_gbs = measure_step_stream_gbs(hidden_width, threads)
         for batch_size in [int(b) for b in batch_sizes.split(",")]:
             batches = make_batches(n_texts, batch_size, n_tokens, seed=batch_size)
             max_diff = 0.0
@@ -135,18 +210,23 @@ def main(
                     max_diff = max(max_diff, float((a - b).abs().max()))
             ours_s = timed(model, batches, repeats)
             anchor_s = timed(lambda i, l: anchor_forward(model, i, l), batches, repeats)
+            floor_s = floor_seconds(batches, embed_width, hidden_width, n_labels,
+                                    peak_gflops, stream_gbs)  # fmt: skip
             results.append({
                 "batch_size": batch_size,
                 "ours_sents_per_s": round(n_texts / ours_s, 1),
                 "anchor_sents_per_s": round(n_texts / anchor_s, 1),
                 "speedup": round(anchor_s / ours_s, 2),
+                "ceiling_sents_per_s": round(n_texts / floor_s, 1),
+                "ceiling_speedup": round(anchor_s / floor_s, 2),
                 "max_abs_diff": max_diff,
                 "same_outputs": max_diff < 1e-5,
             })  # fmt: skip
     print(json.dumps({
         "benchmark": "torchmoji_speed", "threads": threads, "n_texts": n_texts,
         "widths": {"embed": embed_width, "hidden": hidden_width, "n_tokens": n_tokens},
-        "torch": torch.__version__, "results": results,
+        "torch": torch.__version__, "peak_gflops": round(peak_gflops, 1),
+        "step_stream_gbs": round(stream_gbs, 1), "results": results,
     }, indent=2))  # fmt: skip
 
 
