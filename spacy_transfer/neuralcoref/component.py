@@ -20,6 +20,7 @@ from ..layers.fork import avoid_fork_deadlock
 from . import model as _model  # noqa: F401  (registers the architecture; no torch import)
 from .clustering import build_clusters, decide_antecedents, empty_prediction
 from .extensions import DEFAULT_CLUSTER_PREFIX, USER_DATA_KEY, cluster_keys, install_extensions
+from .settings import check_settings
 
 DEFAULT_COREF_MODEL_CONFIG = """
 [model]
@@ -94,31 +95,6 @@ def make_neuralcoref(
     )
 
 
-def _check_settings(cfg: Dict[str, Any]) -> None:
-    def bad(key: str, detail: str) -> ValueError:
-        return ValueError(Errors.E004.format(key=key, value=cfg[key], detail=detail))
-
-    if not isinstance(cfg["greedyness"], (int, float)) or not 0.0 <= cfg["greedyness"] <= 1.0:
-        raise bad("greedyness", "use a number between 0 and 1 (0.5 is the trained default)")
-    if not isinstance(cfg["max_dist"], int) or cfg["max_dist"] < 1:
-        raise bad("max_dist", "use a positive integer (default 50)")
-    if cfg["max_dist_match"] is not None and (not isinstance(cfg["max_dist_match"], int) or cfg["max_dist_match"] < 1):
-        raise bad("max_dist_match", "use a positive integer or null (default 500)")
-    if not cfg["span_prefix"] or "_" in cfg["span_prefix"][-1:]:
-        raise bad("span_prefix", "use a non-empty name not ending in '_'")
-    conv = cfg["conv_dict"]
-    if conv is not None and (
-        not isinstance(conv, dict) or not all(isinstance(v, (list, tuple)) and v for v in conv.values())
-    ):
-        raise bad("conv_dict", "use a dict of word -> non-empty list of words")
-    if cfg["loss"] not in ("all_pairs", "top_pairs", "ranking"):
-        raise bad("loss", 'use "all_pairs", "top_pairs" or "ranking"')
-    if set(cfg["costs"]) != {"false_new", "false_link", "wrong_link"} or min(cfg["costs"].values()) < 0:
-        raise bad("costs", "give non-negative false_new, false_link and wrong_link")
-    if not isinstance(cfg["max_pairs_per_batch"], int) or cfg["max_pairs_per_batch"] < 1:
-        raise bad("max_pairs_per_batch", "use a positive integer")
-
-
 class NeuralCoref(TrainablePipe):
     """Coreference resolution with neuralcoref's mention-ranking model.
 
@@ -167,7 +143,7 @@ class NeuralCoref(TrainablePipe):
             "costs": dict(costs or {"false_new": 0.8, "false_link": 0.4, "wrong_link": 1.0}),
             "max_pairs_per_batch": max_pairs_per_batch,
         }
-        _check_settings(self.cfg)
+        check_settings(self.cfg)
         self.vectors = None  # CorefVectors, loaded with the weights
         install_extensions()
 
@@ -217,7 +193,7 @@ class NeuralCoref(TrainablePipe):
             None removes them.
         """
         self.cfg["conv_dict"] = dict(conv_dict) if conv_dict else None
-        _check_settings(self.cfg)
+        check_settings(self.cfg)
         if self.vectors is not None:
             self.vectors.set_conv_dict(self.cfg["conv_dict"])
 
@@ -247,23 +223,9 @@ class NeuralCoref(TrainablePipe):
         # example, which has no clusters; training on such data would learn nothing.
         if not any(cluster_keys(eg.reference, self.cfg["span_prefix"]) for eg in sample):
             warnings.warn(Warnings.W001.format(prefix=self.cfg["span_prefix"]))
-        model_name = self.cfg["model_name"] or DEFAULT_MODEL_NAME
-        if init_weights == "original":
-            self.load_weights(model_name)
-        elif init_weights == "scratch":
-            from .io import load_weights, resolve_model_path
+        from .training import load_initial_weights
 
-            _, vectors = load_weights(resolve_model_path(model_name))
-            self._set_vectors(vectors)
-        else:
-            path = ensure_path(init_weights)
-            component_dir = path / self.name if (path / self.name / "model").is_file() else path
-            if not (component_dir / "model").is_file():
-                raise ValueError(Errors.E004.format(key="init_weights", value=init_weights,
-                                                    detail='use "original", "scratch" or a saved pipeline directory'))
-            cfg = dict(self.cfg)
-            self.from_disk(component_dir, exclude=["vocab"])
-            self.cfg.update({k: v for k, v in cfg.items() if k not in ("conv_dict",)})
+        load_initial_weights(self, init_weights, self.cfg["model_name"] or DEFAULT_MODEL_NAME)
 
     # ---------------------------------------------------------------- inference
     def featurize(self, doc: Doc, candidate_spans=None):
