@@ -92,7 +92,7 @@ class FastTextVectorsComponent:
         hooks = self.hooks
         hooks.install(doc)
         if len(doc):
-            self.table.get_vectors([hooks.key(t.text) for t in doc])
+            self.table.prefetch([hooks.key(t.text) for t in doc])
         return doc
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
@@ -104,9 +104,7 @@ class FastTextVectorsComponent:
         """
         hooks = self.hooks
         for batch in minibatch(stream, size=batch_size):
-            words = [hooks.key(t.text) for doc in batch for t in doc]
-            if words and len(set(words)) <= self.table.cache_size:
-                self.table.get_vectors(words)
+            self.table.prefetch([hooks.key(t.text) for doc in batch for t in doc])
             for doc in batch:
                 hooks.install(doc)
                 yield doc

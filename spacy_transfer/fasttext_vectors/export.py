@@ -74,11 +74,12 @@ def export_fasttext(
         word_vectors[start : start + CHUNK_WORDS] = table.compute(words[start : start + CHUNK_WORDS])
     buckets, bucket_ids = None, None
     if model.has_subwords:
-        if model.bucket_ids is not None and prune_buckets is not None:
+        source_ids = model.bucket_ids
+        if source_ids is not None and prune_buckets is not None:
             raise ValueError(Errors.E109.format(option="prune_buckets", value=prune_buckets,
                                                 detail=f"{src} is already pruned; export from the .bin"))
-        if model.bucket_ids is not None:
-            bucket_ids = model.bucket_ids  # a pruned export: its rows are copied as they are
+        if source_ids is not None:
+            bucket_ids = source_ids  # a pruned export: its rows are copied as they are
         else:
             # All-zero rows are dropped always: a missing bucket counts as a zero row, so this is lossless.
             nonzero = nonzero_rows(model.bucket_rows)
@@ -92,7 +93,7 @@ def export_fasttext(
             if len(keep) < model.bucket:
                 bucket_ids = keep.astype(np.int64)
         # a pruned source already holds only its kept rows; a pruned export of a full source takes a subset
-        buckets = _TakeRows(model.bucket_rows, None if model.bucket_ids is not None else bucket_ids)
+        buckets = _TakeRows(model.bucket_rows, None if source_ids is not None else bucket_ids)
     meta: Dict[str, Any] = {
         "minn": model.minn, "maxn": model.maxn, "bucket": model.bucket, "source": str(model.path),
         "source_words": len(model.words), "max_words": max_words, "prune_buckets": prune_buckets,

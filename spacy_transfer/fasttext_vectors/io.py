@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional, Union
 import numpy as np
 
 from ..errors import Errors
+from .bucket_index import BucketIndex
 
 FASTTEXT_MAGIC = 793712314
 FASTTEXT_VERSIONS = (11, 12)
@@ -50,7 +51,7 @@ class FastTextModel:
     word_rows (np.ndarray): one row per word: the raw input row (`.bin`), or the final word vector (`.vec`, export).
     bucket_rows (Optional[np.ndarray]): the n-gram bucket table, or None without subword information.
     precomputed (bool): True when `word_rows` already hold final word vectors.
-    bucket_ids (Optional[np.ndarray]): sorted original bucket ids kept in `bucket_rows` (pruned export), else None.
+    bucket_index (Optional[BucketIndex]): where the kept bucket ids are in `bucket_rows` (pruned export), else None.
     input_matrix (Optional[np.ndarray]): the whole input matrix of a `.bin` (word rows, then bucket rows).
     """
 
@@ -64,13 +65,18 @@ class FastTextModel:
     word_rows: np.ndarray
     bucket_rows: Optional[np.ndarray]
     precomputed: bool
-    bucket_ids: Optional[np.ndarray] = None
+    bucket_index: BucketIndex | None = None
     input_matrix: Optional[np.ndarray] = None
     meta: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_subwords(self) -> bool:
         return self.bucket_rows is not None and self.bucket > 0 and self.maxn > 0
+
+    @property
+    def bucket_ids(self) -> np.ndarray | None:
+        """The sorted original bucket ids kept in `bucket_rows` (pruned export), else None."""
+        return None if self.bucket_index is None else self.bucket_index.ids()
 
 
 def load_fasttext(path: Union[str, Path]) -> FastTextModel:
@@ -258,7 +264,8 @@ def read_export(path: Union[str, Path]) -> FastTextModel:
     try:
         word_vectors = np.load(path / WORD_VECTORS_FILE, mmap_mode="r")
         buckets = np.load(path / BUCKETS_FILE, mmap_mode="r") if meta["n_buckets"] else None
-        bucket_ids = np.load(path / BUCKET_IDS_FILE) if meta["pruned"] else None
+        # memory-mapped: read once into the compact index, then unmapped (not kept as 4 bytes per kept bucket)
+        bucket_ids = np.load(path / BUCKET_IDS_FILE, mmap_mode="r") if meta["pruned"] else None
         lines = (path / WORDS_FILE).read_text(encoding="utf8", errors="surrogateescape").split("\n")
     except (OSError, ValueError) as err:
         raise ValueError(Errors.E106.format(path=path, detail=str(err))) from None
@@ -273,13 +280,21 @@ def read_export(path: Union[str, Path]) -> FastTextModel:
         problems.append(f"buckets {buckets.shape}, expected {(meta['n_buckets'], meta['dim'])}")
     if bucket_ids is not None and buckets is not None and bucket_ids.shape != (buckets.shape[0],):
         problems.append(f"{bucket_ids.shape[0]} bucket ids for {buckets.shape[0]} buckets")
+    elif bucket_ids is not None and not _sorted_ids_below(bucket_ids, meta["bucket"]):
+        problems.append(f"bucket ids are not sorted, unique and in [0, {meta['bucket']})")
     if problems:
         raise ValueError(Errors.E106.format(path=path, detail="; ".join(problems)))
+    bucket_index = None if bucket_ids is None else BucketIndex(bucket_ids, meta["bucket"])
+    del bucket_ids
     return FastTextModel(
         path=path, dim=meta["dim"], minn=meta["minn"], maxn=meta["maxn"], bucket=meta["bucket"], words=words,
-        counts=counts, word_rows=word_vectors, bucket_rows=buckets, precomputed=True, bucket_ids=bucket_ids,
+        counts=counts, word_rows=word_vectors, bucket_rows=buckets, precomputed=True, bucket_index=bucket_index,
         meta=meta,
     )
+
+
+def _sorted_ids_below(ids: np.ndarray, bucket: int) -> bool:
+    return len(ids) == 0 or (int(ids[0]) >= 0 and int(ids[-1]) < bucket and bool(np.all(np.diff(ids) > 0)))
 
 
 def copy_export(src: Union[str, Path], dest: Union[str, Path]) -> None:

@@ -42,6 +42,7 @@ def char_ngrams(word: str, minn: int, maxn: int) -> List[str]:
 
 # byte -> the uint32 that fastText XORs in: uint32_t(int8_t(byte))
 SIGN_EXTENDED = [(b - 256 if b >= 128 else b) & 0xFFFFFFFF for b in range(256)]
+MASK32 = 0xFFFFFFFF
 
 
 def word_ngram_hashes(word: str, minn: int, maxn: int) -> List[int]:
@@ -61,9 +62,39 @@ def word_ngram_hashes(word: str, minn: int, maxn: int) -> List[int]:
         h = FNV_OFFSET
         for n in range(1, min(maxn, n_chars - first) + 1):
             for byte in data[bounds[first + n - 1] : bounds[first + n]]:
-                h = ((h ^ SIGN_EXTENDED[byte]) * FNV_PRIME) & 0xFFFFFFFF
+                h = ((h ^ SIGN_EXTENDED[byte]) * FNV_PRIME) & MASK32
             if n >= minn and not (n == 1 and (first == 0 or first + n == n_chars)):
                 out.append(h)
+    return out
+
+
+def word_ngram_buckets(word: str, minn: int, maxn: int, bucket: int) -> list[int]:
+    """The bucket ids (hash % bucket) of one word's n-grams, in fastText's order.
+
+    word (str): the word (without "<" ">").
+    minn (int): shortest n-gram, in characters.
+    maxn (int): longest n-gram, in characters.
+    bucket (int): number of buckets (> 0).
+    RETURNS (List[int]): bucket ids.
+    """
+    if minn >= 2 and word.isascii():
+        return _ascii_ngram_buckets(("<" + word + ">").encode("ascii"), minn, maxn, bucket)
+    return [h % bucket for h in word_ngram_hashes(word, minn, maxn)]
+
+
+def _ascii_ngram_buckets(data: bytes, minn: int, maxn: int, bucket: int) -> list[int]:
+    # One byte per character, so n-grams are plain byte slices: no character bounds, no sign extension (every
+    # byte < 0x80), and with minn >= 2 no single "<" or ">" to skip. XOR with a byte and multiplication both
+    # commute with reduction mod 2**32, so the hash is masked once per emitted n-gram, not once per byte.
+    out = []
+    append = out.append
+    for first in range(len(data) - minn + 1):
+        h = FNV_OFFSET
+        for byte in data[first : first + minn - 1]:
+            h = (h ^ byte) * FNV_PRIME
+        for byte in data[first + minn - 1 : first + maxn]:
+            h = (h ^ byte) * FNV_PRIME
+            append((h & MASK32) % bucket)
     return out
 
 

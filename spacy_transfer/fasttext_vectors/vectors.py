@@ -5,15 +5,19 @@ the bucket rows of its character n-grams, summed in fastText's order so that flo
 uses its n-grams only; a word without any n-gram row gets the zero vector (as in fastText).
 """
 import threading
+from itertools import repeat
 from pathlib import Path
 from typing import Dict, List, Sequence, Union
 
 import numpy as np
 
+from .cache import VectorCache
 from .io import FastTextModel, load_fasttext
-from .subwords import ngram_hashes, word_ngram_hashes
+from .subwords import ngram_hashes, word_ngram_buckets
 
-DEFAULT_CACHE_SIZE = 65536
+DEFAULT_CACHE_MB = 16
+# what a cached word costs besides its vector: its index entry, its row number, the row's owner and used flag
+CACHE_OVERHEAD_BYTES = 128
 CHUNK_WORDS = 2048
 EOS = "</s>"
 
@@ -34,25 +38,35 @@ def open_vectors(path: Union[str, Path]) -> "FastTextVectors":
         return _OPEN_TABLES[key]
 
 
+def default_cache_size(dim: int) -> int:
+    """How many cached words of width `dim` fit in DEFAULT_CACHE_MB (vector and index together)."""
+    return DEFAULT_CACHE_MB * 2**20 // (4 * dim + CACHE_OVERHEAD_BYTES)
+
+
 class FastTextVectors:
-    """fastText word vectors for every string, with a small cache for repeated lookups.
+    """fastText word vectors for every string, with a cache for words whose vector is computed.
 
     model (FastTextModel): what `io.load_fasttext` returned.
-    cache_size (int): how many distinct words keep their vector in the cache (0 disables it).
+    cache_size (Optional[int]): how many computed vectors the cache keeps (0 disables it; default: as many as
+        fit in DEFAULT_CACHE_MB). Words whose vector is a stored row (the vocabulary of an export or `.vec`) are
+        read from the memory map and never cached.
     """
 
-    def __init__(self, model: FastTextModel, *, cache_size: int = DEFAULT_CACHE_SIZE):
+    def __init__(self, model: FastTextModel, *, cache_size: int | None = None):
         self.model = model
         self.path = model.path
         self.dim = model.dim
         self.key2row = {word: i for i, word in enumerate(model.words)}
-        self.cache_size = cache_size
-        self._cache_index: Dict[str, int] = {}
-        self._cache = np.zeros((0, self.dim), dtype=np.float32)
-        self._lock = threading.Lock()
-        # plain ndarray views of the memory maps: np.memmap's __getitem__ is slow for fancy indexing
-        self._buckets = None if model.bucket_rows is None else model.bucket_rows.view(np.ndarray)
-        self._input = None if model.input_matrix is None else model.input_matrix.view(np.ndarray)
+        self.cache_size = default_cache_size(self.dim) if cache_size is None else max(cache_size, 0)
+        self._cache = VectorCache(self.cache_size, self.dim) if self.cache_size > 0 else None
+        self._n_words = len(model.words)
+        self._precomputed = model.precomputed
+        self._subwords = model.has_subwords
+        self._index = model.bucket_index
+        # plain read-only ndarray views: np.memmap's __getitem__ is slow, and a `.vec` table lives in RAM where
+        # a handed-out row must not be writable
+        self._word_rows = _readonly(model.word_rows)
+        self._table = _readonly(model.bucket_rows if model.precomputed else model.input_matrix)
 
     def __reduce__(self):
         # Docs pickle their user hooks, which hold this table: reopen it from its path instead of copying it.
@@ -65,112 +79,108 @@ class FastTextVectors:
         return word in self.key2row
 
     def get_vector(self, word: str) -> np.ndarray:
-        """The vector of one word (a read-only view into the cache when it is cached).
+        """The vector of one word: a new array, or a read-only view of the memory map for a stored float32 row.
 
         word (str): any string.
         RETURNS (np.ndarray): float32 vector of width `dim`.
         """
-        row = self._cache_index.get(word)
-        if row is not None:
-            return self._cache[row]
+        cache = self._cache
+        if cache is not None:
+            vector = cache.get(word)
+            if vector is not None:
+                return vector
         vector = self.compute_one(word)
-        if self.cache_size > 0:
-            with self._lock:
-                if len(self._cache_index) >= self.cache_size:
-                    self._reset_cache()
-                start = len(self._cache_index)
-                self._store(start, vector[None, :])
-                self._cache_index[word] = start
-                return self._cache[start]
+        if cache is not None and self._cacheable(word):
+            with cache.lock:
+                cache.put_one(word, vector)
         return vector
 
+    def _cacheable(self, word: str) -> bool:
+        # a stored row (the vocabulary of an export or `.vec`) is one read from the memory map: caching it would
+        # only duplicate it
+        return not (self._precomputed and word in self.key2row)
+
     def compute_one(self, word: str) -> np.ndarray:
-        """The vector of one word without the cache (a pure-Python hashing path: numpy's per-call overhead
-        dominates for a single word). Same result as `compute([word])[0]`.
+        """The vector of one word without the cache. Same result as `compute([word])[0]`, by another path: for a
+        single word, numpy's per-call overhead costs more than the work, so n-grams are hashed and their rows
+        found in pure Python, and numpy is called three times (gather, sum, scale).
 
         word (str): any string.
         RETURNS (np.ndarray): float32 vector.
         """
-        model = self.model
         wid = self.key2row.get(word, -1)
-        if model.precomputed and wid >= 0:
-            return np.asarray(model.word_rows[wid], dtype=np.float32)
-        hashes = word_ngram_hashes(word, model.minn, model.maxn) if model.has_subwords and word != EOS else []
-        n_total = len(hashes) + (1 if wid >= 0 else 0)
-        if n_total == 0:
-            return np.zeros(self.dim, dtype=np.float32)
-        rows = np.asarray(hashes, dtype=np.uint32) % np.uint32(max(model.bucket, 1))
-        if model.precomputed:
-            table = self._buckets
-            if model.bucket_ids is not None:
-                rows = self._kept_positions(rows.astype(np.int64))[0]
-        else:
-            table = self._input
-            rows = rows.astype(np.int64) + len(model.words)
+        if self._precomputed and wid >= 0:
+            return self._stored_vector(wid)
+        buckets = self._word_buckets(word)
+        n_total = len(buckets) + (wid >= 0)  # pruned buckets count in the mean, as zero rows
+        if self._precomputed:
+            rows = buckets if self._index is None else self._index.rows(buckets)
+        else:  # one memory map holds the word rows and then the bucket rows; the word's own row is added first
+            rows = [b + self._n_words for b in buckets]
             if wid >= 0:
-                rows = np.concatenate([[wid], rows])
-        if len(rows) == 0:
+                rows.insert(0, wid)
+        if not rows:
             return np.zeros(self.dim, dtype=np.float32)
         # np.add.reduce over axis 0 adds rows in order, like fastText's addRow loop
-        total = np.add.reduce(table[rows], axis=0, dtype=np.float32)
-        return total * np.float32(1.0 / n_total)
+        total = np.add.reduce(self._table.take(rows, axis=0), axis=0, dtype=np.float32)
+        total *= np.float32(1.0 / n_total)  # fastText: vec.mul(1.0 / n), the factor rounded to float32
+        return total
 
-    def _kept_positions(self, buckets: np.ndarray):
-        """Positions of original bucket ids in a pruned table, and the mask of those that were kept."""
-        ids = self.model.bucket_ids
-        if len(ids) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(len(buckets), dtype=bool)
-        # same dtype on both sides, or numpy converts the whole id table on every call
-        pos = np.minimum(np.searchsorted(ids, buckets.astype(ids.dtype)), len(ids) - 1)
-        kept = ids[pos] == buckets
-        return pos[kept], kept
+    def _word_buckets(self, word: str) -> list[int]:
+        # fastText never splits the end-of-sentence token "</s>" into n-grams
+        if not self._subwords or word == EOS:
+            return []
+        model = self.model
+        return word_ngram_buckets(word, model.minn, model.maxn, model.bucket)
+
+    def _stored_vector(self, wid: int) -> np.ndarray:
+        row = self._word_rows[wid]
+        return row if row.dtype == np.float32 else row.astype(np.float32)
 
     def get_vectors(self, words: Sequence[str]) -> np.ndarray:
-        """The vectors of many words; repeated words are computed once and cached.
+        """The vectors of many words; computed vectors are cached, repeated words computed once.
 
         words (Sequence[str]): any strings.
         RETURNS (np.ndarray): float32 array of shape (len(words), dim), a new array.
         """
-        if self.cache_size <= 0:
+        cache = self._cache
+        if cache is None:
             return self.compute(words)
-        with self._lock:
-            index = self._cache_index
-            missing = [w for w in set(words) if w not in index]
-            if len(missing) > self.cache_size:  # more distinct words than the cache holds
-                distinct = {w: i for i, w in enumerate(dict.fromkeys(words))}
-                vectors = self.compute(list(distinct))
-                return vectors[np.fromiter(map(distinct.__getitem__, words), dtype=np.int64, count=len(words))]
-            if missing:
-                if len(index) + len(missing) > self.cache_size:
-                    self._reset_cache()
-                    index = self._cache_index
-                    missing = list(set(words))
-                start = len(index)
-                self._store(start, self.compute(missing))
-                index.update(zip(missing, range(start, start + len(missing))))
-            rows = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
-            return self._cache[rows]
+        out = np.empty((len(words), self.dim), dtype=np.float32)
+        with cache.lock:
+            cached = cache.fill(words, out)
+        todo = np.flatnonzero(~cached)
+        if len(todo):
+            todo_words = [words[i] for i in todo]
+            distinct = list(dict.fromkeys(todo_words))
+            vectors = self.compute(distinct)
+            position = {w: i for i, w in enumerate(distinct)}
+            out[todo] = vectors[np.fromiter(map(position.__getitem__, todo_words), dtype=np.int64, count=len(todo))]
+            self._put(distinct, vectors)
+        return out
 
-    def _store(self, start: int, vectors: np.ndarray) -> None:
-        """Write rows into the cache, growing it. The cache is read-only between writes, so the views that
-        `get_vector` hands out cannot be changed by their users; rows are written once per cache array."""
-        end = start + len(vectors)
-        if end > self._cache.shape[0]:
-            # allocated once at full size: np.zeros maps untouched pages lazily, so only rows in use take RAM,
-            # and there is no grow-and-copy peak
-            self._cache = np.zeros((self.cache_size, self.dim), dtype=np.float32)
-        self._cache.flags.writeable = True
-        self._cache[start:end] = vectors
-        self._cache.flags.writeable = False
+    def prefetch(self, words: Sequence[str]) -> None:
+        """Compute and cache the vectors of `words` that are not cached yet, if they fit in the cache, so that
+        per-word calls later (`token.vector`) are cache hits.
 
-    def _reset_cache(self) -> None:
-        # a new array, not a cleared one: views handed out earlier keep their values
-        self._cache_index = {}
-        self._cache = np.zeros((0, self.dim), dtype=np.float32)
+        words (Sequence[str]): any strings.
+        """
+        cache = self._cache
+        if cache is None:
+            return
+        missing = [w for w in set(words) if w not in cache and self._cacheable(w)]
+        if 0 < len(missing) <= cache.size:
+            self._put(missing, self.compute(missing))
+
+    def _put(self, words: list[str], vectors: np.ndarray) -> None:
+        keep = [i for i, w in enumerate(words) if self._cacheable(w)]
+        with self._cache.lock:
+            self._cache.put([words[i] for i in keep], vectors[keep])
 
     def clear_cache(self) -> None:
-        with self._lock:
-            self._reset_cache()
+        if self._cache is not None:
+            with self._cache.lock:
+                self._cache.clear()
 
     def has_vector(self, word: str) -> bool:
         """Whether `word` gets a non-zero vector (in the vocabulary, or at least one n-gram row)."""
@@ -191,10 +201,10 @@ class FastTextVectors:
     def _compute_chunk(self, words: List[str]) -> np.ndarray:
         model = self.model
         out = np.zeros((len(words), self.dim), dtype=np.float32)
-        ids = np.fromiter((self.key2row.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        ids = np.fromiter(map(self.key2row.get, words, repeat(-1)), dtype=np.int64, count=len(words))
         in_vocab = ids >= 0
         if model.precomputed:
-            out[in_vocab] = model.word_rows[ids[in_vocab]]
+            out[in_vocab] = self._word_rows.take(ids[in_vocab], axis=0)
             todo = np.flatnonzero(~in_vocab)
             if len(todo) == 0 or not model.has_subwords:
                 return out
@@ -215,8 +225,8 @@ class FastTextVectors:
         # every n-gram counts in the mean; a pruned bucket counts as a zero row (it held only fastText's small
         # random initialisation when it was never trained), which keeps vector norms close to the full model's
         n_total = np.bincount(word_idx, minlength=len(words)) + (ids >= 0) * (not model.precomputed)
-        if model.bucket_ids is not None:
-            rows, kept = self._kept_positions(rows)
+        if self._index is not None:
+            rows, kept = self._index.positions(rows)
             word_idx, keys = word_idx[kept], keys[kept]
         n_entries = len(rows)
         if not model.precomputed:
@@ -235,10 +245,8 @@ class FastTextVectors:
             is_word_row = np.zeros(n_entries, dtype=bool)
         if len(rows) == 0:
             return out
-        if model.precomputed:
-            table = self._buckets
-        else:  # one memory map holds the word rows and then the bucket rows
-            table = self._input
+        table = self._table
+        if not model.precomputed:  # one memory map holds the word rows and then the bucket rows
             rows = np.where(is_word_row, rows, rows + len(model.words))
         counts = np.bincount(word_idx, minlength=len(words))
         seg_starts = np.cumsum(counts) - counts
@@ -249,9 +257,17 @@ class FastTextVectors:
         sorted_starts = seg_starts[by_count]
         sums = np.zeros((len(words), self.dim), dtype=np.float32)  # in by_count order
         for rank, n in enumerate(n_active):
-            sums[:n] += table[rows[sorted_starts[:n] + rank]]
+            sums[:n] += table.take(rows[sorted_starts[:n] + rank], axis=0)
         n_has = int(np.count_nonzero(counts))
         # fastText: vec.mul(1.0 / n) with the factor rounded to float32
         scale = (1.0 / n_total[by_count[:n_has]]).astype(np.float32)
         out[todo[by_count[:n_has]]] = sums[:n_has] * scale[:, None]
         return out
+
+
+def _readonly(array: np.ndarray | None) -> np.ndarray | None:
+    if array is None:
+        return None
+    view = array.view(np.ndarray)
+    view.flags.writeable = False
+    return view

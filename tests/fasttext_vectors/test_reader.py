@@ -126,11 +126,71 @@ def test_fasttext_vectors_cache_is_safe(tiny_fasttext):
     path, ft = tiny_fasttext
     table = FastTextVectors(load_fasttext(path), cache_size=4)
     first = table.get_vector("naïvely")
-    assert not first.flags.writeable  # a view into the cache: callers cannot change it
-    words = ["w%d" % i for i in range(10)]
+    first[:] = 0  # the caller's own copy: the cache is not changed
+    np.testing.assert_array_equal(table.get_vector("naïvely"), ft.get_word_vector("naïvely"))
+    kept = table.get_vector("naïvely")
+    words = [f"w{i}" for i in range(10)]
     table.get_vectors(words[:3])
     table.get_vectors(words)  # more distinct words than the cache holds: computed without caching
-    for w in words[3:7]:
-        table.get_vector(w)  # fills and resets the cache
-    np.testing.assert_array_equal(first, ft.get_word_vector("naïvely"))  # earlier views keep their values
+    for w in words[3:9]:
+        table.get_vector(w)  # rows are reused
+    np.testing.assert_array_equal(kept, ft.get_word_vector("naïvely"))  # earlier results keep their values
     np.testing.assert_array_equal(table.get_vectors(words), np.stack([ft.get_word_vector(w) for w in words]))
+    assert len(table._cache) <= 4
+
+
+def test_fasttext_vectors_cache_keeps_frequent_words():
+    from spacy_transfer.fasttext_vectors.cache import VectorCache
+
+    cache = VectorCache(4, 2)
+    with cache.lock:
+        cache.put(["a", "b", "c", "d"], np.arange(8, dtype=np.float32).reshape(4, 2))
+    assert cache.get("a") is not None  # read since the hand passed: spared once
+    with cache.lock:
+        cache.put(["e", "f"], np.ones((2, 2), dtype=np.float32))
+    assert "a" in cache and "b" not in cache and "c" not in cache
+    np.testing.assert_array_equal(cache.get("a"), [0, 1])
+    np.testing.assert_array_equal(cache.get("f"), [1, 1])
+    with cache.lock:
+        cache.put(["a", "g", "g"], np.full((3, 2), 7, dtype=np.float32))  # "a" is cached already: not replaced
+    np.testing.assert_array_equal(cache.get("a"), [0, 1])
+    np.testing.assert_array_equal(cache.get("g"), [7, 7])
+    assert len(cache) == 4
+
+
+def test_fasttext_vectors_one_word_path_matches_official(tiny_fasttext, tmp_path):
+    """`get_vector`/`compute_one` (pure-Python hashing, ASCII fast path) against fastText, also on a pruned
+    export (rows found through the bucket bitmap)."""
+    from spacy_transfer.fasttext_vectors.export import export_fasttext
+
+    path, ft = tiny_fasttext
+    words = IN_VOCAB + OOV + ["ab", "abc", "abcdefghijklmnop", "x" * 40]
+    ref = np.stack([ft.get_word_vector(w) for w in words])
+    table = FastTextVectors(load_fasttext(path))
+    np.testing.assert_array_equal(np.stack([table.compute_one(w) for w in words]), ref)
+    np.testing.assert_array_equal(np.stack([table.get_vector(w) for w in words + words]), np.concatenate([ref, ref]))
+    export_fasttext(path, tmp_path / "lossless")  # drops all-zero buckets: pruned, and still exact
+    exported = FastTextVectors(load_fasttext(tmp_path / "lossless"))
+    assert exported.model.bucket_index is not None
+    np.testing.assert_array_equal(np.stack([exported.get_vector(w) for w in words]), ref)
+    np.testing.assert_array_equal(exported.compute(words), ref)
+
+
+@pytest.mark.parametrize("n_buckets", [1, 63, 64, 65, 20000])
+def test_fasttext_bucket_index_matches_search(n_buckets):
+    from spacy_transfer.fasttext_vectors import bucket_index as bi
+
+    rng = np.random.default_rng(n_buckets)
+    ids = np.unique(np.concatenate([rng.integers(0, n_buckets, n_buckets // 3 + 1), [0, n_buckets - 1]]))
+    index = bi.BucketIndex(ids.astype(np.int32), n_buckets)
+    queries = np.arange(n_buckets, dtype=np.int64)
+    expected_kept = np.isin(queries, ids)
+    expected_rows = np.searchsorted(ids, queries[expected_kept])
+    rows, kept = index.positions(queries)
+    np.testing.assert_array_equal(kept, expected_kept)
+    np.testing.assert_array_equal(rows, expected_rows)
+    assert index.rows(queries.tolist()) == expected_rows.tolist()
+    np.testing.assert_array_equal(index.ids(), ids)
+    # the popcount without np.bitwise_count (numpy < 2)
+    words = np.concatenate([index.bits[:4], np.array([0, 2**64 - 1, 2**63 + 5], dtype=np.uint64)])
+    assert bi.popcount64_by_bytes(words).tolist() == [int(w).bit_count() for w in words]
