@@ -15,7 +15,7 @@ from .cache import VectorCache
 from .io import FastTextModel, load_fasttext
 from .subwords import ngram_hashes, word_ngram_buckets
 
-DEFAULT_CACHE_MB = 16
+DEFAULT_CACHE_MB = 32
 # what a cached word costs besides its vector: its index entry, its row number, the row's owner and used flag
 CACHE_OVERHEAD_BYTES = 128
 CHUNK_WORDS = 2048
