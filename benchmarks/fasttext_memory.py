@@ -26,25 +26,26 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("SPACY_TRANSFER_DATA", ROOT.parent / "shared" / "datasets"))
 
 
-def preprocess(corpus_dir: Path, out_path: Path) -> None:
-    """Unwrap paragraphs, lower-case and split punctuation: one paragraph per line."""
+def preprocess(corpus_dir: Path, out_path: Path, keep_case: bool = False) -> None:
+    """Unwrap paragraphs, lower-case (unless keep_case) and split punctuation: one paragraph per line."""
     with out_path.open("w", encoding="utf8") as out:
         for path in sorted(corpus_dir.glob("*.txt")):
             text = path.read_text(encoding="utf8")
             for para in re.split(r"\n\s*\n", text):
-                tokens = TOKEN_RE.findall(para.lower())
+                tokens = TOKEN_RE.findall(para if keep_case else para.lower())
                 if tokens:
                     out.write(" ".join(tokens) + "\n")
 
 
-def build_model(data_dir: Path, work: Path, dim: int, bucket: int, epoch: int) -> Path:
+def build_model(data_dir: Path, work: Path, dim: int, bucket: int, epoch: int, keep_case: bool = False) -> Path:
     work.mkdir(parents=True, exist_ok=True)
-    model_path = work / f"gutenberg_d{dim}_b{bucket}.bin"
+    suffix = "_cased" if keep_case else ""
+    model_path = work / f"gutenberg_d{dim}_b{bucket}{suffix}.bin"
     if model_path.exists():
         return model_path
-    corpus = work / "gutenberg_corpus.txt"
+    corpus = work / f"gutenberg_corpus{suffix}.txt"
     if not corpus.exists():
-        preprocess(data_dir / "gutenberg_litbank_corpus" / "texts", corpus)
+        preprocess(data_dir / "gutenberg_litbank_corpus" / "texts", corpus, keep_case)
     import fasttext
 
     for lr in (0.05, 0.025, 0.01):  # small runs sometimes stop with "Encountered NaN"
@@ -251,6 +252,7 @@ def main() -> None:
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--bucket", type=int, default=2_000_000)
     p.add_argument("--epoch", type=int, default=5)
+    p.add_argument("--keep-case", action="store_true", help="train on cased text (the packaged default model)")
     p.add_argument("--n-unique", type=int, default=50_000)
     p.add_argument("--n-tokens", type=int, default=1_000_000)
     p.add_argument("--max-seconds", type=float, default=20.0, help="cap per timed per-word loop")
@@ -262,7 +264,7 @@ def main() -> None:
     if a.cmd == "worker":
         print(json.dumps(worker(a.impl, a.model, a.words, a.out, a.max_seconds)))
         return
-    model_path = build_model(a.data, a.work, a.dim, a.bucket, a.epoch)
+    model_path = build_model(a.data, a.work, a.dim, a.bucket, a.epoch, a.keep_case)
     if a.cmd == "build-only":
         print(model_path)
         return

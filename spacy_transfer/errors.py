@@ -94,8 +94,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E072 = ("No documents found in {path}.")
 
     # --- fasttext_vectors (E100-E149) ---
-    E100 = ("fastText vectors not found at {path}. Pass a fastText .bin/.vec file or a directory written by "
-            "`python -m spacy_transfer init-fasttext MODEL.bin OUT_DIR`.")
+    E100 = ("fastText vectors not found at {path}. Pass a fastText .bin/.vec file, a directory written by "
+            "`python -m spacy_transfer init-fasttext MODEL.bin OUT_DIR`, or the name of packaged vectors "
+            "({packaged}).")
     E101 = ("{path} is not a fastText file: it starts with bytes {magic} instead of fastText's magic number "
             "(ba16 4f2f), and it is not a .vec text file. Pass an official fastText .bin, a .vec, or an "
             "init-fasttext directory.")

@@ -4,6 +4,9 @@
     doc = nlp("I loved the mvoie")
     doc[3].similarity(nlp("movie")[0])   # high: the misspelling shares most n-grams
 
+Without a `path`, the packaged "gutenberg-en" vectors are used: a small model (100 dims, 19 k words) trained
+here on 36 public-domain novels, good for trying the component, not a substitute for cc.en.300.bin.
+
 The component sets user hooks (`token.vector`, `span.vector`, `doc.vector`, `has_vector`, `vector_norm`,
 `similarity`); it trains nothing and stores nothing on the doc. Vectors come from a memory-mapped table opened
 once per process (`vectors.open_vectors`), shared with the `spacy_transfer.FastTextEmbed.v1` layer.
@@ -22,7 +25,8 @@ from ..errors import Errors
 from .hooks import Definitions, FastTextHooks
 from .vectors import FastTextVectors, open_vectors
 
-DEFAULT_FASTTEXT_CONFIG = {"path": None, "lowercase": False}
+DEFAULT_VECTORS = "gutenberg-en"
+DEFAULT_FASTTEXT_CONFIG = {"path": DEFAULT_VECTORS, "lowercase": False}
 VECTORS_DIR = "vectors"
 DEFINITIONS_FILE = "definitions.msg"
 CFG_FILE = "cfg"
@@ -38,8 +42,9 @@ CFG_FILE = "cfg"
 def make_fasttext_vectors(nlp: Language, name: str, path: Optional[str], lowercase: bool) -> "FastTextVectorsComponent":
     """Create a `fasttext_vectors` component.
 
-    path (Optional[str]): a fastText `.bin`/`.vec` file or an `init-fasttext` directory. May be null when the
-        pipeline is loaded from disk (the saved copy of the vectors is used).
+    path (Optional[str]): a fastText `.bin`/`.vec` file, an `init-fasttext` directory or the name of packaged
+        vectors (default "gutenberg-en"). May be null when the pipeline is loaded from disk (the saved copy of the
+        vectors is used).
     lowercase (bool): look up lower-cased token texts (for models trained on lower-cased text).
     """
     return FastTextVectorsComponent(nlp.vocab, name=name, path=path, lowercase=lowercase)

@@ -5,7 +5,8 @@ Formats read:
   matrix is memory-mapped from the file, never read whole. Quantized models (`.ftz`) are refused.
 - official `.vec`: text, "<n_words> <dim>" then "word v1 ... v_dim" per line (no subword information).
 - our compact export directory (`init-fasttext`): `fasttext.json`, `words.txt`, `word_vectors.npy`,
-  `buckets.npy` and, if pruned, `bucket_ids.npy`; the .npy arrays are memory-mapped.
+  `buckets.npy` and, if pruned, `bucket_ids.npy`; the .npy arrays are memory-mapped. The package ships one
+  (`data/gutenberg-en`), which a path names by its folder name.
 
 Layout of `.bin` (fastText src/fasttext.cc, args.cc, dictionary.cc, densematrix.cc):
   int32 magic 793712314, int32 version
@@ -37,6 +38,7 @@ WORDS_FILE = "words.txt"
 WORD_VECTORS_FILE = "word_vectors.npy"
 BUCKETS_FILE = "buckets.npy"
 BUCKET_IDS_FILE = "bucket_ids.npy"
+DATA_DIR = Path(__file__).parent / "data"
 ARG_NAMES = ("dim", "ws", "epoch", "min_count", "neg", "word_ngrams", "loss", "model", "bucket", "minn", "maxn",
              "lr_update_rate")
 MODEL_SUPERVISED = 3  # fastText's model_name::sup
@@ -79,15 +81,31 @@ class FastTextModel:
         return None if self.bucket_index is None else self.bucket_index.ids()
 
 
-def load_fasttext(path: Union[str, Path]) -> FastTextModel:
-    """Read a fastText `.bin`, a `.vec` or an `init-fasttext` directory.
+def packaged_vectors() -> List[str]:
+    """Names of the vector directories shipped in the package (usable as a `path`)."""
+    return sorted(p.name for p in DATA_DIR.iterdir() if (p / META_FILE).is_file()) if DATA_DIR.is_dir() else []
 
-    path (Union[str, Path]): the file or directory.
+
+def resolve_vectors_path(path: Union[str, Path]) -> Path:
+    """The file or directory that `path` names: an existing path, else a packaged vectors name ("gutenberg-en").
+
+    RETURNS (Path): an existing path.
+    """
+    candidate = Path(path)
+    if candidate.exists():
+        return candidate
+    if str(path) in packaged_vectors():
+        return DATA_DIR / str(path)
+    raise FileNotFoundError(Errors.E100.format(path=path, packaged=", ".join(packaged_vectors()) or "none"))
+
+
+def load_fasttext(path: Union[str, Path]) -> FastTextModel:
+    """Read a fastText `.bin`, a `.vec`, an `init-fasttext` directory or a packaged vectors name.
+
+    path (Union[str, Path]): the file, directory or name.
     RETURNS (FastTextModel): the vocabulary and memory-mapped matrices.
     """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(Errors.E100.format(path=path))
+    path = resolve_vectors_path(path)
     if path.is_dir():
         return read_export(path)
     with path.open("rb") as f:

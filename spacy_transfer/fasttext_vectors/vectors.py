@@ -12,7 +12,7 @@ from typing import Dict, List, Sequence, Union
 import numpy as np
 
 from .cache import VectorCache
-from .io import FastTextModel, load_fasttext
+from .io import FastTextModel, load_fasttext, resolve_vectors_path
 from .subwords import ngram_hashes, word_ngram_buckets
 
 DEFAULT_CACHE_MB = 32
@@ -28,10 +28,10 @@ _OPEN_LOCK = threading.Lock()
 def open_vectors(path: Union[str, Path]) -> "FastTextVectors":
     """Open (once per process) the vectors at `path`, so components and layers share one memory map.
 
-    path (Union[str, Path]): a fastText `.bin`/`.vec` file or an `init-fasttext` directory.
+    path (Union[str, Path]): a fastText `.bin`/`.vec` file, an `init-fasttext` directory or a packaged name.
     RETURNS (FastTextVectors): the shared table.
     """
-    key = str(Path(path).resolve())
+    key = str(resolve_vectors_path(path).resolve())
     with _OPEN_LOCK:
         if key not in _OPEN_TABLES:
             _OPEN_TABLES[key] = FastTextVectors(load_fasttext(path))

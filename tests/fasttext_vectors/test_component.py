@@ -98,7 +98,7 @@ def test_fasttext_vectors_serialization(nlp, tmp_path, tiny_fasttext):
 
 def test_fasttext_vectors_errors(tmp_path):
     nlp = spacy.blank("en")
-    nlp.add_pipe("fasttext_vectors")
+    nlp.add_pipe("fasttext_vectors", config={"path": None})
     with pytest.raises(ValueError, match="E107"):
         nlp("text")
     nlp2 = spacy.blank("en")
