@@ -49,14 +49,24 @@ def build_fasttext_static(path: Optional[str], lowercase: bool = False) -> Model
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens, dim) array per doc.
     """
     # a null path is allowed in the config (filled in by --paths.fasttext); it fails when the layer is used
-    return Model("fasttext_static", _static_forward, init=_static_init, attrs={"path": path,
+    return Model("fasttext_static", _static_forward, init=_static_init, attrs={"vectors": VectorsRef(path),
                  "lowercase": lowercase}, dims={"nO": None})
 
 
+class VectorsRef:
+    """Where a layer's vectors are. Deliberately not msgpack-serializable, so Thinc leaves it out of the saved
+    model: the path comes from the config, and `spacy.load(..., config={"paths": {"fasttext": NEW}})` can move
+    a trained pipeline's vectors (a serialized attr would overwrite it with the old path on load)."""
+
+    def __init__(self, path: Optional[str]):
+        self.path = None if path is None else str(path)
+
+
 def _table(model: Model) -> FastTextVectors:
-    if not model.attrs["path"]:
+    path = model.attrs["vectors"].path
+    if not path:
         raise ValueError(Errors.E111)
-    return open_vectors(model.attrs["path"])
+    return open_vectors(path)
 
 
 def _static_init(model: Model, X: Optional[List[Doc]] = None, Y=None) -> None:

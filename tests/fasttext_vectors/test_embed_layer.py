@@ -99,3 +99,22 @@ def test_fasttext_embed_config_twins_differ_only_in_size():
         test["components"]["textcat"]["model"]["tok2vec"]["embed"]["@layers"] == "spacy_transfer.FastTextEmbed.v1"
     assert full["training"]["score_weights"] == test["training"]["score_weights"]
     assert np.isclose(full["system"]["seed"], 0)
+
+
+def test_fasttext_embed_pipeline_moves_with_paths_override(tiny_bin, tmp_path):
+    """The layer does not copy its vectors into the pipeline; when they move, `paths.fasttext` points it there."""
+    import shutil
+
+    from spacy_transfer.fasttext_vectors.export import export_fasttext
+
+    export_fasttext(tiny_bin, tmp_path / "vectors")
+    fix_random_seed(0)
+    nlp = make_nlp(tmp_path / "vectors")
+    nlp.initialize(lambda: examples(nlp))
+    expected = nlp("the catt").cats
+    nlp.to_disk(tmp_path / "model")
+    shutil.move(tmp_path / "vectors", tmp_path / "moved")
+    with pytest.raises(FileNotFoundError, match="E100"):
+        spacy.load(tmp_path / "model")("the catt")
+    moved = spacy.load(tmp_path / "model", config={"paths": {"fasttext": str(tmp_path / "moved")}})
+    assert moved("the catt").cats == pytest.approx(expected, abs=1e-6)
