@@ -16,7 +16,9 @@ from spacy.tokens import Doc
 from spacy.util import raise_error
 
 from .extract import dumps
-from .io import Record, error_entry
+from .io import Record, Shard, error_entry, iter_shards
+from .progress import Progress
+from .settings import AnnotateSettings
 
 
 def skip_failed_batch(proc_name: str, proc: Any, docs: Any, err: Exception) -> None:
@@ -151,3 +153,21 @@ def annotate_stream(nlp: Language, items: Iterable[Tuple[Record, Any]], *,
             raise input_errors[0]
         if not failed:
             break
+
+
+def shards_to_annotate(settings: AnnotateSettings, done: Iterable[int],
+                       progress: Progress) -> Iterator[Tuple[int, Shard]]:
+    """The input's shards that an earlier run did not finish, as (index, shard). The progress bar counts, for
+    both engines alike, the records of finished shards, the records rejected while reading and blank lines.
+
+    done (Iterable[int]): indices of the shards already written.
+    """
+    for index, n_input, shard in iter_shards(
+            settings.input, settings.shard_size, text_key=settings.text_key,
+            id_key=settings.id_key, max_length=settings.max_length, skip=done):
+        if shard is None:
+            progress.skip(n_input)
+            continue
+        progress.update(0, 0, len(shard.errors))
+        progress.advance(n_input - len(shard.records) - len(shard.errors))
+        yield index, shard

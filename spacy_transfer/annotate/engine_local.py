@@ -9,8 +9,8 @@ from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
 
 from spacy.tokens import DocBin
 
-from .core import Annotated, annotate_stream, prepare_pipeline
-from .io import OutputDir, Record, Shard, check_input, count_records, iter_shards
+from .core import Annotated, annotate_stream, prepare_pipeline, shards_to_annotate
+from .io import OutputDir, Record, Shard, check_input, count_records
 from .pipeline import load_pipeline
 from .progress import Progress
 from .settings import AnnotateSettings
@@ -59,15 +59,8 @@ def annotate_local(settings: AnnotateSettings, *, n_process: int = 1,
     open_shards: Deque[_OpenShard] = deque()
 
     def items() -> Iterator[Tuple[Record, int]]:
-        for index, n_input, shard in iter_shards(
-                settings.input, settings.shard_size, text_key=settings.text_key,
-                id_key=settings.id_key, max_length=settings.max_length, skip=done):
-            if shard is None:
-                progress.skip(n_input)
-                continue
+        for index, shard in shards_to_annotate(settings, done, progress):
             open_shards.append(_OpenShard(shard, settings.docbin))
-            progress.update(0, 0, len(shard.errors))
-            progress.advance(n_input - len(shard.records) - len(shard.errors))
             for record in shard.records:
                 yield record, index
 

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from ..errors import Errors
-from .core import annotate_stream, prepare_pipeline
-from .io import (OutputDir, Record, atomic_write, check_input, count_records,
-                 iter_shards)
+from .core import annotate_stream, prepare_pipeline, shards_to_annotate
+from .io import OutputDir, Record, atomic_write, check_input, count_records
 from .pipeline import load_pipeline, resolve_spec
 from .progress import Progress
 from .settings import AnnotateSettings
@@ -157,14 +156,7 @@ def annotate_ray(settings: AnnotateSettings, *, n_actors: int = 2,
     staging.mkdir(exist_ok=True)
     progress = Progress(count_records(settings.input), show=show_progress)
     pending: Dict[int, _PendingShard] = {}
-    for index, n_input, shard in iter_shards(
-            settings.input, settings.shard_size, text_key=settings.text_key,
-            id_key=settings.id_key, max_length=settings.max_length, skip=done):
-        if shard is None:
-            progress.skip(n_input)
-            continue
-        progress.update(0, 0, len(shard.errors))
-        progress.advance(n_input - len(shard.records) - len(shard.errors))
+    for index, shard in shards_to_annotate(settings, done, progress):
         if not shard.records:
             out.write_shard(index, [], shard.errors, _docbin_bytes(settings, []))
             continue
