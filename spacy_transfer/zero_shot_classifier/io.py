@@ -100,29 +100,24 @@ def load_tokenizer(path: Union[str, Path], backend: str, max_length: Optional[in
 
 def load_sequence_classifier(path: Union[str, Path]) -> Any:
     """Load a local sequence-classification model (the NLI backend), in eval mode."""
-    _require_transformers("nli")
-    from transformers import AutoModelForSequenceClassification
-
-    if not (Path(path) / "config.json").is_file():
-        raise ValueError(Errors.E254.format(backend="nli", path=path, detail="no config.json"))
-    try:
-        model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True)
-    except Exception as e:
-        raise ValueError(Errors.E254.format(backend="nli", path=path, detail=str(e))) from e
-    return model.eval()
+    return _load_local_model(path, "nli", "AutoModelForSequenceClassification")
 
 
 def load_encoder(path: Union[str, Path]) -> Any:
     """Load a local transformer encoder (the embedding backend), in eval mode."""
-    _require_transformers("embedding")
-    from transformers import AutoModel
+    return _load_local_model(path, "embedding", "AutoModel")
+
+
+def _load_local_model(path: Union[str, Path], backend: str, auto_class: str) -> Any:
+    _require_transformers(backend)
+    import transformers
 
     if not (Path(path) / "config.json").is_file():
-        raise ValueError(Errors.E254.format(backend="embedding", path=path, detail="no config.json"))
+        raise ValueError(Errors.E254.format(backend=backend, path=path, detail="no config.json"))
     try:
-        model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        model = getattr(transformers, auto_class).from_pretrained(str(path), local_files_only=True)
     except Exception as e:
-        raise ValueError(Errors.E254.format(backend="embedding", path=path, detail=str(e))) from e
+        raise ValueError(Errors.E254.format(backend=backend, path=path, detail=str(e))) from e
     return model.eval()
 
 
