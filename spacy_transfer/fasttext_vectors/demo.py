@@ -8,10 +8,8 @@ UNSEEN_WORDS = ["grandmotherly", "steamboatmen", "horsewoman", "bookshelves"]
 UNRELATED = ("gentleman", "afternoon")
 
 
-def nearest_words(table, vector: np.ndarray, exclude: str, n: int = 4) -> list:
-    """The `n` vocabulary words whose vectors are closest (cosine) to `vector`."""
-    words = table.model.words
-    matrix = table.get_vectors(words)
+def nearest_words(words: list, matrix: np.ndarray, vector: np.ndarray, exclude: str, n: int = 4) -> list:
+    """The `n` of `words` whose rows of `matrix` are closest (cosine) to `vector`."""
     norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(vector) or 1.0)
     scores = matrix @ vector / np.where(norms > 0, norms, 1.0)
     ranked = (words[i] for i in np.argsort(-scores) if words[i].lower() != exclude.lower())
@@ -33,10 +31,13 @@ def run_demo(nlp_base) -> None:
     doc = nlp_base(" ".join(UNRELATED))
     rows.append((" ~ ".join(UNRELATED), "unrelated words", f"{doc[0].similarity(doc[1]):.2f}"))
     msg.table(rows, header=("pair", "", "similarity"), divider=True)
+    vocab = table.model.words
+    vocab_vectors = table.get_vectors(vocab)
     for word in UNSEEN_WORDS:
         token = nlp_base(word)[0]
         status = "in vocabulary" if word in table else "never seen: n-grams only"
-        print(f"{word!r} ({status}) -> nearest: {', '.join(nearest_words(table, token.vector, word))}")
+        nearest = nearest_words(vocab, vocab_vectors, token.vector, word)
+        print(f"{word!r} ({status}) -> nearest: {', '.join(nearest)}")
     pipe.define("Kendall Jenner", ["woman", "model"])
     doc = nlp_base("Kendall Jenner met a woman and a man.")
     span, woman, man = doc[0:2], doc[4], doc[7]

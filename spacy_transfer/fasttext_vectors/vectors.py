@@ -156,7 +156,8 @@ class FastTextVectors:
             vectors = self.compute(distinct)
             position = {w: i for i, w in enumerate(distinct)}
             out[todo] = vectors[np.fromiter(map(position.__getitem__, todo_words), dtype=np.int64, count=len(todo))]
-            self._put(distinct, vectors)
+            keep = [i for i, w in enumerate(distinct) if self._cacheable(w)]
+            self._put([distinct[i] for i in keep], vectors[keep])
         return out
 
     def prefetch(self, words: Sequence[str]) -> None:
@@ -173,9 +174,9 @@ class FastTextVectors:
             self._put(missing, self.compute(missing))
 
     def _put(self, words: list[str], vectors: np.ndarray) -> None:
-        keep = [i for i, w in enumerate(words) if self._cacheable(w)]
+        """Cache computed vectors (callers keep out the words that `_cacheable` refuses)."""
         with self._cache.lock:
-            self._cache.put([words[i] for i in keep], vectors[keep])
+            self._cache.put(words, vectors)
 
     def clear_cache(self) -> None:
         if self._cache is not None:
