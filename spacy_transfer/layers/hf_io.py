@@ -44,10 +44,23 @@ def resolve_model_path(name: str) -> Union[Path, str]:
         if not (path / CONFIG_FILE).is_file():
             raise ValueError(Errors.E201.format(path=path, missing=CONFIG_FILE))
         return path
+    if path.exists():
+        raise ValueError(Errors.E213.format(path=path))
     looks_like_path = name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
-    if looks_like_path or path.exists():
+    if looks_like_path:
         raise ValueError(Errors.E202.format(name=name))
     return name
+
+
+def check_weights_file(path: Path) -> None:
+    """Raise E214 naming `path` when a safetensors file is cut short or garbled (reads the header only)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy"):
+            pass
+    except Exception as err:  # SafetensorError, OSError; raised for truncated or non-safetensors files
+        raise ValueError(Errors.E214.format(path=path, detail=err)) from None
 
 
 def load_hf_model(name: str) -> Tuple[Any, Any]:
@@ -62,6 +75,8 @@ def load_hf_model(name: str) -> Tuple[Any, Any]:
     hf_logging.disable_progress_bar()
     source = resolve_model_path(name)
     local = isinstance(source, Path)
+    if local and (source / WEIGHTS_FILE).is_file():
+        check_weights_file(source / WEIGHTS_FILE)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=local)
         backend = getattr(tokenizer, "backend_tokenizer", None)
@@ -111,14 +126,20 @@ def files_to_model(files: HFFiles, *, where: str = "<bytes>") -> Tuple[Any, Any]
         model_type = config_dict.pop("model_type")
         config = AutoConfig.for_model(model_type, **config_dict)
         model = AutoModel.from_config(config)
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise ValueError(Errors.E204.format(path=f"{where}/{CONFIG_FILE}", detail=repr(err))) from err
+    try:
         state = load(files[WEIGHTS_FILE])
-    except (KeyError, ValueError, SafetensorError) as err:
-        raise ValueError(Errors.E204.format(path=where, detail=err)) from err
+    except (ValueError, SafetensorError) as err:
+        raise ValueError(Errors.E204.format(path=f"{where}/{WEIGHTS_FILE}", detail=err)) from err
     result = model.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
         detail = f"missing {result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}"
         raise ValueError(Errors.E204.format(path=where, detail=detail))
-    tokenizer = Tokenizer.from_str(files[TOKENIZER_FILE].decode("utf8"))
+    try:
+        tokenizer = Tokenizer.from_str(files[TOKENIZER_FILE].decode("utf8"))
+    except Exception as err:  # tokenizers raises a bare Exception for invalid JSON
+        raise ValueError(Errors.E204.format(path=f"{where}/{TOKENIZER_FILE}", detail=err)) from err
     return model, tokenizer
 
 

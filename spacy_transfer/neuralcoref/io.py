@@ -65,6 +65,8 @@ def resolve_model_path(model_name: Union[str, Path]) -> Path:
     else:
         path = Path(name).expanduser()
     if not (path / WEIGHTS_FILE).is_file():
+        if name in KNOWN_MODELS:  # a known name whose download is missing from the cache
+            raise OSError(Errors.E002.format(name=name, path=path / WEIGHTS_FILE))
         if not path.exists() and "/" not in name and os.sep not in name:
             raise ValueError(Errors.E008.format(name=name, known=known_models()))
         raise OSError(Errors.E002.format(name=name, path=path))
@@ -75,13 +77,30 @@ def vectors_path(path: Path) -> Path:
     """Where the word vectors of a weights directory live."""
     if (path / VECTORS_FILE).is_file():
         return path / VECTORS_FILE
-    cfg = srsly.read_json(path / CFG_FILE) if (path / CFG_FILE).is_file() else {}
-    source = cfg.get("vectors_from")
+    source = read_cfg(path).get("vectors_from")
     if not source:
         raise OSError(Errors.E002.format(name=path.name, path=path / VECTORS_FILE))
     if source in KNOWN_MODELS and not (cache_dir() / source / VECTORS_FILE).is_file():
         raise OSError(Errors.E002.format(name=source, path=cache_dir() / source))
     return resolve_model_path(source) / VECTORS_FILE
+
+
+def read_cfg(path: Path) -> dict:
+    """The cfg.json of a weights directory ({} without one); garbage raises E003 naming the file."""
+    cfg_path = path / CFG_FILE
+    if not cfg_path.is_file():
+        return {}
+    try:
+        cfg = srsly.read_json(cfg_path)
+    except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+        raise ValueError(Errors.E003.format(path=cfg_path, detail=f"not valid JSON ({e})", name=path.name)) from None
+    if not isinstance(cfg, dict):
+        raise ValueError(Errors.E003.format(path=cfg_path, detail="not a JSON object", name=path.name))
+    source = cfg.get("vectors_from")
+    if source is not None and not isinstance(source, str):
+        detail = f"vectors_from is {source!r}, not a model name"
+        raise ValueError(Errors.E003.format(path=cfg_path, detail=detail, name=path.name))
+    return cfg
 
 
 def export_weights(torch_state: Dict[str, numpy.ndarray], out_dir: Path, *, vectors_from: str, meta: dict) -> Path:
@@ -222,8 +241,11 @@ def load_weights(path: Path) -> Tuple[Dict[str, numpy.ndarray], Dict[str, numpy.
     """(torch state dict arrays, vector arrays) from a converted model directory."""
     from safetensors.numpy import load_file
 
-    vectors_file = vectors_path(path)
-    try:
-        return load_file(str(path / WEIGHTS_FILE)), load_file(str(vectors_file))
-    except Exception as e:  # safetensors raises its own error type for corrupt headers
-        raise ValueError(Errors.E003.format(path=path, detail=str(e), name=path.name))
+    read_cfg(path)  # checked even when vectors.safetensors makes it unnecessary: a garbled cfg.json is corruption
+    arrays = []
+    for file_path in (path / WEIGHTS_FILE, vectors_path(path)):
+        try:
+            arrays.append(load_file(str(file_path)))
+        except Exception as e:  # safetensors raises its own error type for corrupt headers
+            raise ValueError(Errors.E003.format(path=file_path, detail=str(e), name=file_path.parent.name)) from None
+    return arrays[0], arrays[1]

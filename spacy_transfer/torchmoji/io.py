@@ -56,7 +56,10 @@ def read_vocabulary(path: Union[str, Path]) -> Dict[str, int]:
         path = path / VOCAB_FILE
     if not path.exists():
         raise ValueError(Errors.E151.format(path=path))
-    vocab = srsly.read_json(path)
+    try:
+        vocab = srsly.read_json(path)
+    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError (cut-off or garbled file)
+        raise ValueError(Errors.E152.format(path=path, detail=f"not valid JSON ({err})")) from None
     if not isinstance(vocab, dict) or not vocab:
         raise ValueError(
             Errors.E152.format(path=path, detail="expected a JSON object token -> id")
@@ -117,7 +120,12 @@ def load_pretrained(
     """Read a directory in our format: (state dict, vocabulary, config)."""
     from safetensors.torch import load_file
 
-    config = srsly.read_json(path / CONFIG_FILE)
+    try:
+        config = srsly.read_json(path / CONFIG_FILE)
+    except ValueError as err:
+        raise ValueError(Errors.E165.format(path=path / CONFIG_FILE, detail=f"not valid JSON ({err})")) from None
+    if not isinstance(config, dict):
+        raise ValueError(Errors.E165.format(path=path / CONFIG_FILE, detail="not a JSON object"))
     vocab = read_vocabulary(path / VOCAB_FILE)
     try:
         state = load_file(str(path / WEIGHTS_FILE))
