@@ -17,7 +17,7 @@ def _register() -> None:
 
     neuralcoref_commands.register(app)
     from .fasttext_vectors import commands as fasttext_commands; fasttext_commands.register(app)
-    from .training import commands as training_commands; training_commands.register(app)
+    from .coref import commands as coref_commands; coref_commands.register(app)
     from .annotate import commands as annotate_commands; annotate_commands.register(app)
     from .transformer_encoder import commands as trf_commands; trf_commands.register(app)
     from .torchmoji import commands as torchmoji_commands; torchmoji_commands.register(app)

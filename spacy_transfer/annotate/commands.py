@@ -28,6 +28,7 @@ def annotate_command(
     coref_prefix: str = typer.Option(DEFAULT_COREF_PREFIX, "--coref-prefix", help="Span-group prefix of coref clusters"),
     emotions_attr: str = typer.Option(DEFAULT_EMOTIONS_ATTR, "--emotions-attr", help="Doc extension holding emotion scores"),
     docbin: bool = typer.Option(False, "--docbin", help="Also write .spacy DocBin shards"),
+    resolved: bool = typer.Option(False, "--resolved", help="Add each doc's resolved text (coref mentions replaced)"),
     code: Optional[Path] = typer.Option(None, "--code", help="Python file registering custom components"),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: start a local Ray)"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
@@ -44,7 +45,7 @@ def annotate_command(
     settings = AnnotateSettings(
         pipeline=pipeline, input=input_path, output=output, text_key=text_key,
         id_key=id_key, shard_size=shard_size, max_length=max_length,
-        coref_prefix=coref_prefix, emotions_attr=emotions_attr, docbin=docbin, code=str(code) if code else None,
+        coref_prefix=coref_prefix, emotions_attr=emotions_attr, docbin=docbin, resolved=resolved, code=str(code) if code else None,
         batch_size=batch_size)
     check_input(settings.input, settings.text_key, settings.id_key)
     if engine == Engine.local:

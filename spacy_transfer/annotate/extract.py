@@ -11,32 +11,11 @@ from typing import Any, Dict, List
 
 from spacy.tokens import Doc
 
-DEFAULT_COREF_PREFIX = "coref_clusters"
+from ..coref.clusters import DEFAULT_CLUSTER_PREFIX, char_clusters
+from ..coref.resolve import resolved_text
+
+DEFAULT_COREF_PREFIX = DEFAULT_CLUSTER_PREFIX
 DEFAULT_EMOTIONS_ATTR = "emotions"
-
-# A mention is [start_char, end_char, text]: offsets index the input text, so users
-# need not re-tokenize to use them.
-Mention = List[Any]
-MentionClusters = List[List[Mention]]
-
-
-def coref_clusters(doc: Doc, prefix: str = DEFAULT_COREF_PREFIX) -> MentionClusters:
-    """Read coreference clusters from the span groups named `<prefix>_<n>`.
-
-    doc (Doc): the annotated doc.
-    prefix (str): span-group prefix; groups are numbered from 1.
-    RETURNS (MentionClusters): clusters in group-number order, mentions in text order.
-    """
-    numbered = []
-    for key in doc.spans:
-        head, _, number = key.rpartition("_")
-        if head == prefix and number.isdigit():
-            numbered.append((int(number), key))
-    clusters = []
-    for _, key in sorted(numbered):
-        spans = sorted(doc.spans[key], key=lambda span: (span.start_char, span.end_char))
-        clusters.append([[span.start_char, span.end_char, span.text] for span in spans])
-    return clusters
 
 
 def to_json_safe(value: Any) -> Any:
@@ -64,22 +43,26 @@ def to_json_safe(value: Any) -> Any:
 
 
 def doc_to_record(doc: Doc, doc_id: Any, *, coref_prefix: str = DEFAULT_COREF_PREFIX,
-                  emotions_attr: str = DEFAULT_EMOTIONS_ATTR) -> Dict[str, Any]:
+                  emotions_attr: str = DEFAULT_EMOTIONS_ATTR,
+                  resolved: bool = False) -> Dict[str, Any]:
     """Build the output record of one doc.
 
     doc (Doc): the annotated doc.
     doc_id (Any): the record's id from the input.
     coref_prefix (str): span-group prefix of coreference clusters.
     emotions_attr (str): name of the Doc extension holding emotion scores.
+    resolved (bool): add "resolved", the text with mentions replaced (docs/coref.md).
     RETURNS (Dict[str, Any]): {"id", "words"} plus "coref", "cats" and "emotions" when
-        the doc has them.
+        the doc has them, and "resolved" when asked for.
 
     DOCS: docs/annotate.md#output
     """
     record: Dict[str, Any] = {"id": doc_id, "words": len(doc)}
-    clusters = coref_clusters(doc, coref_prefix)
+    clusters = char_clusters(doc, coref_prefix)
     if clusters:
         record["coref"] = clusters
+    if resolved:
+        record["resolved"] = resolved_text(doc, coref_prefix)
     if doc.cats:
         record["cats"] = {label: to_json_safe(score) for label, score in doc.cats.items()}
     if Doc.has_extension(emotions_attr):

@@ -25,6 +25,7 @@ class AnnotateSettings:
     coref_prefix (str): span-group prefix of coreference clusters.
     emotions_attr (str): Doc extension holding emotion scores.
     docbin (bool): also write `.spacy` DocBin shards.
+    resolved (bool): add each doc's resolved text (coref mentions replaced).
     code (Optional[str]): Python file registering custom factories.
     batch_size (int): docs per `nlp.pipe` / Ray batch.
     """
@@ -39,6 +40,7 @@ class AnnotateSettings:
     coref_prefix: str = DEFAULT_COREF_PREFIX
     emotions_attr: str = DEFAULT_EMOTIONS_ATTR
     docbin: bool = False
+    resolved: bool = False
     code: Optional[str] = None
     batch_size: int = 64
 
@@ -57,7 +59,9 @@ class AnnotateSettings:
         The engine, process count and batch size are left out on purpose: they change
         speed, not results, so a run may be resumed with another engine.
         """
-        return {"pipeline": self.pipeline, "input": str(self.input.resolve()),
+        # "resolved" only when set, so that runs started before the option existed resume.
+        extra = {"resolved": True} if self.resolved else {}
+        return {**extra, "pipeline": self.pipeline, "input": str(self.input.resolve()),
                 "input_bytes": _input_bytes(self.input), "text_key": self.text_key,
                 "id_key": self.id_key, "shard_size": self.shard_size,
                 "max_length": self.max_length, "coref_prefix": self.coref_prefix,
@@ -69,7 +73,7 @@ class AnnotateSettings:
     def to_record(self):
         """RETURNS (Callable[[Doc, Any], dict]): the record builder for these settings."""
         return partial(doc_to_record, coref_prefix=self.coref_prefix,
-                       emotions_attr=self.emotions_attr)
+                       emotions_attr=self.emotions_attr, resolved=self.resolved)
 
 
 def _input_bytes(path: Path) -> int:

@@ -15,11 +15,12 @@ from spacy.util import ensure_path, from_disk, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
+from ..coref.clusters import COREF_DATA_KEY, DEFAULT_CLUSTER_PREFIX, cluster_keys
+from ..coref.extensions import install_extensions
 from ..errors import Errors, Warnings
 from ..layers.fork import avoid_fork_deadlock
 from . import model as _model  # noqa: F401  (registers the architecture; no torch import)
 from .clustering import build_clusters, decide_antecedents, empty_prediction
-from .extensions import DEFAULT_CLUSTER_PREFIX, USER_DATA_KEY, cluster_keys, install_extensions
 from .settings import check_settings
 
 DEFAULT_COREF_MODEL_CONFIG = """
@@ -49,6 +50,7 @@ DEFAULT_MODEL_NAME = "neuralcoref-en"
         "conv_dict": None,
         "span_prefix": DEFAULT_CLUSTER_PREFIX,
         "overwrite": False,
+        "resolve": "grammatical",
         "loss": "ranking",
         "costs": {"false_new": 0.8, "false_link": 0.4, "wrong_link": 1.0},
         "max_pairs_per_batch": 20000,
@@ -69,6 +71,7 @@ def make_neuralcoref(
     conv_dict: Optional[Dict[str, List[str]]],
     span_prefix: str,
     overwrite: bool,
+    resolve: str,
     loss: str,
     costs: Dict[str, float],
     max_pairs_per_batch: int,
@@ -88,6 +91,7 @@ def make_neuralcoref(
         conv_dict=conv_dict,
         span_prefix=span_prefix,
         overwrite=overwrite,
+        resolve=resolve,
         loss=loss,
         costs=costs,
         max_pairs_per_batch=max_pairs_per_batch,
@@ -120,6 +124,7 @@ class NeuralCoref(TrainablePipe):
         conv_dict: Optional[Dict[str, List[str]]] = None,
         span_prefix: str = DEFAULT_CLUSTER_PREFIX,
         overwrite: bool = False,
+        resolve: str = "grammatical",
         loss: str = "ranking",
         costs: Optional[Dict[str, float]] = None,
         max_pairs_per_batch: int = 20000,
@@ -139,6 +144,7 @@ class NeuralCoref(TrainablePipe):
             "conv_dict": dict(conv_dict) if conv_dict else None,
             "span_prefix": span_prefix,
             "overwrite": overwrite,
+            "resolve": resolve,
             "loss": loss,
             "costs": dict(costs or {"false_new": 0.8, "false_link": 0.4, "wrong_link": 1.0}),
             "max_pairs_per_batch": max_pairs_per_batch,
@@ -302,10 +308,10 @@ class NeuralCoref(TrainablePipe):
                 doc.spans[f"{prefix}_{n}"] = SpanGroup(
                     doc, name=f"{prefix}_{n}", spans=spans, attrs={"main": members.index(main)}
                 )
-            data: Dict[str, Any] = {"prefix": prefix}
+            data: Dict[str, Any] = {"prefix": prefix, "resolve": self.cfg["resolve"]}
             if self.cfg["store_scores"]:
                 data["scores"] = {k: pred[k] for k in ("spans", "single", "pair", "ant", "men")}
-            doc.user_data[USER_DATA_KEY] = data
+            doc.user_data[COREF_DATA_KEY] = data
 
     # ---------------------------------------------------------------- training
     def gold_clusters(self, example, feats) -> numpy.ndarray:

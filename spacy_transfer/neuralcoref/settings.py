@@ -1,6 +1,7 @@
 """Validation of the neuralcoref component's settings, shared by the factory and setters."""
 from typing import Any, Dict
 
+from ..coref.resolve import RESOLVE_STYLES
 from ..errors import Errors
 
 
@@ -23,6 +24,8 @@ def check_settings(cfg: Dict[str, Any]) -> None:
         not isinstance(conv, dict) or not all(isinstance(v, (list, tuple)) and v for v in conv.values())
     ):
         raise bad("conv_dict", "use a dict of word -> non-empty list of words")
+    if cfg["resolve"] not in RESOLVE_STYLES:
+        raise bad("resolve", f"use one of {RESOLVE_STYLES} (grammatical is the default)")
     if cfg["loss"] not in ("all_pairs", "top_pairs", "ranking"):
         raise bad("loss", 'use "all_pairs", "top_pairs" or "ranking"')
     if set(cfg["costs"]) != {"false_new", "false_link", "wrong_link"} or min(cfg["costs"].values()) < 0:

@@ -6,7 +6,7 @@ from spacy.training import Example
 from spacy.util import ensure_path
 
 from ..errors import Errors
-from .extensions import cluster_keys
+from ..coref.clusters import cluster_keys
 from .features import CorefFeatures
 
 

@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from spacy_transfer.neuralcoref.extensions import Cluster
+from spacy_transfer.coref import Cluster
 
 TEXT = "My sister has a dog. She loves him."
 

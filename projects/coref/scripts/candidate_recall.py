@@ -10,7 +10,7 @@ import spacy
 import typer
 from wasabi import msg
 
-from spacy_transfer.training.readers import CorefCorpus
+from spacy_transfer.coref.corpus import CorefCorpus
 
 
 def main(base_pipeline: str, paths: List[Path]) -> None:

@@ -3,7 +3,7 @@ ratio F/M (Webster et al. 2018), snippet-context setting (the URL is not used).
 
     python scripts/evaluate_gap.py MODEL GAP.tsv OUT.json [--add-pipe neuralcoref]
 
-The pipeline runs on each unchanged `Text`; see spacy_transfer/training/gap.py for
+The pipeline runs on each unchanged `Text`; see spacy_transfer/coref/gap.py for
 how the A/B decisions are read off the predicted clusters.
 """
 
@@ -18,8 +18,8 @@ from wasabi import msg
 sys.path.insert(0, str(Path(__file__).parent))
 from _pipeline import load_pipeline  # noqa: E402
 
-from spacy_transfer.training.coref_docs import DEFAULT_CLUSTER_PREFIX  # noqa: E402
-from spacy_transfer.training.gap import predict_gap, read_gap, score_gap  # noqa: E402
+from spacy_transfer.coref.records import DEFAULT_CLUSTER_PREFIX  # noqa: E402
+from spacy_transfer.coref.gap import predict_gap, read_gap, score_gap  # noqa: E402
 
 
 def evaluate(

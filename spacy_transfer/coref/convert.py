@@ -7,8 +7,8 @@ from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 
 from ..errors import Errors
-from .coref_conll import read_conll
-from .coref_docs import (
+from .conll import read_conll
+from .records import (
     DEFAULT_CLUSTER_PREFIX,
     CorefRecord,
     check_duplicates,
@@ -16,7 +16,7 @@ from .coref_docs import (
     record_to_doc,
     split_record,
 )
-from .coref_jsonl import read_jsonl
+from .jsonl import read_jsonl
 
 FORMATS = ("auto", "conll", "jsonl")
 JSONL_SUFFIXES = (".jsonl", ".json")
@@ -95,7 +95,7 @@ def convert_records(
     on_duplicate: str = "error",
     span_prefix: str = DEFAULT_CLUSTER_PREFIX,
 ) -> Iterator:
-    """Check records and turn them into gold Docs (see coref_docs.record_to_doc)."""
+    """Check records and turn them into gold Docs (see records.record_to_doc)."""
     for record in records:
         record = check_duplicates(record, on_duplicate)
         for chunk in split_record(record, n_sents):
@@ -122,7 +122,7 @@ def convert_coref(
         documents / CoNLL parts).
     ids (Optional[Sequence[str]]): Keep only documents with these doc keys (e.g. a
         LitBank split); an id that is not found raises E064.
-    on_duplicate (str): "error" or "first", see coref_docs.check_duplicates.
+    on_duplicate (str): "error" or "first", see records.check_duplicates.
     span_prefix (str): Prefix of the cluster span groups.
     RETURNS (Dict[str, Dict[str, int]]): Counts (docs, tokens, mentions, clusters)
         per output file.

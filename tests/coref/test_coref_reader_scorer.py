@@ -9,9 +9,10 @@ from spacy.training import Example
 from spacy.util import registry
 from thinc.api import Config
 
-from spacy_transfer.training.coref_convert import convert_coref
-from spacy_transfer.training.coref_docs import DOC_KEY, doc_clusters
-from spacy_transfer.training.coref_scorer import doc_mention_clusters
+from spacy_transfer.coref.convert import convert_coref
+from spacy_transfer.coref.clusters import doc_clusters
+from spacy_transfer.coref.records import DOC_KEY
+from spacy_transfer.coref.scorer import doc_mention_clusters
 
 RECORDS = [
     {

@@ -10,7 +10,7 @@ from spacy.training import Example
 from spacy.util import registry
 
 from ..errors import Errors
-from .coref_docs import copy_without_clusters
+from .records import copy_without_clusters
 
 
 @registry.readers("spacy_transfer.CorefCorpus.v1")

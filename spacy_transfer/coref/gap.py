@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple, Union
 from spacy.tokens import Doc
 
 from ..errors import Errors
-from .coref_docs import DEFAULT_CLUSTER_PREFIX, cluster_keys
+from .clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys
 
 GAP_COLUMNS = (
     "ID", "Text", "Pronoun", "Pronoun-offset", "A", "A-offset", "A-coref",

@@ -15,7 +15,6 @@ sentence starts in `token.is_sent_start`, and in `doc.user_data`:
 All values are msgpack-safe, so they survive DocBin(store_user_data=True).
 """
 
-import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -23,16 +22,13 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from ..errors import Errors
+from .clusters import DEFAULT_CLUSTER_PREFIX, TokenSpan, cluster_keys
 
-DEFAULT_CLUSTER_PREFIX = "coref_clusters"
 DOC_KEY = "coref_doc_key"
 PART_KEY = "coref_part"
 SPEAKERS_KEY = "coref_speakers"
 SPEAKER_EXTENSION = "speaker"
 DUPLICATE_POLICIES = ("error", "first")
-
-# (start, end) token offsets, end inclusive as in CoNLL and e2e-coref.
-TokenSpan = Tuple[int, int]
 
 
 @dataclass
@@ -183,38 +179,6 @@ def record_to_doc(
 def _speaker_key(idx: int) -> Tuple[str, str, int, None]:
     # The user_data key under which spaCy's Underscore stores `token._.speaker`.
     return ("._.", SPEAKER_EXTENSION, idx, None)
-
-
-def cluster_keys(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> List[str]:
-    """The span group names holding clusters, in cluster order (1, 2, ..., 10)."""
-    pattern = re.compile(re.escape(span_prefix) + r"_(\d+)$")
-    found = []
-    for key in doc.spans:
-        match = pattern.match(key)
-        if match:
-            found.append((int(match.group(1)), key))
-    return [key for _, key in sorted(found)]
-
-
-def doc_clusters(
-    doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX, *, chars: bool = False
-) -> List[List[TokenSpan]]:
-    """Read clusters back from doc.spans.
-
-    doc (Doc): The doc.
-    span_prefix (str): Prefix of the span group names.
-    chars (bool): Give (start_char, end_char) offsets (end exclusive) instead of
-        inclusive (start, end) token offsets; use it when two docs of the same text
-        may be tokenized differently.
-    RETURNS (List[List[TokenSpan]]): The clusters.
-    """
-    clusters = []
-    for key in cluster_keys(doc, span_prefix):
-        if chars:
-            clusters.append([(s.start_char, s.end_char) for s in doc.spans[key]])
-        else:
-            clusters.append([(s.start, s.end - 1) for s in doc.spans[key]])
-    return clusters
 
 
 def copy_without_clusters(doc: Doc, *, keep_sent_starts: bool = True) -> Doc:

@@ -7,8 +7,8 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import registry
 
-from .coref_docs import DEFAULT_CLUSTER_PREFIX, cluster_keys
-from .coref_metrics import score_clusters
+from .clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys
+from .metrics import score_clusters
 
 
 def _nonspace_offsets(doc: Doc) -> List[int]:
@@ -53,7 +53,7 @@ def score_coref_clusters(
         predictions from example.predicted, both from span groups named
         f"{span_prefix}_1", f"{span_prefix}_2", ...
     span_prefix (str): The span group prefix.
-    RETURNS (Dict[str, float]): See coref_metrics.score_clusters.
+    RETURNS (Dict[str, float]): See metrics.score_clusters.
 
     DOCS: docs/coref_training.md#scorer
     """

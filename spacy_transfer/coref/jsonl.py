@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Union
 
 from ..errors import Errors
-from .coref_docs import CorefRecord, TokenSpan
+from .records import CorefRecord, TokenSpan
 
 
 def _check_sentences(

@@ -8,17 +8,12 @@ from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 from typer.testing import CliRunner
 
-from spacy_transfer.training.commands import register
-from spacy_transfer.training.coref_conll import read_conll
-from spacy_transfer.training.coref_convert import convert_coref, read_records
-from spacy_transfer.training.coref_docs import (
-    DOC_KEY,
-    PART_KEY,
-    SPEAKERS_KEY,
-    count_mentions,
-    doc_clusters,
-)
-from spacy_transfer.training.coref_jsonl import read_jsonl
+from spacy_transfer.coref.commands import register
+from spacy_transfer.coref.conll import read_conll
+from spacy_transfer.coref.convert import convert_coref, read_records
+from spacy_transfer.coref.clusters import doc_clusters
+from spacy_transfer.coref.jsonl import read_jsonl
+from spacy_transfer.coref.records import DOC_KEY, PART_KEY, SPEAKERS_KEY, count_mentions
 
 # Two parts, 12 columns (speaker in column 10): markers joined by "|", a mention
 # nested in another of a different entity, and sentence breaks.

@@ -11,7 +11,7 @@ character offsets), following the reference CoNLL-2011/2012 scorer v8.01 plus LE
   recall and precision, and the pairs are summed over documents (micro average);
 - R = num / den, or 0 when den is 0; F1 = 2RP / (R + P), or 0 when R + P is 0.
 
-`score_clusters` is the entry point for scripts; `coref_scorer.py` wraps it for
+`score_clusters` is the entry point for scripts; `scorer.py` wraps it for
 spaCy. We do not use `scorch` (installed in the venv): it has no LEA, its fast
 BLANC path crashes on NumPy >= 1.24 (`np.bool`), and it scores one clustering at
 a time, so corpus-level micro averaging would have to be rebuilt around it anyway.

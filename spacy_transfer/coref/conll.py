@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 from ..errors import Errors
-from .coref_docs import CorefRecord, TokenSpan
+from .records import CorefRecord, TokenSpan
 
 BEGIN_RE = re.compile(r"^#\s*begin document\s*(.*?)\s*$")
 END_RE = re.compile(r"^#\s*end document\b")

@@ -3,7 +3,7 @@
 import pytest
 import spacy
 
-from spacy_transfer.training.gap import GAP_COLUMNS, predict_gap, read_gap, score_gap
+from spacy_transfer.coref.gap import GAP_COLUMNS, predict_gap, read_gap, score_gap
 
 TEXT = "Lena Berg met Tom Hale in Oslo. Later she thanked him for his help."
 # (pronoun, name A, A-coref, name B, B-coref)

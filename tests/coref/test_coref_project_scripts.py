@@ -61,7 +61,7 @@ def model_dir(tmp_path):
 def test_coref_script_evaluate_coref(tmp_path, model_dir):
     source = tmp_path / "story.conll"
     source.write_text(CONLL, encoding="utf8")
-    from spacy_transfer.training.coref_convert import convert_coref
+    from spacy_transfer.coref.convert import convert_coref
 
     convert_coref(source, tmp_path / "gold.spacy")
     output = _run(

@@ -1,0 +1,185 @@
+"""The coreference format: clusters as numbered span groups, and how to read them.
+
+Every coref producer here (the `neuralcoref` component, the gold converters, a user who
+sets clusters by hand) writes a cluster as `doc.spans[f"{prefix}_{n}"]`, n from 1, with
+the mentions in document order (spacy-experimental's layout). A producer may name the
+cluster's main mention with `group.attrs["main"]` (its index in the group); without it
+the best mention is chosen here. Producers keep their extra data (the span prefix,
+scores, the resolved-text style) under `doc.user_data[COREF_DATA_KEY]`. Nothing else is
+stored, so DocBin (with store_user_data=True for that data), pickle and `n_process`
+keep it all.
+"""
+import re
+from typing import Iterator, List, Optional, Tuple
+
+from spacy.tokens import Doc, Span
+
+DEFAULT_CLUSTER_PREFIX = "coref_clusters"
+# Named after the first producer; kept so that docs stored by earlier versions still load.
+COREF_DATA_KEY = "neuralcoref"
+
+# (start, end) token offsets, end inclusive as in CoNLL and e2e-coref.
+TokenSpan = Tuple[int, int]
+# A mention as [start_char, end_char, text]: offsets index the doc's text.
+CharMention = List
+CharClusters = List[List[CharMention]]
+
+# fmt: off
+PRONOUNS = frozenset("""
+i me my mine myself you your yours yourself yourselves we us our ours ourselves
+he him his himself she her hers herself it its itself they them their theirs themselves
+one oneself this that these those who whom whose which what
+""".split())
+# fmt: on
+
+
+class Cluster:
+    """A coreference cluster: its index, main (most representative) mention and mentions.
+
+    i (int): index of the cluster in the doc, from 0.
+    main (Span): the most representative mention.
+    mentions (List[Span]): all mentions, in document order.
+    """
+
+    def __init__(self, i: int, main: Span, mentions: List[Span]) -> None:
+        self.i = i
+        self.main = main
+        self.mentions = mentions
+
+    def __getitem__(self, i: int) -> Span:
+        return self.mentions[i]
+
+    def __iter__(self) -> Iterator[Span]:
+        return iter(self.mentions)
+
+    def __len__(self) -> int:
+        return len(self.mentions)
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, Cluster)
+            and self.i == other.i
+            and [(m.start, m.end) for m in self.mentions]
+            == [(m.start, m.end) for m in other.mentions]
+        )
+
+    def __repr__(self) -> str:
+        return f"{self.main}: {self.mentions}"
+
+
+def cluster_prefix(doc: Doc) -> str:
+    """The span-group prefix a producer recorded for this doc, else the default."""
+    return doc.user_data.get(COREF_DATA_KEY, {}).get("prefix", DEFAULT_CLUSTER_PREFIX)
+
+
+def cluster_keys(doc: Doc, span_prefix: Optional[str] = None) -> List[str]:
+    """The span-group names holding clusters, in cluster order (1, 2, ..., 10).
+
+    doc (Doc): the doc.
+    span_prefix (Optional[str]): the prefix; None reads it from the doc (see cluster_prefix).
+    RETURNS (List[str]): names `{prefix}_{n}` in numeric order.
+    """
+    pattern = re.compile(re.escape(span_prefix or cluster_prefix(doc)) + r"_(\d+)$")
+    found = []
+    for key in doc.spans:
+        match = pattern.match(key)
+        if match:
+            found.append((int(match.group(1)), key))
+    return [key for _, key in sorted(found)]
+
+
+def is_pronoun(span: Span) -> bool:
+    """Whether a mention is a lone pronoun (by tag when tagged, else by the word)."""
+    if len(span) != 1:
+        return False
+    token = span[0]
+    return token.lower_ in PRONOUNS or token.pos_ == "PRON"
+
+
+def _mention_rank(span: Span) -> int:
+    # A name beats a noun phrase, which beats a pronoun (neuralcoref's choice of main).
+    if is_pronoun(span):
+        return 0
+    if span.doc.has_annotation("TAG"):
+        return 2 if any(t.pos_ == "PROPN" for t in span) else 1
+    # Untagged: a capitalised word that does not start a sentence marks a name.
+    return 2 if any(t.text[:1].isupper() and not starts_sentence(span.doc, t.i) for t in span) else 1
+
+
+def best_mention(mentions: List[Span]) -> Optional[Span]:
+    """The cluster's most representative mention: the first name, else the first noun
+    phrase, else the first mention.
+
+    mentions (List[Span]): the mentions, in document order.
+    RETURNS (Optional[Span]): the chosen mention, None for no mentions.
+    """
+    if not mentions:
+        return None
+    return max(mentions, key=lambda m: (_mention_rank(m), -m.start, m.end))
+
+
+def get_clusters(doc: Doc, span_prefix: Optional[str] = None) -> Optional[List[Cluster]]:
+    """The doc's clusters, or None when no coref producer has run on it.
+
+    doc (Doc): the doc.
+    span_prefix (Optional[str]): the prefix; None reads it from the doc.
+    RETURNS (Optional[List[Cluster]]): the clusters, in span-group order.
+    """
+    keys = cluster_keys(doc, span_prefix)
+    if not keys and COREF_DATA_KEY not in doc.user_data:
+        return None
+    clusters = []
+    for i, key in enumerate(keys):
+        group = doc.spans[key]
+        mentions = sorted(group, key=lambda m: (m.start, -m.end))
+        main = None
+        if "main" in group.attrs and 0 <= int(group.attrs["main"]) < len(group):
+            main = group[int(group.attrs["main"])]
+        clusters.append(Cluster(i, main or best_mention(mentions), mentions))
+    return clusters
+
+
+def doc_clusters(
+    doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX, *, chars: bool = False
+) -> List[List[TokenSpan]]:
+    """Read clusters back from doc.spans as offsets.
+
+    doc (Doc): The doc.
+    span_prefix (str): Prefix of the span group names.
+    chars (bool): Give (start_char, end_char) offsets (end exclusive) instead of
+        inclusive (start, end) token offsets; use it when two docs of the same text
+        may be tokenized differently.
+    RETURNS (List[List[TokenSpan]]): The clusters.
+    """
+    clusters = []
+    for key in cluster_keys(doc, span_prefix):
+        if chars:
+            clusters.append([(s.start_char, s.end_char) for s in doc.spans[key]])
+        else:
+            clusters.append([(s.start, s.end - 1) for s in doc.spans[key]])
+    return clusters
+
+
+def char_clusters(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> CharClusters:
+    """Clusters as [start_char, end_char, text] mentions, for JSON output.
+
+    doc (Doc): the annotated doc.
+    span_prefix (str): span-group prefix; groups are numbered from 1.
+    RETURNS (CharClusters): clusters in group-number order, mentions in text order.
+    """
+    return [
+        [[start, end, doc.text[start:end]] for start, end in sorted(cluster)]
+        for cluster in doc_clusters(doc, span_prefix, chars=True)
+    ]
+
+
+def starts_sentence(doc: Doc, i: int) -> bool:
+    """Whether token i opens a sentence, looking past opening quotes and brackets."""
+    j = i
+    while j > 0 and (doc[j - 1].is_left_punct or doc[j - 1].text in {'"', "'", "``", "“"}):
+        j -= 1
+    if j == 0:
+        return True
+    if doc.has_annotation("SENT_START"):
+        return bool(doc[j].is_sent_start)
+    return doc[j - 1].text.rstrip("\"')]”’")[-1:] in {".", "!", "?"}

@@ -1,0 +1,206 @@
+"""Resolved text: the doc's text with mentions replaced by their cluster's best mention.
+
+Two styles. "grammatical" (the default) keeps the result readable; the rules, with
+examples, are in docs/coref.md#resolved-text:
+- the replacement is the cluster's best non-pronoun mention (a cluster without one is
+  left alone), with its own inner mentions resolved;
+- possessive pronouns become possessives ("his plan" -> "Elon Musk's plan");
+- first and second person pronouns and reflexives stay;
+- of nested mentions only the outermost replaced one is replaced, once;
+- the first letter follows the position: a capital at a sentence start, a lower-case
+  determiner ("the company") inside a sentence;
+- whitespace and every token outside the replaced mentions are kept exactly.
+"literal" is neuralcoref's behaviour: every mention except the main one becomes the main
+mention's text, nothing else changes.
+"""
+from typing import List, Optional, Tuple
+
+from spacy.tokens import Doc, Span
+
+from ..errors import Errors
+from .clusters import COREF_DATA_KEY, Cluster, get_clusters, is_pronoun, starts_sentence
+
+RESOLVE_STYLES = ("grammatical", "literal")
+
+# fmt: off
+KEPT_PRONOUNS = frozenset("""
+i me my mine myself you your yours yourself yourselves we us our ours ourselves
+himself herself itself themselves oneself one
+""".split())
+POSSESSIVES = frozenset({"his", "its", "their", "theirs", "hers", "whose"})
+# Words after which "her" is the object pronoun, not the possessive ("told her that").
+AFTER_OBJECT_HER = frozenset("""
+. , ; : ! ? ' " ) ] - that the a an to and or but nor so in on at with for from of by
+about as if when while because before after up down out off over into onto again too
+""".split())
+LOWERABLE_FIRST_WORDS = frozenset("""
+the a an this that these those some any each every another other such no both all
+my your his her its our their one two three
+""".split())
+# fmt: on
+
+Replacement = Tuple[int, int, str]
+
+
+def resolve_text(
+    doc: Doc, clusters: Optional[List[Cluster]], style: str = "grammatical"
+) -> str:
+    """The doc's text with coreferent mentions replaced.
+
+    doc (Doc): the doc.
+    clusters (Optional[List[Cluster]]): its clusters (doc._.coref_clusters).
+    style (str): "grammatical" or "literal" (see the module docstring).
+    RETURNS (str): the resolved text; the doc's text when there are no clusters.
+
+    DOCS: docs/coref.md#resolved-text
+    """
+    if style not in RESOLVE_STYLES:
+        raise ValueError(
+            Errors.E067.format(
+                name="resolve style", value=style, detail=f"use one of {RESOLVE_STYLES}"
+            )
+        )
+    if not clusters:
+        return doc.text
+    if style == "literal":
+        return _literal(doc, clusters)
+    return _apply(doc, 0, len(doc), _grammatical_replacements(doc, clusters, 0, len(doc)))
+
+
+def resolved_text(doc: Doc, span_prefix: Optional[str] = None) -> str:
+    """`doc._.coref_resolved`: resolve_text in the style the coref component chose.
+
+    doc (Doc): the doc.
+    span_prefix (Optional[str]): span-group prefix; None reads it from the doc.
+    RETURNS (str): the resolved text.
+    """
+    style = doc.user_data.get(COREF_DATA_KEY, {}).get("resolve", "grammatical")
+    return resolve_text(doc, get_clusters(doc, span_prefix), style)
+
+
+def _literal(doc: Doc, clusters: List[Cluster]) -> str:
+    # Token by token, later mentions overwriting earlier ones, exactly as neuralcoref.
+    resolved = [t.text_with_ws for t in doc]
+    for cluster in clusters:
+        for mention in cluster:
+            if _same(mention, cluster.main):
+                continue
+            resolved[mention.start] = cluster.main.text + doc[mention.end - 1].whitespace_
+            for k in range(mention.start + 1, mention.end):
+                resolved[k] = ""
+    return "".join(resolved)
+
+
+def _grammatical_replacements(
+    doc: Doc, clusters: List[Cluster], lo: int, hi: int, depth: int = 0
+) -> List[Replacement]:
+    candidates = []
+    for cluster in clusters:
+        source = _replacement_source(cluster)
+        if source is None:
+            continue
+        for mention in cluster:
+            if mention.start < lo or mention.end > hi or _same(mention, source):
+                continue
+            if _is_kept(mention) or _overlaps(mention, source):
+                continue
+            candidates.append((mention, source, cluster))
+    # Outermost first: a longer mention hides the mentions nested in it.
+    candidates.sort(key=lambda c: (c[0].start, -c[0].end))
+    chosen = []
+    taken_until = lo
+    for mention, source, cluster in candidates:
+        if mention.start < taken_until:
+            continue
+        text = _source_text(doc, clusters, source, depth)
+        chosen.append((mention.start, mention.end, _fit(doc, mention, source, text)))
+        taken_until = mention.end
+    return chosen
+
+
+def _replacement_source(cluster: Cluster) -> Optional[Span]:
+    # The cluster's main mention when it is not a pronoun, else its first name or noun phrase.
+    if cluster.main is not None and not is_pronoun(cluster.main):
+        return cluster.main
+    for mention in cluster:
+        if not is_pronoun(mention):
+            return mention
+    return None
+
+
+def _source_text(doc: Doc, clusters: List[Cluster], source: Span, depth: int) -> str:
+    # "his company" as a replacement reads "Elon Musk's company"; one level is enough
+    # and cannot loop.
+    if depth > 0:
+        return source.text
+    inner = _grammatical_replacements(doc, clusters, source.start, source.end, depth + 1)
+    return _apply(doc, source.start, source.end, inner, final_ws=False)
+
+
+def _fit(doc: Doc, mention: Span, source: Span, text: str) -> str:
+    """Shape the replacement for the mention's place: possessive, first-letter case."""
+    if _is_possessive(mention):
+        last = source[-1]
+        if last.lower_ not in ("'s", "'", "’s", "’"):
+            plural_s = last.tag_ in ("NNS", "NNPS") and text.endswith("s")
+            text += "'" if plural_s else "'s"
+    if starts_sentence(doc, mention.start):
+        return text[:1].upper() + text[1:]
+    first = source[0]
+    # Lower only the source's own first word, not a name that replaced it.
+    if starts_sentence(doc, first.i) and _lowerable(first) and text.startswith(first.text):
+        return text[:1].lower() + text[1:]
+    return text
+
+
+def _lowerable(token) -> bool:
+    # Only a word capitalised for its position is lowered, never a name or "I".
+    if token.doc.has_annotation("TAG") and token.pos_ in ("PROPN",):
+        return False
+    return token.lower_ in LOWERABLE_FIRST_WORDS or (
+        token.doc.has_annotation("TAG") and token.pos_ in ("DET", "NOUN", "ADJ", "NUM")
+    )
+
+
+def _is_kept(mention: Span) -> bool:
+    return len(mention) == 1 and mention[0].lower_ in KEPT_PRONOUNS
+
+
+def _is_possessive(mention: Span) -> bool:
+    if len(mention) != 1:
+        return False
+    token = mention[0]
+    if token.lower_ in POSSESSIVES:
+        return True
+    if token.lower_ != "her":
+        return False
+    if token.doc.has_annotation("TAG"):
+        return token.tag_ == "PRP$"
+    if token.doc.has_annotation("DEP"):
+        return token.dep_ == "poss"
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    return following is not None and following.is_alpha and following.lower_ not in AFTER_OBJECT_HER
+
+
+def _apply(
+    doc: Doc, lo: int, hi: int, replacements: List[Replacement], final_ws: bool = True
+) -> str:
+    parts = []
+    i = lo
+    for start, end, text in sorted(replacements):
+        parts.extend(t.text_with_ws for t in doc[i:start])
+        parts.append(text + doc[end - 1].whitespace_)
+        i = end
+    parts.extend(t.text_with_ws for t in doc[i:hi])
+    out = "".join(parts)
+    if not final_ws and hi > lo and doc[hi - 1].whitespace_:
+        out = out[: -len(doc[hi - 1].whitespace_)]
+    return out
+
+
+def _same(a: Span, b: Span) -> bool:
+    return a.start == b.start and a.end == b.end
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
