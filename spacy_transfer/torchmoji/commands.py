@@ -48,6 +48,7 @@ def torchmoji_import(
         "n_tokens": widths["n_tokens"], "embed_width": widths["embed_width"],
         "hidden_width": widths["hidden_width"], "max_length": max_length,
         "multi_label": False, "labels": labels, "thresholds": {},
+        "word_mapping": "deepmoji",  # DeepMoji's own words, as SentenceTokenizer gives
         "trained_on": f"converted from {weights.name}",
     }  # fmt: skip
     save_pretrained(output_dir, state, read_vocabulary(vocab), config, half=False)

@@ -37,7 +37,7 @@ DEFAULT_TORCHMOJI_MODEL = Config().from_str(DEFAULT_TORCHMOJI_MODEL_STR)["model"
 # The full-size DeepMoji network, untrained: for training or for torchMoji's weights.
 TRAINABLE_TORCHMOJI_MODEL_STR = """
 [model]
-@architectures = "spacy_transfer.TorchMoji.v1"
+@architectures = "spacy_transfer.TorchMoji.v2"
 n_tokens = 50000
 embed_width = 256
 hidden_width = 512
@@ -84,7 +84,7 @@ def make_torchmoji(
 ) -> "TorchMojiClassifier":
     """Create a torchmoji component (DeepMoji emotions, multi- or single-label).
 
-    model (Model): a spacy_transfer.TorchMoji.v1 / TorchMojiPretrained.v1 model.
+    model (Model): a spacy_transfer.TorchMoji.v2 (or v1) / TorchMojiPretrained.v1 model.
     threshold (float): decision threshold for labels without their own.
     thresholds (Dict[str, float]): per-label thresholds (override the model's).
     finetune_method (str): 'full', 'last', 'new' or 'chain-thaw'.

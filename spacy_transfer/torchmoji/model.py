@@ -17,12 +17,15 @@ from thinc.types import Floats2d
 
 from ..errors import Errors
 from ..layers.fork import avoid_fork_deadlock
-from .tokenizer import texts_to_ids
+from . import token_words, words
 
 InT = List[Union[Doc, Span]]
 OutT = Tuple[Floats2d, Floats2d]
 FINETUNE_METHODS = ("full", "last", "new", "chain-thaw")
 TORCH_REF = "torchmoji_torch"
+# How a model turns Docs/Spans into DeepMoji words: "spacy_tokens" (TorchMoji.v1,
+# token_words.py) or "deepmoji" (TorchMoji.v2: DeepMoji's own tokenizer, words.py).
+WORD_MAPPINGS = ("spacy_tokens", "deepmoji")
 
 
 @registry.architectures("spacy_transfer.TorchMoji.v1")
@@ -36,7 +39,28 @@ def build_torchmoji_model(
     multi_label: bool,
     nO: Optional[int] = None,
 ) -> Model[InT, OutT]:
-    """DeepMoji: token ids -> embedding 256 -> tanh -> biLSTM 2x512 -> biLSTM 2x512
+    """TorchMoji.v2's network fed with words mapped from spaCy's tokens
+    (token_words.py), kept for pipelines trained with it. Arguments as in v2.
+    """
+    return _build_torchmoji(
+        n_tokens, embed_width, hidden_width, max_length, embed_dropout,
+        final_dropout, multi_label, nO, word_mapping="spacy_tokens",
+    )  # fmt: skip
+
+
+@registry.architectures("spacy_transfer.TorchMoji.v2")
+def build_torchmoji_model_v2(
+    n_tokens: Optional[int],
+    embed_width: int,
+    hidden_width: int,
+    max_length: int,
+    embed_dropout: float,
+    final_dropout: float,
+    multi_label: bool,
+    nO: Optional[int] = None,
+) -> Model[InT, OutT]:
+    """DeepMoji, reading each Doc or sentence Span with DeepMoji's own tokenizer and
+    normalisation (words.py: the ids torchMoji's SentenceTokenizer gives): token ids -> embedding 256 -> tanh -> biLSTM 2x512 -> biLSTM 2x512
     -> attention over [lstm_1, lstm_0, embedding] -> linear -> sigmoid or softmax.
     LSTM gates use Keras's hard sigmoid. The vocabulary (token -> id) is set at
     initialize and saved with the model.
@@ -52,6 +76,24 @@ def build_torchmoji_model(
     nO (Optional[int]): number of labels, set from the component's labels.
     RETURNS (Model[List[Doc], Tuple[Floats2d, Floats2d]]): probabilities and features.
     """
+    return _build_torchmoji(
+        n_tokens, embed_width, hidden_width, max_length, embed_dropout,
+        final_dropout, multi_label, nO, word_mapping="deepmoji",
+    )  # fmt: skip
+
+
+def _build_torchmoji(
+    n_tokens: Optional[int],
+    embed_width: int,
+    hidden_width: int,
+    max_length: int,
+    embed_dropout: float,
+    final_dropout: float,
+    multi_label: bool,
+    nO: Optional[int],
+    *,
+    word_mapping: str,
+) -> Model[InT, OutT]:
     for key, value in (("n_tokens", n_tokens or 1), ("embed_width", embed_width),
                        ("hidden_width", hidden_width), ("max_length", max_length)):  # fmt: skip
         if not isinstance(value, int) or value < 1:
@@ -81,6 +123,7 @@ def build_torchmoji_model(
             "embed_dropout": embed_dropout,
             "final_dropout": final_dropout,
             "multi_label": multi_label,
+            "word_mapping": word_mapping,
             "vocab": {},
         },
     )
@@ -90,9 +133,10 @@ def build_torchmoji_model(
 def build_torchmoji_pretrained(
     name: str, embed_dropout: float, final_dropout: float
 ) -> Model[InT, OutT]:
-    """A TorchMoji.v1 model built and filled from packaged weights, ready to predict
-    without training: widths, vocabulary, labels and thresholds come from the
-    weights directory.
+    """A TorchMoji model built and filled from packaged weights, ready to predict
+    without training: widths, vocabulary, labels, thresholds and the words the
+    weights were trained on (config.json "word_mapping": "deepmoji" as TorchMoji.v2,
+    absent or "spacy_tokens" as TorchMoji.v1) come from the weights directory.
 
     name (str): a shipped model ('goemotions') or a directory in our format.
     embed_dropout, final_dropout (float): dropout rates used if it is fine-tuned.
@@ -102,7 +146,11 @@ def build_torchmoji_pretrained(
 
     path = resolve_pretrained(name)
     state, vocab, config = load_pretrained(path)
-    model = build_torchmoji_model(
+    word_mapping = config.get("word_mapping", "spacy_tokens")
+    if word_mapping not in WORD_MAPPINGS:
+        raise ValueError(Errors.E165.format(path=path / "config.json",
+            detail=f"word_mapping {word_mapping!r} is not one of {WORD_MAPPINGS}"))  # fmt: skip
+    model = _build_torchmoji(
         n_tokens=config["n_tokens"],
         embed_width=config["embed_width"],
         hidden_width=config["hidden_width"],
@@ -111,6 +159,7 @@ def build_torchmoji_pretrained(
         final_dropout=final_dropout,
         multi_label=config["multi_label"],
         nO=len(config["labels"]),
+        word_mapping=word_mapping,
     )
     model.attrs["labels"] = list(config["labels"])
     model.attrs["thresholds"] = dict(config.get("thresholds", {}))
@@ -155,7 +204,7 @@ def torchmoji_forward(model: Model, X: InT, is_train: bool) -> Tuple[OutT, Calla
         raise ValueError(Errors.E155.format(
             key="vocab", value="{}", detail="the model has no vocabulary; initialize the "
             "component with vocab_path (torchMoji's vocabulary.json) or weights_path"))  # fmt: skip
-    ids = texts_to_ids(X, model.attrs["vocab"], model.attrs["max_length"])
+    ids = texts_to_ids(model, X)
     (logits, features), backprop_torch = model.get_ref(TORCH_REF)(ids, is_train)
     ops = model.ops
     if model.attrs["multi_label"]:
@@ -168,6 +217,14 @@ def torchmoji_forward(model: Model, X: InT, is_train: bool) -> Tuple[OutT, Calla
         return []
 
     return (probs, features), backprop
+
+
+def texts_to_ids(model: Model, X: InT) -> List[List[int]]:
+    """Token ids per Doc or Span, with the model's word mapping (see WORD_MAPPINGS)."""
+    vocab, max_length = model.attrs["vocab"], model.attrs["max_length"]
+    if model.attrs.get("word_mapping", "spacy_tokens") == "deepmoji":
+        return words.texts_to_ids(X, vocab, max_length)
+    return token_words.texts_to_ids(X, vocab, max_length)
 
 
 def convert_torchmoji_inputs(model: Model, ids: List[List[int]], is_train: bool):

@@ -1,155 +1,92 @@
-"""torchMoji's tokenisation rules, applied on top of spaCy tokens (no torch).
+"""DeepMoji's tweet tokenizer, re-implemented from its rules (no torch, no spaCy).
 
-DeepMoji lower-cases the text, turns unicode punctuation into ASCII, drops emojis,
-keeps contractions ("don't", "it's") and punctuation runs ("!!") whole, shortens
-runs of 3+ identical characters to 2 ("soooo" -> "soo", "!!!!" -> "!!"), and maps
-numbers, @mentions, URLs and line breaks to special tokens. Unknown words get
-CUSTOM_UNKNOWN. spaCy splits "don't" and "!!!" into several tokens, so tokens with
-no whitespace between them are re-joined where the joined form is what DeepMoji
-would have seen.
+DeepMoji splits text with one ordered list of token shapes. At each position the
+first shape in the list that matches wins (not the longest), whitespace separates
+tokens and is dropped. The shapes, most specific first:
+
+1. URLs starting with http://, https:// or www.;   2. e-mail addresses;
+3. words joined by '-' or '_' ("red-haired", "CUSTOM_BREAK");
+4. #hashtags and 5. @mentions (letters, digits, '_');
+6. hearts ("<3", "<333", "</3");   7. emoticons (":-)", ">:(", "-_-", "(:");
+8. contractions ("don't"); 9. titles ("Mr.", "Dr.");  10. abbreviations ("a.m.");
+11. a run of digits;  12. a run of ASCII letters;
+13. a run of one repeated symbol ("!!", "..", but "?!" is two tokens);
+14. any other single character (emojis, accented letters, '£').
+
+Numbers are therefore split from their punctuation ("15:00" -> 15 : 00) so that each
+part can become CUSTOM_NUMBER. torchMoji compiled its pattern with an inline "(?i)" in
+the middle of the expression, which Python applied to the whole pattern: every shape
+is case-insensitive (":D" and ":d", "X_X"), and so is ours.
 """
 
 import re
-import string
-import unicodedata
-from itertools import groupby
-from typing import Dict, Iterable, List, Sequence, Union
-
-from spacy.tokens import Doc, Span
+from typing import List, Tuple
 
 # fmt: off
-SPECIAL_TOKENS = [
-    "CUSTOM_MASK", "CUSTOM_UNKNOWN", "CUSTOM_AT", "CUSTOM_URL", "CUSTOM_NUMBER",
-    "CUSTOM_BREAK", "CUSTOM_BLANK_6", "CUSTOM_BLANK_7", "CUSTOM_BLANK_8", "CUSTOM_BLANK_9",
-]
-MASK_ID, UNKNOWN_ID, AT_ID, URL_ID, NUMBER_ID, BREAK_ID = range(6)
-# What unidecode gives for the unicode punctuation that DeepMoji converts to ASCII.
-UNICODE_PUNCT = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u2026": "...",
-    "\u00a1": "!", "\u00bf": "?", "\u203c": "!!", "\u2047": "??", "\u2048": "?!", "\u2049": "!?",
-}
-CONTRACTIONS = ("n't", "'s", "'m", "'re", "'ll", "'ve", "'d")
+# Symbols of shape 13. Each forms runs of itself only.
+RUN_SYMBOLS = "()<>!?.,/'\"-_=\\§|´ˇ°[]{}~$^&*;:%+€`"
+# Emoticons: an optional '>' before the eyes, eyes, an optional nose, then a run of
+# one mouth character; plus a few fixed faces.
+EMOTICON_FACES = ("-_-", "x_x", "^_^", "o.o", "o_o", "(:", "):", ");", "(;")
+EMOTICON_EYES = (">:", ":", "=", ";")
+EMOTICON_NOSES = "-,^'\""
+EMOTICON_MOUTHS = "DdpPv)oO(3/|\\"
+TITLES = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")
 # fmt: on
-RE_MENTION = re.compile(r"@+[a-zA-Z0-9_]+")
-RE_URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|org|net|co|io|ly)(?:/\S*)?$")
-VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f]")
-PUNCT = set(string.punctuation)
 
-
-def normalize_text(text: str) -> str:
-    """Lower-case, NFKC-normalise, convert unicode punctuation, drop emojis and
-    other non-ASCII symbols (DeepMoji's `ignore_emojis`), keep letters.
-    """
-    text = VARIATION_SELECTORS.sub("", unicodedata.normalize("NFKC", text.lower()))
-    if text.isascii():
-        return text
-    chars = []
-    for char in text:
-        if char.isascii():
-            chars.append(char)
-        elif char in UNICODE_PUNCT:
-            chars.append(UNICODE_PUNCT[char])
-        elif unicodedata.category(char)[0] in "LM":
-            chars.append(char)  # accented letters: unknown unless in the vocabulary
-    return "".join(chars)
-
-
-def shorten_word(word: str) -> str:
-    """Shorten runs of 3+ identical characters to 2: '!!!!' -> '!!'."""
-    if len(word) < 3 or not word.isascii():
-        return word
-    return "".join(char * min(len(list(run)), 2) for char, run in groupby(word))
-
-
-def special_token(word: str) -> str:
-    """Map numbers, mentions and URLs to DeepMoji's special tokens."""
-    if word.isdigit() or (word[:1] in "+-" and word[1:].isdigit()):
-        return SPECIAL_TOKENS[NUMBER_ID]
-    if RE_MENTION.search(word):
-        return SPECIAL_TOKENS[AT_ID]
-    if RE_URL.search(word):
-        return SPECIAL_TOKENS[URL_ID]
-    return word
-
-
-def _is_punct(word: str) -> bool:
-    return bool(word) and all(char in PUNCT for char in word)
-
-
-def deepmoji_words(tokens: Union[Doc, Span], vocab: Dict[str, int]) -> List[str]:
-    """The words DeepMoji would see for a spaCy Doc or Span, before id lookup.
-
-    tokens (Union[Doc, Span]): the text, already tokenised by spaCy.
-    vocab (Dict[str, int]): the model vocabulary, used to decide re-joins.
-    RETURNS (List[str]): normalised words and special tokens.
-    """
-    # Groups of spaCy tokens with no whitespace between them.
-    chunks: List[List[str]] = [[]]
-    for token in tokens:
-        if token.is_space:
-            if "\n" in token.text or "\r" in token.text:
-                chunks.append([SPECIAL_TOKENS[BREAK_ID]])
-            chunks.append([])
-            continue
-        if token.like_url or token.like_email:
-            word = SPECIAL_TOKENS[URL_ID] if token.like_url else token.text.lower()
-        else:
-            word = normalize_text(token.text)
-        if word:
-            chunks[-1].append(word)
-        if token.whitespace_:
-            chunks.append([])
-    words: List[str] = []
-    for chunk in chunks:
-        words.extend(_join_chunk(chunk, vocab))
-    return words
-
-
-def _join_chunk(chunk: List[str], vocab: Dict[str, int]) -> List[str]:
-    out: List[str] = []
-    for word in chunk:
-        if not out or out[-1] in SPECIAL_TOKENS:
-            out.append(word)
-            continue
-        prev = out[-1]
-        if word in CONTRACTIONS and (prev + word) in vocab:
-            out[-1] = prev + word  # do + n't -> don't
-        elif _is_punct(prev) and _is_punct(word):
-            out[-1] = prev + word  # ! + ! + ! -> !!!, shortened below
-        else:
-            out.append(word)
-    result = []
-    for word in out:
-        if word in SPECIAL_TOKENS:
-            result.append(word)
-            continue
-        short = special_token(shorten_word(word))
-        if _is_punct(word) and len(word) > 1 and short not in vocab:
-            # A mixed run DeepMoji does not know as one token ("?!"): one token
-            # per run of identical characters, each shortened.
-            result.extend(char * min(len(list(run)), 2) for char, run in groupby(word))
-        else:
-            result.append(short)
-    return result
-
-
-def words_to_ids(
-    words: Sequence[str], vocab: Dict[str, int], max_length: int
-) -> List[int]:
-    """Look words up, unknown words -> CUSTOM_UNKNOWN; truncate to max_length.
-
-    A text with no words at all (empty, or only emojis) becomes [CUSTOM_UNKNOWN]:
-    the network needs at least one step, and "nothing known" is what it saw.
-    """
-    ids = [vocab.get(word, UNKNOWN_ID) for word in words[:max_length]]
-    return ids or [UNKNOWN_ID]
-
-
-def texts_to_ids(
-    items: Iterable[Union[Doc, Span]], vocab: Dict[str, int], max_length: int
-) -> List[List[int]]:
-    return [
-        words_to_ids(deepmoji_words(item, vocab), vocab, max_length) for item in items
+# URL characters: letters, '!' and the whole ASCII block from '$' (0x24) to '_' (0x5F),
+# which holds digits, upper case and most punctuation; '%xx' escapes are inside it too.
+_URL = r"(?:https?://|www\.)[!$-_a-zA-Z]+"
+_EMAIL = r"\b[a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9.-]+\b"
+_JOINED = r"[a-zA-Z]+[-_][a-zA-Z]+"
+_HASHTAG = r"#[a-zA-Z0-9_]+"
+_MENTION = r"@[a-zA-Z0-9_]+"
+_HEART = r"(?:<+/?3+)+"
+_EMOTICON = "|".join(
+    [re.escape(face) for face in EMOTICON_FACES]
+    + [
+        "(?:{})[{}]?(?:{})".format(
+            "|".join(re.escape(eyes) for eyes in EMOTICON_EYES),
+            re.escape(EMOTICON_NOSES),
+            "|".join(re.escape(mouth) + "+" for mouth in EMOTICON_MOUTHS),
+        )
     ]
+)
+_CONTRACTION = r"[a-zA-Z]+'[a-zA-Z]+"
+_TITLE = "|".join(re.escape(title) for title in TITLES)
+_ABBREVIATION = r"\b(?<!\.)(?:[a-zA-Z]\.){2,}"
+_DIGITS = r"[0-9]+"
+_LETTERS = r"[a-zA-Z]+"
+# Repeated '#' or '@' before a hashtag or mention stay apart from it: "##tag" is
+# "#" + "#tag", not "##" + "tag".
+_SYMBOL_RUN = "|".join(
+    [re.escape(symbol) + "+" for symbol in RUN_SYMBOLS]
+    + [r"#+(?=#[a-zA-Z0-9_]+)", r"@+(?=@[a-zA-Z0-9_]+)", r"#+", r"@+"]
+)
+_OTHER = r"\S"
+
+TOKEN_SHAPES = (
+    _URL, _EMAIL, _JOINED, _HASHTAG, _MENTION, _HEART, _EMOTICON, _CONTRACTION,
+    _TITLE, _ABBREVIATION, _DIGITS, _LETTERS, _SYMBOL_RUN, _OTHER,
+)  # fmt: skip
+TOKEN_RE = re.compile("|".join(f"(?:{shape})" for shape in TOKEN_SHAPES), re.I)
+
+TokenSpan = Tuple[str, int, int]
+
+
+def tokenize(text: str) -> List[str]:
+    """Split text into DeepMoji's tokens (case kept; no normalisation).
+
+    text (str): the text.
+    RETURNS (List[str]): the tokens, e.g. "15:00 :-)" -> ["15", ":", "00", ":-)"].
+    DOCS: docs/torchmoji.md#tokenize
+    """
+    return TOKEN_RE.findall(text)
+
+
+def tokenize_with_spans(text: str) -> List[TokenSpan]:
+    """Like tokenize, with each token's character span in text.
+
+    RETURNS (List[Tuple[str, int, int]]): (token, start, end) per token.
+    """
+    return [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]

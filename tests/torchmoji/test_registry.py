@@ -16,6 +16,7 @@ EXPECTED = {
     "spacy_factories": {"torchmoji"},
     "spacy_architectures": {
         "spacy_transfer.TorchMoji.v1",
+        "spacy_transfer.TorchMoji.v2",
         "spacy_transfer.TorchMojiPretrained.v1",
     },
     "spacy_scorers": {"spacy_transfer.torchmoji_scorer.v1"},
@@ -31,6 +32,7 @@ def test_torchmoji_entry_points_match_registry():
         declared = {k for k, v in entry_points[group].items() if ".torchmoji." in v}
         assert declared == names, group
     assert registry.architectures.get("spacy_transfer.TorchMoji.v1")
+    assert registry.architectures.get("spacy_transfer.TorchMoji.v2")
     assert registry.architectures.get("spacy_transfer.TorchMojiPretrained.v1")
     assert registry.scorers.get("spacy_transfer.torchmoji_scorer.v1")
     assert registry.batchers.get("spacy_transfer.torchmoji_balanced_batcher.v1")

@@ -1,9 +1,9 @@
-"""torchMoji's tokenisation rules on top of spaCy tokens."""
+"""TorchMoji.v1: torchMoji's tokenisation rules on top of spaCy tokens."""
 
 import pytest
 import spacy
 
-from spacy_transfer.torchmoji.tokenizer import (
+from spacy_transfer.torchmoji.token_words import (
     SPECIAL_TOKENS,
     UNKNOWN_ID,
     deepmoji_words,

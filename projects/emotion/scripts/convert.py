@@ -1,5 +1,6 @@
 """Convert GoEmotions TSV files into .spacy DocBins with doc.cats, and write the
-torchMoji vocabulary restricted to words seen in the training split."""
+torchMoji vocabulary restricted to words seen in the training split (as DeepMoji's
+own tokenizer reads them, the words of spacy_transfer.TorchMoji.v2)."""
 
 import csv
 from collections import Counter
@@ -11,7 +12,7 @@ import typer
 from spacy.tokens import DocBin
 
 from spacy_transfer.torchmoji.io import read_vocabulary
-from spacy_transfer.torchmoji.tokenizer import deepmoji_words
+from spacy_transfer.torchmoji.words import deepmoji_words
 
 
 def main(
@@ -37,7 +38,7 @@ def main(
             doc.cats = {label: float(i in gold) for i, label in enumerate(labels)}
             db.add(doc)
             if split == "train":
-                counts.update(deepmoji_words(doc, vocab))
+                counts.update(word.text for word in deepmoji_words(text))
         db.to_disk(output_dir / f"{split}.spacy")
         print(f"{split}: {len(rows)} docs")
     ordered = sorted(vocab, key=vocab.get)

@@ -45,6 +45,7 @@ def main(
         "hidden_width": model.attrs["hidden_width"],
         "max_length": model.attrs["max_length"],
         "multi_label": model.attrs["multi_label"],
+        "word_mapping": model.attrs.get("word_mapping", "spacy_tokens"),
         "labels": list(pipe.labels),
         "thresholds": {},
         "trained_on": "GoEmotions train (projects/emotion)",
