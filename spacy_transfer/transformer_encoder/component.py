@@ -2,6 +2,7 @@
 
 No torch or transformers import at module level: spaCy imports this module on every `spacy.blank()`.
 """
+import threading
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Union
@@ -78,6 +79,8 @@ class TransformerEncoder(TrainablePipe):
         self.name = name
         self.cfg = {"keep_wordpieces": bool(keep_wordpieces), "overwrite": bool(overwrite)}
         self.listener_map: Dict[str, List[TransformerListener]] = {}
+        # Held while the pretrained weights load on first use, so that threads load them once.
+        self._load_lock = threading.Lock()
         install_extensions()
 
     @property
@@ -126,8 +129,20 @@ class TransformerEncoder(TrainablePipe):
         """
         docs = list(docs)
         if not self.model.layers:
-            raise ValueError(Errors.E212)
+            self.load_pretrained()
         return self.model.predict(docs)
+
+    def load_pretrained(self) -> None:
+        """Load the transformer named in the config (weights and tokenizer), unless it is loaded already.
+
+        Called on first use, so `nlp.add_pipe("transformer_encoder")` on a trained pipeline works without
+        `nlp.initialize()`, which would re-initialize the pipeline's other components. Thread-safe.
+
+        DOCS: docs/transformer_encoder.md
+        """
+        with self._load_lock:
+            if not self.model.layers:
+                self.model.initialize()
 
     def set_annotations(self, docs: Iterable[Doc], preds: TransformerEncoderOutput) -> None:
         """Write token vectors to doc.tensor and doc._.trf_data["tokens"], with the compact wordpiece output.

@@ -26,8 +26,7 @@ def run_demo(nlp_base) -> None:
     """
     nlp = nlp_base
     if "transformer_encoder" not in nlp.pipe_names:
-        nlp.add_pipe("transformer_encoder", last=True)
-        _initialize_encoder(nlp)
+        nlp.add_pipe("transformer_encoder", last=True)  # weights load on first use: no initialize
     msg.divider("transformer_encoder (packaged all-MiniLM-L6-v2, CPU)")
     docs = list(nlp.pipe(BANK_TEXTS))
     for doc in docs:
@@ -43,11 +42,3 @@ def run_demo(nlp_base) -> None:
     data = doc._.trf_data
     pieces = [int((data["align_tok"] == i).sum()) for i in range(len(doc))]
     msg.text("wordpieces per token: " + ", ".join(f"{t.text!r}={n}" for t, n in zip(doc, pieces)))
-
-
-def _initialize_encoder(nlp) -> None:
-    """Load the encoder's weights without re-initializing the pipeline's trained components."""
-    from spacy.training import Example
-
-    encoder = nlp.get_pipe("transformer_encoder")
-    encoder.initialize(lambda: [Example(nlp.make_doc("init"), nlp.make_doc("init"))], nlp=nlp)

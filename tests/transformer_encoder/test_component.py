@@ -7,6 +7,8 @@ from spacy.tokens import DocBin
 
 from spacy_transfer.transformer_encoder.component import TransformerEncoder
 
+from ..conftest import load_english
+
 LONG_TEXT = " ".join(["The cat sat on the mat, unbelievably."] * 12)
 
 
@@ -40,13 +42,31 @@ def hf_token_vectors(model_dir, doc, first=False):
     return out
 
 
-def test_transformer_encoder_add_pipe_from_blank():
+def test_transformer_encoder_add_pipe_from_blank(tiny_bert_dir):
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe("transformer_encoder")
+    pipe = nlp.add_pipe("transformer_encoder", config={"model": {"name": str(tiny_bert_dir), "window": 32, "stride": 24}})
     assert nlp.pipe_names == ["transformer_encoder"]
     assert isinstance(pipe, TransformerEncoder)
-    with pytest.raises(ValueError, match="E212"):
-        nlp("not initialized")
+    assert not pipe.model.layers  # nothing loaded until first use
+    doc = nlp("loaded on first use")  # no nlp.initialize()
+    assert doc.tensor.shape == (4, 32) and doc.tensor.any()
+
+
+@pytest.mark.issue(14)
+def test_transformer_encoder_on_trained_pipeline_without_initialize(en_nlp_base, tiny_bert_dir):
+    """add_pipe + nlp(text) on a trained pipeline: the encoder loads its weights, the trained components stay."""
+    text = "Alice went to Paris with Bob last May. She liked it."
+    expected = en_nlp_base(text)
+    nlp = load_english()  # a fresh copy: the session fixture is shared
+    nlp.add_pipe("transformer_encoder", config={"model": {"name": str(tiny_bert_dir), "window": 32, "stride": 24}}, last=True)
+    doc = nlp(text)
+    assert doc.tensor.shape == (len(doc), 32) and doc.tensor.any()
+    assert [t.tag_ for t in doc] == [t.tag_ for t in expected]
+    assert [t.dep_ for t in doc] == [t.dep_ for t in expected]
+    assert [(e.text, e.label_) for e in doc.ents] == [(e.text, e.label_) for e in expected.ents]
+    # the same vectors as an encoder loaded by nlp.initialize() (the training route) on a blank pipeline
+    reference = make_nlp(tiny_bert_dir)(text)
+    numpy.testing.assert_allclose(doc.tensor, reference.tensor, atol=1e-5)
 
 
 @pytest.mark.parametrize("pooling", ["mean", "first"])
