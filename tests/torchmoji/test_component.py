@@ -26,7 +26,7 @@ TRAIN_DATA = [
     ("I hate this.", {"joy": 0.0, "anger": 1.0, "sadness": 0.0}),
     ("so sad today", {"joy": 0.0, "anger": 0.0, "sadness": 1.0}),
 ]
-TINY_MODEL = {"@architectures": "spacy_transfer.TorchMoji.v1", "n_tokens": None, "embed_width": 8,
+TINY_MODEL = {"@architectures": "spacy_transfer.TorchMoji.v2", "n_tokens": None, "embed_width": 8,
               "hidden_width": 8, "max_length": 20, "embed_dropout": 0.0, "final_dropout": 0.0,
               "multi_label": True}
 # fmt: on
@@ -203,8 +203,10 @@ def test_torchmoji_empty_and_tiny_inputs(trained):
         doc = nlp(text)
         assert set(doc.cats) == {"joy", "anger", "sadness"}
         assert len(doc._.emotions) >= 1
-    # Emoji-only texts carry no DeepMoji words, so they all get the same scores.
-    assert nlp("😂").cats == pytest.approx(nlp("🙂 🙃").cats)
+    # DeepMoji keeps emojis as words; none is in the vocabulary, so one emoji is one
+    # unknown word, like a text with no words at all.
+    assert nlp("😂").cats == pytest.approx(nlp("🙃").cats)
+    assert nlp("😂").cats == pytest.approx(nlp(" ").cats)
     losses = {}
     nlp.update(
         [Example.from_dict(nlp.make_doc(""), {"cats": {"joy": 1.0}})],
@@ -342,3 +344,22 @@ def test_torchmoji_default_config_is_trainable_config():
     assert (
         config["model"]["hidden_width"] == 512 and config["model"]["embed_width"] == 256
     )
+
+
+def test_torchmoji_word_mappings_v1_v2(vocab_path):
+    """v2 reads DeepMoji's words from the text; v1 keeps mapping spaCy's tokens."""
+    from spacy_transfer.torchmoji.model import texts_to_ids
+
+    nlp = spacy.blank("en")
+    doc = nlp("I love this 15:00 😂")
+    ids = {}
+    for version in ("v1", "v2"):
+        model = dict(TINY_MODEL, **{"@architectures": f"spacy_transfer.TorchMoji.{version}"})
+        pipe = spacy.blank("en").add_pipe("torchmoji", config={"model": model})
+        pipe.initialize(lambda: examples(nlp), labels=["joy"], vocab_path=vocab_path)
+        ids[version] = texts_to_ids(pipe.model, [doc])[0]
+    i, love, this, number, unknown = 10, 11, 12, 4, 1
+    # 15 : 00 -> CUSTOM_NUMBER, ":" (not in this vocabulary), CUSTOM_NUMBER; the emoji
+    # is kept as a word, unknown.
+    assert ids["v2"] == [i, love, this, number, unknown, number, unknown]
+    assert ids["v1"] == [i, love, this, unknown]  # "15:00" one unknown word, emoji dropped

@@ -13,7 +13,7 @@ from spacy_transfer.torchmoji.io import (  # noqa: E402
     read_vocabulary,
 )
 from spacy_transfer.torchmoji.model import get_torch_module  # noqa: E402
-from spacy_transfer.torchmoji.tokenizer import SPECIAL_TOKENS  # noqa: E402
+from spacy_transfer.torchmoji.words import SPECIAL_TOKENS  # noqa: E402
 
 WORDS = SPECIAL_TOKENS + ["i", "love", "this", "hate", "!", "."]
 EMBED, HIDDEN, N_EMOJI = 6, 4, 64
@@ -55,7 +55,7 @@ def checkpoint(tmp_path):
 
 def emoji_nlp(checkpoint, n_labels=N_EMOJI, multi_label=False):
     nlp = spacy.blank("en")
-    model = {"@architectures": "spacy_transfer.TorchMoji.v1", "n_tokens": len(WORDS),
+    model = {"@architectures": "spacy_transfer.TorchMoji.v2", "n_tokens": len(WORDS),
              "embed_width": EMBED, "hidden_width": HIDDEN, "max_length": 30,
              "embed_dropout": 0.0, "final_dropout": 0.0, "multi_label": multi_label}  # fmt: skip
     nlp.add_pipe("torchmoji", config={"model": model})
@@ -102,7 +102,7 @@ def test_torchmoji_transfer_skips_output_layer(checkpoint):
 
 def test_torchmoji_checkpoint_width_mismatch(checkpoint):
     nlp = spacy.blank("en")
-    model = {"@architectures": "spacy_transfer.TorchMoji.v1", "n_tokens": len(WORDS),
+    model = {"@architectures": "spacy_transfer.TorchMoji.v2", "n_tokens": len(WORDS),
              "embed_width": EMBED, "hidden_width": HIDDEN + 1, "max_length": 30,
              "embed_dropout": 0.0, "final_dropout": 0.0, "multi_label": False}  # fmt: skip
     nlp.add_pipe("torchmoji", config={"model": model})
