@@ -3,7 +3,16 @@
 Input is read shard by shard and fed lazily to a single `nlp.pipe` call (worker processes
 start once, not per shard). Results come back in input order, so a shard is complete as
 soon as a result of a later shard arrives; it is then written atomically.
+
+The worker processes die with the annotate process: `nlp.pipe` workers otherwise wait
+forever for input once their parent is killed (`kill -9`, OOM killer), each holding a
+whole pipeline in memory.
 """
+import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from typing import Any, Deque, Dict, Iterator, List, Optional, Tuple
 
@@ -14,6 +23,46 @@ from .io import OutputDir, Record, Shard, check_input, count_records
 from .pipeline import load_pipeline
 from .progress import Progress
 from .settings import AnnotateSettings
+
+
+# The pid of the annotate process while it runs `nlp.pipe` with worker processes; the
+# at-fork hook below only acts in children forked by that process during that time.
+_PARENT_PID: Optional[int] = None
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _exit_with_parent() -> None:
+    """At-fork hook: make an `nlp.pipe` worker of annotate end when its parent dies.
+
+    Linux: the kernel sends SIGKILL at the parent's death (prctl PR_SET_PDEATHSIG); then a
+    parent that died before the prctl call is caught by comparing getppid. Elsewhere a
+    daemon thread checks getppid every second.
+    """
+    parent = _PARENT_PID
+    if parent is None or os.getppid() != parent:
+        return
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0:
+                if os.getppid() != parent:
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_exit_with_parent)
 
 
 class _OpenShard:
@@ -71,11 +120,16 @@ def annotate_local(settings: AnnotateSettings, *, n_process: int = 1,
     results = annotate_stream(nlp, items(), n_process=n_process,
                               batch_size=settings.batch_size,
                               to_record=settings.to_record())
-    for result in results:
-        close_until(result.context)
-        open_shards[0].add(result)
-        progress.update(int(result.line is not None), result.n_words,
-                        int(result.error is not None))
+    global _PARENT_PID
+    _PARENT_PID = os.getpid()
+    try:
+        for result in results:
+            close_until(result.context)
+            open_shards[0].add(result)
+            progress.update(int(result.line is not None), result.n_words,
+                            int(result.error is not None))
+    finally:
+        _PARENT_PID = None
     # Shards after the last doc (or all-error shards) are complete once input ends.
     close_until(None)
     summary = progress.close()
