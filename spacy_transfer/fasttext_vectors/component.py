@@ -10,9 +10,14 @@ here on 36 public-domain novels, good for trying the component, not a substitute
 The component sets user hooks (`token.vector`, `span.vector`, `doc.vector`, `has_vector`, `vector_norm`,
 `similarity`); it trains nothing and stores nothing on the doc. Vectors come from a memory-mapped table opened
 once per process (`vectors.open_vectors`), shared with the `spacy_transfer.FastTextEmbed.v1` layer.
+
+`nlp.pipe(n_process=N)`: spaCy sends docs back from its worker processes as `Doc.to_bytes()`, which drops user
+hooks (its warning W109), so the docs would silently fall back to other vectors. The factory therefore wraps the
+pipeline's `_multiprocessing_pipe` (`RestoreHooks`), which installs the hooks again on every doc that comes back.
 """
+import functools
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 import numpy as np
 import srsly
@@ -47,7 +52,44 @@ def make_fasttext_vectors(nlp: Language, name: str, path: Optional[str], lowerca
         vectors is used).
     lowercase (bool): look up lower-cased token texts (for models trained on lower-cased text).
     """
+    RestoreHooks.install(nlp)
     return FastTextVectorsComponent(nlp.vocab, name=name, path=path, lowercase=lowercase)
+
+
+class RestoreHooks:
+    """Stands in for one pipeline's `Language._multiprocessing_pipe`: the docs that come back from the worker
+    processes get the user hooks of the fasttext_vectors components that ran on them, as with n_process=1.
+
+    A picklable object rather than a closure, so that the pipeline still pickles.
+    """
+
+    def __init__(self, nlp: Language):
+        self.nlp = nlp
+
+    @classmethod
+    def install(cls, nlp: Language) -> None:
+        """Wrap `nlp._multiprocessing_pipe` once (an instance attribute: other pipelines are unchanged)."""
+        if not isinstance(nlp.__dict__.get("_multiprocessing_pipe"), cls):
+            nlp._multiprocessing_pipe = cls(nlp)  # type: ignore[method-assign]
+
+    def __call__(self, texts: Iterable[Any], pipes: List[Callable], n_process: int, batch_size: int) -> Iterator[Doc]:
+        components = self._components(pipes)
+        docs = Language._multiprocessing_pipe(self.nlp, texts, pipes, n_process, batch_size)
+        if not components:
+            yield from docs
+            return
+        hooks = [component.hooks for component in components]
+        for doc in docs:
+            for hook in hooks:
+                hook.install(doc)
+            yield doc
+
+    def _components(self, pipes: List[Callable]) -> List["FastTextVectorsComponent"]:
+        """The fasttext_vectors components among the pipes of this call (disabled ones are not in `pipes`)."""
+        procs = [p.keywords.get("proc") for p in pipes if isinstance(p, functools.partial)]
+        if len(procs) != len(pipes):  # not spaCy 3's functools.partial(_pipe, proc=...): use the pipeline
+            procs = [proc for _, proc in self.nlp.pipeline]
+        return [proc for proc in procs if isinstance(proc, FastTextVectorsComponent)]
 
 
 class FastTextVectorsComponent:

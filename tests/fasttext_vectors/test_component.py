@@ -114,3 +114,29 @@ def test_fasttext_vectors_lowercase(tiny_bin, tiny_fasttext):
     doc = nlp("The CAT")
     np.testing.assert_array_equal(doc[1].vector, ft.get_word_vector("cat"))
     assert isinstance(doc, Doc)
+
+
+@pytest.mark.issue(14)
+def test_fasttext_vectors_n_process_keeps_hooks():
+    """Docs from nlp.pipe(n_process=2) have the same fastText vectors and similarities as from n_process=1."""
+    texts = ["The naïve teacherz reads a book.", "", "A cat sat on the mvoie mat.", "😀 emoji only", "the dog"] * 3
+    nlp = spacy.blank("en")
+    nlp.add_pipe("fasttext_vectors")  # the packaged vectors
+    serial = list(nlp.pipe(texts))
+    parallel = list(nlp.pipe(texts, n_process=2, batch_size=2))
+    assert [d.text for d in parallel] == texts
+    for a, b in zip(serial, parallel):
+        np.testing.assert_array_equal(b.vector, a.vector)
+        assert b.has_vector == a.has_vector
+        for ta, tb in zip(a, b):
+            np.testing.assert_array_equal(tb.vector, ta.vector)
+            assert tb.vector_norm == ta.vector_norm
+        if len(a) > 1:
+            np.testing.assert_array_equal(b[:2].vector, a[:2].vector)
+            assert b[0].similarity(b[1]) == a[0].similarity(a[1])
+    assert parallel[0].similarity(parallel[2]) == serial[0].similarity(serial[2])
+    # a disabled component gives no hooks, as with n_process=1
+    plain = list(nlp.pipe(texts[:2], n_process=2, disable=["fasttext_vectors"]))
+    assert not plain[0].user_hooks
+    # the pipeline still pickles with the wrapped _multiprocessing_pipe
+    assert pickle.loads(pickle.dumps(nlp)).pipe_names == ["fasttext_vectors"]
