@@ -71,7 +71,7 @@ SCRIPT = """
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{margin:1.5em;background:#f3f4f6}}{style}</style></head>
+<style>body{{margin:1.5em;background:#f3f4f6;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}}{style}</style></head>
 <body>{body}<script>{script}</script></body></html>"""
 
 # (start token, end token, cluster number, mention id)

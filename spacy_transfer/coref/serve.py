@@ -21,7 +21,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_MAX_LENGTH = 100_000  # characters of pasted text
 
 FORM_STYLE = """
-form{max-width:900px;margin-bottom:1.2em}textarea{width:100%;height:9em;font-size:15px;
+form{max-width:900px;margin-bottom:1.2em}textarea{width:100%;height:5em;font-size:15px;
  font-family:inherit;padding:.5em;box-sizing:border-box;border:1px solid #d1d5db;border-radius:6px}
 button{margin-top:.5em;font-size:15px;padding:.4em 1.2em;border-radius:6px;border:1px solid #1f2937;
  background:#1f2937;color:#fff;cursor:pointer}

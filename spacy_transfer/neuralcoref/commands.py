@@ -79,7 +79,10 @@ def demo(
     coref.set_conv_dict({"Deepika": ["woman", "actress"]})
     doc = nlp(SAMPLE_TEXTS[1])
     print('with conv_dict {"Deepika": ["woman", "actress"]}:')
-    print(f"clusters: {doc._.coref_clusters}\n")
+    print(f"clusters: {doc._.coref_clusters}")
+    print(f"resolved: {doc._.coref_resolved}\n")
+    pipeline = f"{nlp.meta.get('lang')}_{base_name} + neuralcoref"
+    print(f'See the clusters in your browser: python -m spacy_transfer visualize "{pipeline}"\n')
     if only_coref:
         return
     try:  # keep the demo output readable: no weight-loading progress bars

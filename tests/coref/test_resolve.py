@@ -152,3 +152,25 @@ def test_coref_resolved_without_clusters_is_the_text(blank):
         doc = blank(text)
         assert doc._.coref_resolved == text
         assert doc._.coref_clusters is None and doc._.has_coref is False
+
+
+def test_coref_annotate_resolved_from_the_same_code(tmp_path, coref_nlp):
+    """`annotate --resolved` writes doc._.coref_resolved, computed by the same function."""
+    import json
+
+    from spacy_transfer.annotate import AnnotateSettings, annotate_local
+
+    from ..annotate.corpus import read_output
+
+    texts = [ALICE, "Nothing to resolve here.", ELON]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)))
+    settings = AnnotateSettings(
+        pipeline="en_core_web_sm + neuralcoref", input=path, output=tmp_path / "out", resolved=True
+    )
+    annotate_local(settings, nlp=coref_nlp, show_progress=False)
+    results, errors = read_output(tmp_path / "out")
+    assert errors == []
+    assert [r["resolved"] for r in results] == [coref_nlp(t)._.coref_resolved for t in texts]
+    assert results[1]["resolved"] == texts[1]
+    assert "resolved" not in AnnotateSettings(pipeline="x", input=path, output=tmp_path).output_settings()

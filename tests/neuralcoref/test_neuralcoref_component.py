@@ -124,9 +124,27 @@ def test_neuralcoref_refuses_blank_pipeline(coref_weights):
     assert nlp(" \n ")._.coref_clusters == []
 
 
+def test_neuralcoref_resolve_setting(en_nlp_base, coref_weights):
+    """Grammatical resolved text by default; neuralcoref 4's literal one on request."""
+    import copy
+
+    text = "Alice gave Bob her book. He thanked her."
+    docs = {}
+    for style in ("grammatical", "literal"):
+        nlp = copy.deepcopy(en_nlp_base)
+        nlp.add_pipe("neuralcoref", config={"resolve": style})
+        docs[style] = nlp(text)
+    assert docs["literal"]._.coref_clusters == docs["grammatical"]._.coref_clusters
+    her = [c for c in docs["literal"]._.coref_clusters if c.main.text == "Alice"]
+    assert her, docs["literal"]._.coref_clusters
+    assert "Alice book" in docs["literal"]._.coref_resolved
+    assert "Alice's book" in docs["grammatical"]._.coref_resolved
+
+
 @pytest.mark.parametrize(
     "config",
-    [{"greedyness": 1.5}, {"max_dist": 0}, {"max_dist_match": -3}, {"conv_dict": {"x": []}}, {"span_prefix": ""}],
+    [{"greedyness": 1.5}, {"max_dist": 0}, {"max_dist_match": -3}, {"conv_dict": {"x": []}}, {"span_prefix": ""},
+     {"resolve": "fancy"}],
 )
 def test_neuralcoref_bad_settings(config):
     nlp = spacy.blank("en")
