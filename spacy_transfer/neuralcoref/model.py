@@ -5,6 +5,7 @@ from spacy.util import registry
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v2, torch2xp, xp2torch
 from thinc.types import Floats1d
 
+from ..layers.pytorch_shim import keep_eval_mode
 from .features import CorefFeatures
 
 Scores = Tuple[Floats1d, Floats1d]
@@ -24,11 +25,11 @@ def build_coref_scorer(
     """
     from .torch_model import MentionRanker
 
-    return PyTorchWrapper_v2(
+    return keep_eval_mode(PyTorchWrapper_v2(
         MentionRanker(hidden1, hidden2, hidden3, dropout),
         convert_inputs=convert_coref_inputs,
         convert_outputs=convert_coref_outputs,
-    )
+    ))
 
 
 def convert_coref_inputs(model: Model, X: CorefFeatures, is_train: bool) -> Tuple[ArgsKwargs, Callable]:

@@ -17,6 +17,7 @@ from thinc.types import Floats2d
 
 from ..errors import Errors
 from ..layers.fork import avoid_fork_deadlock
+from ..layers.pytorch_shim import keep_eval_mode
 from . import token_words, words
 
 InT = List[Union[Doc, Span]]
@@ -194,7 +195,7 @@ def torchmoji_init(model: Model, X: Optional[InT] = None, Y: Any = None) -> None
         convert_inputs=convert_torchmoji_inputs,
         convert_outputs=convert_torchmoji_outputs,
     )
-    model._layers.append(wrapper)
+    model._layers.append(keep_eval_mode(wrapper))  # thread-safe prediction (layers/pytorch_shim.py)
     model.set_ref(TORCH_REF, wrapper)
 
 

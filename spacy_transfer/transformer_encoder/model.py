@@ -17,6 +17,7 @@ from thinc.types import Floats2d
 
 from ..errors import Errors
 from ..layers.hf_io import files_to_model, load_hf_model
+from ..layers.pytorch_shim import keep_eval_mode
 from .util import (
     POOLING_MODES,
     DocPieces,
@@ -115,11 +116,11 @@ def set_transformer(model: Model, transformer: Any, tokenizer: Any) -> None:
     model.attrs["prefix"] = list(prefix)
     model.attrs["suffix"] = list(suffix)
     model.attrs["pad_id"] = int(getattr(config, "pad_token_id", None) or 0)
-    wrapper = PyTorchWrapper_v2(
+    wrapper = keep_eval_mode(PyTorchWrapper_v2(
         WindowPoolingEncoder(transformer),
         convert_inputs=convert_encoder_inputs,
         convert_outputs=convert_encoder_outputs,
-    )
+    ))
     model._layers[:] = [wrapper]
     model.set_dim("nO", int(config.hidden_size), force=True)
 
