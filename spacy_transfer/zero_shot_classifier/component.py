@@ -4,6 +4,7 @@ No torch or transformers at module level: spaCy imports this module through the
 entry point on every spacy.blank(). The backend model is loaded on first use.
 """
 import json
+import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -21,6 +22,10 @@ from ..errors import Errors
 from .extensions import CANDIDATE_LABELS_ATTR, install_extensions
 from .scorer import make_zero_shot_scorer  # noqa: F401 (registers the scorer)
 from .util import check_label_list, label_texts, nli_scores, similarity_scores
+
+# Held while a model loads on first use, so that threads sharing a pipeline load it once (module-level: a
+# lock does not pickle, and components pickle for nlp.pipe(n_process=...)).
+_LOAD_LOCK = threading.Lock()
 
 BACKENDS = ("nli", "embedding")
 # "This example is {}." is transformers' NLI default. For the embedding backend the
@@ -251,12 +256,17 @@ class ZeroShotClassifier(Pipe):
         from ..layers.fork import avoid_fork_deadlock
 
         avoid_fork_deadlock()
-        if self._backend is None:
-            from .model import EmbeddingBackend, NLIBackend
+        backend = self._backend
+        if backend is None:
+            with _LOAD_LOCK:
+                if self._backend is None:
+                    from .model import EmbeddingBackend, NLIBackend
 
-            cls = NLIBackend if self.cfg["backend"] == "nli" else EmbeddingBackend
-            self._backend = cls(self.model_path, batch_size=self.cfg["batch_size"], max_length=self.cfg["max_length"])
-        return self._backend
+                    cls = NLIBackend if self.cfg["backend"] == "nli" else EmbeddingBackend
+                    self._backend = cls(self.model_path, batch_size=self.cfg["batch_size"],
+                                        max_length=self.cfg["max_length"])
+                backend = self._backend
+        return backend
 
     def _doc_labels(self, doc: Doc) -> List[str]:
         own = doc._.get(CANDIDATE_LABELS_ATTR)
