@@ -30,6 +30,7 @@ window = 256
 stride = 192
 pooling = "mean"
 max_batch_items = 4096
+max_wordpieces_per_token = 64
 """
 DEFAULT_ENCODER_MODEL_CONFIG = Config().from_str(DEFAULT_ENCODER_MODEL)["model"]
 

@@ -25,6 +25,7 @@ from .util import (
     WindowBatch,
     align_wordpieces,
     build_window_batch,
+    cap_pieces_per_token,
     first_piece_pairs,
 )
 
@@ -39,6 +40,7 @@ def build_transformer_model(
     stride: int = 192,
     pooling: str = "mean",
     max_batch_items: int = 4096,
+    max_wordpieces_per_token: Optional[int] = None,
 ) -> Model[List[Doc], TransformerEncoderOutput]:
     """A Hugging Face encoder that gives one vector per spaCy token.
 
@@ -47,6 +49,9 @@ def build_transformer_model(
     stride (int): wordpieces between window starts; window - stride pieces overlap and are averaged.
     pooling (str): "mean" of a token's wordpieces or its "first" one.
     max_batch_items (int): most padded wordpiece positions in one forward pass.
+    max_wordpieces_per_token (Optional[int]): encode at most this many (the first) wordpieces of a token, which
+        bounds the cost of pathological tokens; None (the default of v1, kept for saved pipelines): no cap. The
+        component's default config sets 64.
     RETURNS (Model[List[Doc], TransformerEncoderOutput]): the model; weights load in `initialize`.
     """
     for key, value, ok, detail in (
@@ -55,6 +60,9 @@ def build_transformer_model(
         ("pooling", pooling, pooling in POOLING_MODES, f"must be one of {POOLING_MODES}"),
         ("max_batch_items", max_batch_items, isinstance(max_batch_items, int) and max_batch_items > 0,
          "must be a positive integer"),
+        ("max_wordpieces_per_token", max_wordpieces_per_token, max_wordpieces_per_token is None
+         or (isinstance(max_wordpieces_per_token, int) and max_wordpieces_per_token > 0),
+         "must be a positive integer or null"),
     ):
         if not ok:
             raise ValueError(Errors.E205.format(key=key, value=value, detail=detail))
@@ -69,6 +77,7 @@ def build_transformer_model(
             "stride": stride,
             "pooling": pooling,
             "max_batch_items": max_batch_items,
+            "max_wordpieces_per_token": max_wordpieces_per_token,
         },
     )
 
@@ -137,6 +146,7 @@ def tokenize_docs(model: Model, docs: List[Doc]) -> List[DocPieces]:
     tokenizer = model.attrs["tokenizer"]
     encodings = tokenizer.encode_batch([doc.text for doc in docs], add_special_tokens=False)
     first_only = model.attrs["pooling"] == "first"
+    cap = model.attrs.get("max_wordpieces_per_token")
     pieces = []
     for doc, enc in zip(docs, encodings):
         ids = numpy.asarray(enc.ids, dtype="int64")
@@ -147,6 +157,8 @@ def tokenize_docs(model: Model, docs: List[Doc]) -> List[DocPieces]:
         else:
             starts = ends = numpy.zeros((0,), dtype="int64")
         pair_wp, pair_tok = align_wordpieces(starts, ends, offsets)
+        if cap is not None:
+            ids, pair_wp, pair_tok = cap_pieces_per_token(ids, pair_wp, pair_tok, cap)
         if first_only:
             pair_wp, pair_tok = first_piece_pairs(pair_wp, pair_tok)
         pieces.append(DocPieces(ids=ids, pair_wp=pair_wp, pair_tok=pair_tok, n_tokens=len(doc)))

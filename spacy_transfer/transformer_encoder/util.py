@@ -48,6 +48,39 @@ def first_piece_pairs(pair_wp: numpy.ndarray, pair_tok: numpy.ndarray) -> Tuple[
     return pair_wp[order][keep], tok_sorted[keep]
 
 
+def cap_pieces_per_token(
+    ids: numpy.ndarray, pair_wp: numpy.ndarray, pair_tok: numpy.ndarray, cap: int
+) -> Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """Keep at most `cap` wordpieces of each token (its first ones), so that one huge token (100k CJK
+    characters, a base64 blob) cannot make a doc cost many times more than prose of the same length.
+
+    A wordpiece is dropped when all its pairs are beyond their token's cap; wordpieces aligned to no token are
+    kept. The pairs are renumbered to the kept wordpieces.
+
+    ids (numpy.ndarray): int64 (n_wp,) wordpiece ids.
+    pair_wp, pair_tok (numpy.ndarray): int64 (n_pairs,) alignment, sorted by wordpiece.
+    cap (int): most wordpieces per token.
+    RETURNS (Tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]): (ids, pair_wp, pair_tok) after the cap.
+    """
+    if len(pair_tok) == 0:
+        return ids, pair_wp, pair_tok
+    order = numpy.lexsort((pair_wp, pair_tok))
+    tok_sorted = pair_tok[order]
+    starts = numpy.ones(len(order), dtype=bool)
+    starts[1:] = tok_sorted[1:] != tok_sorted[:-1]
+    group_start = numpy.maximum.accumulate(numpy.where(starts, numpy.arange(len(order)), 0))
+    rank = numpy.empty(len(order), dtype="int64")
+    rank[order] = numpy.arange(len(order)) - group_start
+    keep_pair = rank < cap
+    if keep_pair.all():
+        return ids, pair_wp, pair_tok
+    keep_wp = numpy.ones(len(ids), dtype=bool)
+    keep_wp[pair_wp] = False
+    keep_wp[pair_wp[keep_pair]] = True
+    new_index = numpy.cumsum(keep_wp) - 1
+    return ids[keep_wp], new_index[pair_wp[keep_pair]].astype("int64"), pair_tok[keep_pair]
+
+
 def make_windows(n_wp: int, window: int, stride: int) -> List[Tuple[int, int]]:
     """Split n_wp wordpieces into windows of at most `window` pieces, starting every `stride` pieces.
 

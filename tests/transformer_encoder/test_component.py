@@ -214,3 +214,35 @@ def test_transformer_encoder_n_process(tiny_bert_dir):
     expected = [nlp(t)._.trf_data["tokens"] for t in texts]
     for doc, tokens in zip(nlp.pipe(texts, n_process=2, batch_size=2), expected):
         numpy.testing.assert_allclose(doc._.trf_data["tokens"], tokens, atol=1e-5)
+
+
+@pytest.mark.issue(14)
+def test_transformer_encoder_caps_wordpieces_per_token(tiny_bert_dir):
+    """One huge token costs at most max_wordpieces_per_token wordpieces; normal tokens are unchanged."""
+    text = "the cat " + "字" * 3000 + " sat on the mat"
+    capped = make_nlp(tiny_bert_dir, max_wordpieces_per_token=4)
+    uncapped = make_nlp(tiny_bert_dir, max_wordpieces_per_token=None)
+    doc, full = capped(text), uncapped(text)
+    assert len(doc) == len(full) == 7
+    data = doc._.trf_data
+    assert len(full._.trf_data["wp_ids"]) == 3000 + 6
+    assert len(data["wp_ids"]) == 4 + 6
+    assert numpy.bincount(data["align_tok"], minlength=len(doc)).tolist() == [1, 1, 4, 1, 1, 1, 1]
+    assert doc.tensor.shape == (7, 32) and numpy.isfinite(doc.tensor).all()
+    # docs without long tokens give the same vectors with and without the cap
+    short = "The cat sat on the mat."
+    numpy.testing.assert_array_equal(capped(short).tensor, uncapped(short).tensor)
+    assert spacy.blank("en").add_pipe("transformer_encoder").model.attrs["max_wordpieces_per_token"] == 64
+
+
+def test_transformer_encoder_cap_pieces_unit():
+    from spacy_transfer.transformer_encoder.util import cap_pieces_per_token
+
+    ids = numpy.arange(10, 20, dtype="int64")
+    # token 0: pieces 0-1; token 1: pieces 2-6; piece 7 unaligned; token 2: pieces 8-9; piece 9 also token 3
+    pair_wp = numpy.asarray([0, 1, 2, 3, 4, 5, 6, 8, 9, 9], dtype="int64")
+    pair_tok = numpy.asarray([0, 0, 1, 1, 1, 1, 1, 2, 2, 3], dtype="int64")
+    new_ids, new_wp, new_tok = cap_pieces_per_token(ids, pair_wp, pair_tok, 2)
+    assert new_ids.tolist() == [10, 11, 12, 13, 17, 18, 19]
+    assert new_wp.tolist() == [0, 1, 2, 3, 5, 6, 6]
+    assert new_tok.tolist() == [0, 0, 1, 1, 2, 2, 3]
