@@ -48,6 +48,7 @@ _LOAD_LOCK = threading.Lock()
         "greedyness": 0.5,
         "max_dist": 50,
         "max_dist_match": 500,
+        "max_match_antecedents": 50,
         "blacklist": True,
         "store_scores": True,
         "conv_dict": None,
@@ -69,6 +70,7 @@ def make_neuralcoref(
     greedyness: float,
     max_dist: int,
     max_dist_match: Optional[int],
+    max_match_antecedents: Optional[int],
     blacklist: bool,
     store_scores: bool,
     conv_dict: Optional[Dict[str, List[str]]],
@@ -89,6 +91,7 @@ def make_neuralcoref(
         greedyness=greedyness,
         max_dist=max_dist,
         max_dist_match=max_dist_match,
+        max_match_antecedents=max_match_antecedents,
         blacklist=blacklist,
         store_scores=store_scores,
         conv_dict=conv_dict,
@@ -106,8 +109,8 @@ class NeuralCoref(TrainablePipe):
     """Coreference resolution with neuralcoref's mention-ranking model.
 
     Mentions are found by rules over the tagger, parser and NER; each mention is scored
-    against up to `max_dist` previous mentions (and `max_dist_match` ones sharing a noun),
-    and linked greedily to its best antecedent when that beats its "new entity" score.
+    against up to `max_dist` previous mentions (and the nearest `max_match_antecedents` of
+    those within `max_dist_match` sharing a noun), and linked greedily to its best antecedent when that beats its "new entity" score.
 
     DOCS: docs/neuralcoref.md
     """
@@ -122,6 +125,7 @@ class NeuralCoref(TrainablePipe):
         greedyness: float = 0.5,
         max_dist: int = 50,
         max_dist_match: Optional[int] = 500,
+        max_match_antecedents: Optional[int] = 50,
         blacklist: bool = True,
         store_scores: bool = True,
         conv_dict: Optional[Dict[str, List[str]]] = None,
@@ -142,6 +146,7 @@ class NeuralCoref(TrainablePipe):
             "greedyness": greedyness,
             "max_dist": max_dist,
             "max_dist_match": max_dist_match,
+            "max_match_antecedents": max_match_antecedents,
             "blacklist": blacklist,
             "store_scores": store_scores,
             "conv_dict": dict(conv_dict) if conv_dict else None,
@@ -249,6 +254,7 @@ class NeuralCoref(TrainablePipe):
             self.vectors,
             max_dist=self.cfg["max_dist"],
             max_dist_match=self.cfg["max_dist_match"],
+            max_match_antecedents=self.cfg.get("max_match_antecedents"),
             blacklist=self.cfg["blacklist"],
             candidate_spans=candidate_spans,
         )

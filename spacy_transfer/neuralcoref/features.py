@@ -137,6 +137,7 @@ def featurize(
     max_dist: int,
     max_dist_match: Optional[int],
     blacklist: bool,
+    max_match_antecedents: Optional[int] = None,
     candidate_spans: Optional[Sequence[Tuple[int, int]]] = None,
 ) -> CorefFeatures:
     """Detect mentions in a parsed doc and compute all model inputs.
@@ -145,6 +146,8 @@ def featurize(
     vectors (CorefVectors): the word-vector tables.
     max_dist (int): how many mentions back every mention looks for antecedents.
     max_dist_match (Optional[int]): how far back a mention sharing a noun looks; None: off.
+    max_match_antecedents (Optional[int]): most such far antecedents per mention (the nearest ones); None: all,
+        as the original, whose cost grows with the square of the number of identical mentions.
     blacklist (bool): skip "i", "me", "my", "you", "your" as mentions.
     candidate_spans: use these mention spans instead of the rule-based ones.
     RETURNS (CorefFeatures): the inputs for the scorer.
@@ -211,7 +214,7 @@ def featurize(
 
     # --- candidate antecedents ---
     match = _match_keys(words, n_m, max(max_dist, max_dist_match or 0))
-    ant, men = _candidate_pairs(n_m, match, max_dist, max_dist_match)
+    ant, men = _candidate_pairs(n_m, match, max_dist, max_dist_match, max_match_antecedents)
     pair = numpy.zeros((len(ant), PAIR_ONLY_FEATS), dtype="float32")
     speakers = _speakers(doc, spans)
     if speakers is None:
@@ -272,9 +275,11 @@ def _match_keys(words: List[set], n_m: int, window: int) -> numpy.ndarray:
     return _sorted_unique(numpy.concatenate(keys))
 
 
-def _candidate_pairs(n_m: int, match: numpy.ndarray, max_dist: int, max_dist_match: Optional[int]):
+def _candidate_pairs(n_m: int, match: numpy.ndarray, max_dist: int, max_dist_match: Optional[int],
+                     max_match: Optional[int] = None):
     """Antecedents of each mention: the max_dist previous ones, plus any within
-    max_dist_match sharing a content word. Returned grouped by mention, ascending."""
+    max_dist_match sharing a content word (the nearest max_match of them, if given).
+    Returned grouped by mention, ascending."""
     counts = numpy.minimum(numpy.arange(n_m), max_dist)
     men_w = numpy.repeat(numpy.arange(n_m), counts)
     group_start = numpy.repeat(numpy.cumsum(counts) - counts, counts)
@@ -283,8 +288,19 @@ def _candidate_pairs(n_m: int, match: numpy.ndarray, max_dist: int, max_dist_mat
     if max_dist_match is not None and len(match):
         dist = match // n_m - match % n_m
         far = match[(dist > max_dist) & (dist <= max_dist_match)]
+        if max_match is not None and len(far) > max_match:
+            far = _nearest_per_mention(far, n_m, max_match)
         keys = numpy.sort(numpy.concatenate([keys, far]))
     return (keys % n_m).astype(numpy.int64), (keys // n_m).astype(numpy.int64)
+
+
+def _nearest_per_mention(keys: numpy.ndarray, n_m: int, limit: int) -> numpy.ndarray:
+    """Of sorted keys men * n_m + ant, keep the last `limit` (nearest antecedents) of each mention."""
+    men = keys // n_m
+    idx = numpy.arange(len(keys))
+    last = numpy.r_[men[1:] != men[:-1], True]
+    group_end = numpy.minimum.accumulate(numpy.where(last, idx, len(keys))[::-1])[::-1]
+    return keys[group_end - idx < limit]
 
 
 def _relaxed_match(ant: numpy.ndarray, men: numpy.ndarray, match: numpy.ndarray, n_m: int) -> numpy.ndarray:

@@ -177,7 +177,13 @@ def extract_mentions(doc: Doc, table: TokenTable, blacklist: bool) -> List[Tuple
         for start, end in _extract_from_sent(table, sent_start, sent_end, blacklist):
             if end > start:
                 found.add((start, end))
-    return sorted(found)
+    return sorted(span for span in found if _has_alnum(table, *span))
+
+
+def _has_alnum(table: TokenTable, start: int, end: int) -> bool:
+    """A mention needs a letter or digit. Emoji and symbols that the tagger calls nouns are no entity, and
+    thousands of identical ones ("😀" * 2000) each compared with hundreds of earlier ones."""
+    return any(any(c.isalnum() for c in table.lower[k]) for k in range(start, end))
 
 
 def mention_type(table: TokenTable, start: int, end: int, root: int) -> int:

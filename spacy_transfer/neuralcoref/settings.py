@@ -17,6 +17,9 @@ def check_settings(cfg: Dict[str, Any]) -> None:
         raise bad("max_dist", "use a positive integer (default 50)")
     if cfg["max_dist_match"] is not None and (not isinstance(cfg["max_dist_match"], int) or cfg["max_dist_match"] < 1):
         raise bad("max_dist_match", "use a positive integer or null (default 500)")
+    limit = cfg.get("max_match_antecedents")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise bad("max_match_antecedents", "use a positive integer or null (default 50)")
     if not cfg["span_prefix"] or "_" in cfg["span_prefix"][-1:]:
         raise bad("span_prefix", "use a non-empty name not ending in '_'")
     conv = cfg["conv_dict"]

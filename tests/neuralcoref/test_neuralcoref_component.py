@@ -289,3 +289,44 @@ def _pair_weight(coref):
     from spacy_transfer.neuralcoref.model import get_torch_module
 
     return get_torch_module(coref.model).pair.hidden2.weight.detach().numpy()
+
+
+@pytest.mark.issue(14)
+def test_neuralcoref_symbol_only_tokens_are_no_mentions(coref_nlp):
+    """Thousands of identical emoji each compared with 500 earlier ones (16 s for "😀" * 1000); they are no
+    mentions now, while mentions with a letter or digit stay."""
+    doc = coref_nlp("😀" * 300)
+    coref = coref_nlp.get_pipe("neuralcoref")
+    assert len(coref.featurize(doc).spans) == 0
+    doc = coref_nlp(TEXT + " 😀 🎉")
+    assert doc._.coref_clusters
+
+
+@pytest.mark.issue(14)
+def test_neuralcoref_far_matches_are_capped():
+    """Each mention gets at most max_dist + max_match_antecedents candidate antecedents, the nearest ones."""
+    from spacy_transfer.neuralcoref.features import _candidate_pairs
+
+    n_m = 1000
+    ids = numpy.arange(n_m, dtype=numpy.int64)
+    men, ant = numpy.meshgrid(ids, ids, indexing="ij")
+    close = (men > ant) & (men - ant <= 500)
+    match = numpy.sort((men * n_m + ant)[close])  # 1000 mentions sharing one word
+    ant_all, men_all = _candidate_pairs(n_m, match, 50, 500)
+    ant_cap, men_cap = _candidate_pairs(n_m, match, 50, 500, 20)
+    assert len(ant_all) == int(close.sum())
+    counts = numpy.bincount(men_cap, minlength=n_m)
+    assert counts.max() == 70 and counts[999] == 70 and counts[10] == 10
+    last = ant_cap[men_cap == 999]
+    assert last.min() == 999 - 70 and last.max() == 998  # the nearest far matches are kept
+    # without identical mentions nothing changes
+    sparse = match[match % 7 == 0][:50]
+    for a, b in zip(_candidate_pairs(n_m, sparse, 50, 500), _candidate_pairs(n_m, sparse, 50, 500, 20)):
+        numpy.testing.assert_array_equal(a, b)
+
+
+def test_neuralcoref_max_match_antecedents_setting():
+    nlp = spacy.blank("en")
+    assert nlp.add_pipe("neuralcoref").cfg["max_match_antecedents"] == 50
+    with pytest.raises(ValueError, match="E004.*max_match_antecedents"):
+        spacy.blank("en").add_pipe("neuralcoref", config={"max_match_antecedents": 0})
