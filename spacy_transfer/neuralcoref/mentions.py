@@ -115,6 +115,8 @@ def _enlarge_span(t: TokenTable, i: int, sent_start: int, sent_end: int, subj_on
 def _extract_from_sent(t: TokenTable, sent_start: int, sent_end: int, blacklist: bool) -> List[Tuple[int, int]]:
     spans: List[Tuple[int, int]] = []
     max_spans = (sent_end - sent_start) * SPAN_FACTOR
+    # once per sentence, not once per token: that made a 3,000-token sentence quadratic
+    has_conj_or_prep = any(t.dep[k] in CONJ_OR_PREP for k in range(sent_start, sent_end))
 
     def add(start: int, end: int) -> bool:
         spans.append((start, end))
@@ -155,7 +157,7 @@ def _extract_from_sent(t: TokenTable, sent_start: int, sent_end: int, blacklist:
             return spans
         # the original adds the same span a second time in sentences with conj/prep
         # dependencies; it only matters for the per-sentence cap, which we keep exact
-        if any(t.dep[k] in CONJ_OR_PREP for k in range(sent_start, sent_end)):
+        if has_conj_or_prep:
             if add(start, end):
                 return spans
     return spans
@@ -177,13 +179,11 @@ def extract_mentions(doc: Doc, table: TokenTable, blacklist: bool) -> List[Tuple
         for start, end in _extract_from_sent(table, sent_start, sent_end, blacklist):
             if end > start:
                 found.add((start, end))
-    return sorted(span for span in found if _has_alnum(table, *span))
-
-
-def _has_alnum(table: TokenTable, start: int, end: int) -> bool:
-    """A mention needs a letter or digit. Emoji and symbols that the tagger calls nouns are no entity, and
-    thousands of identical ones ("😀" * 2000) each compared with hundreds of earlier ones."""
-    return any(any(c.isalnum() for c in table.lower[k]) for k in range(start, end))
+    # A mention needs a letter or digit. Emoji and symbols that the tagger calls nouns are no entity, and
+    # thousands of identical ones ("😀" * 2000) each compared with hundreds of earlier ones.
+    n_alnum = numpy.zeros(table.n + 1, dtype=numpy.int64)
+    numpy.cumsum([any(c.isalnum() for c in word) for word in table.lower], out=n_alnum[1:])
+    return sorted((start, end) for start, end in found if n_alnum[end] > n_alnum[start])
 
 
 def mention_type(table: TokenTable, start: int, end: int, root: int) -> int:
