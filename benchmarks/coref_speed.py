@@ -3,7 +3,12 @@
 Also checks that the fast (split first layer) scorer gives the same clusters as the
 straightforward path that builds the full 1364-d pair input.
 
+With --component coref it compares en_core_web_sm alone with en_core_web_sm + coref (the
+word-level component) instead, in CPU time (time.process_time) with one torch thread, the
+two contenders alternating in one process, best of --repeats runs each.
+
 usage: python benchmarks/coref_speed.py [--data DIR] [--words 50000] [--doc-words 800]
+       python benchmarks/coref_speed.py --component coref [--weights NAME_OR_DIR] [--repeats 3]
 Prints one JSON object.
 """
 import argparse
@@ -56,6 +61,33 @@ def straightforward_clusters(coref, doc):
     return [[tuple(feats.spans[i]) for i in members] for members, _ in build_clusters(best, feats.types)]
 
 
+def coref_cpu_time(texts, n_words: int, weights: str, repeats: int) -> dict:
+    """en_core_web_sm vs en_core_web_sm + coref: CPU seconds, alternating, best of `repeats`."""
+    torch.set_num_threads(1)
+    base = load_english()
+    with_coref = load_english()
+    with_coref.add_pipe("coref", config={"weights": weights})
+    for nlp in (base, with_coref):
+        list(nlp.pipe(texts[:2]))  # loads weights and warms up
+    best = {"base": float("inf"), "coref": float("inf")}
+    for _ in range(repeats):
+        for key, nlp in (("base", base), ("coref", with_coref)):
+            start = time.process_time()
+            for _ in nlp.pipe(texts):
+                pass
+            best[key] = min(best[key], time.process_time() - start)
+    return {
+        "measure": f"CPU time (time.process_time), torch threads 1, alternating, best of {repeats}",
+        "pipeline": f"{base.meta['lang']}_{base.meta['name']}",
+        "docs": len(texts),
+        "words": n_words,
+        "base_words_per_cpu_s": round(n_words / best["base"]),
+        "with_coref_words_per_cpu_s": round(n_words / best["coref"]),
+        "ratio": round(best["base"] / best["coref"], 3),
+        "coref_weights": weights,
+    }
+
+
 def main():
     default_data = os.environ.get("SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
     parser = argparse.ArgumentParser()
@@ -63,8 +95,14 @@ def main():
     parser.add_argument("--words", type=int, default=50000)
     parser.add_argument("--doc-words", type=int, default=800)
     parser.add_argument("--check-docs", type=int, default=0, help="docs to compare with the unsplit path (0: all)")
+    parser.add_argument("--component", choices=("neuralcoref", "coref"), default="neuralcoref")
+    parser.add_argument("--weights", default="coref-en-litbank", help="coref head weights (name or dir)")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     texts, n_words = read_texts(Path(args.data), args.words, args.doc_words)
+    if args.component == "coref":
+        print(json.dumps(coref_cpu_time(texts, n_words, args.weights, args.repeats), indent=2))
+        return
 
     nlp = load_english()
     name = f"{nlp.meta['lang']}_{nlp.meta['name']}"

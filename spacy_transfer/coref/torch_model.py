@@ -12,6 +12,7 @@ from torch import nn
 
 # Distance buckets: 0..4 exact, then log2 buckets up to 2**(N_DIST - 5) words.
 N_DIST_BUCKETS = 14
+ROW_CHUNK = 1024
 
 
 def distance_buckets(distance: torch.Tensor) -> torch.Tensor:
@@ -64,26 +65,32 @@ class RoughScorer(nn.Module):
 class PairScorer(nn.Module):
     """Scores word pairs with a feed-forward network over [a; b; a*b; distance embedding].
 
-    The first layer is applied to a and b once per word and only the a*b part per pair,
-    which gives the same function at a fraction of the cost.
+    The first layer is applied to a and b once per word; only the product a*b is formed
+    per pair, in a `product_width` projection, so a pair costs product_width x hidden.
     """
 
-    def __init__(self, width: int, hidden: int, dropout: float = 0.3) -> None:
+    def __init__(self, width: int, hidden: int, product_width: int = 64) -> None:
         super().__init__()
         self.first_a = nn.Linear(width, hidden)
         self.first_b = nn.Linear(width, hidden, bias=False)
-        self.first_ab = nn.Linear(width, hidden, bias=False)
+        self.product_a = nn.Linear(width, product_width, bias=False)
+        self.product_b = nn.Linear(width, product_width, bias=False)
+        self.first_ab = nn.Linear(product_width, hidden, bias=False)
         self.distance = nn.Embedding(N_DIST_BUCKETS, hidden)
-        self.out = nn.Sequential(nn.LeakyReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
+        # No dropout per pair: it would draw n x k x hidden random numbers (a quarter of the
+        # time); the word vectors are dropped out before they get here.
+        self.out = nn.Sequential(nn.LeakyReLU(), nn.Linear(hidden, 1))
 
-    def forward(self, words: torch.Tensor, cands: torch.Tensor) -> torch.Tensor:
-        """words: n x width, cands: n x k (-1: none) -> scores n x k."""
+    def forward(self, words: torch.Tensor, cands: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        """words: n x width, cands: m x k candidates (-1: none) of words offset..offset+m
+        -> scores m x k."""
         safe = cands.clamp(min=0)
-        dist = torch.arange(words.shape[0]).unsqueeze(1) - safe
+        rows = torch.arange(offset, offset + cands.shape[0])
+        dist = rows.unsqueeze(1) - safe
         hidden = (
-            self.first_a(words).unsqueeze(1)
+            self.first_a(words[rows]).unsqueeze(1)
             + self.first_b(words)[safe]
-            + self.first_ab(words.unsqueeze(1) * words[safe])
+            + self.first_ab(self.product_a(words[rows]).unsqueeze(1) * self.product_b(words)[safe])
             + self.distance(distance_buckets(dist))
         )
         return self.out(hidden).squeeze(-1)
@@ -96,13 +103,13 @@ class SpanPredictor(nn.Module):
     the first layer applied per word rather than per pair.
     """
 
-    def __init__(self, width: int, hidden: int, left: int, right: int, dropout: float = 0.3) -> None:
+    def __init__(self, width: int, hidden: int, left: int, right: int) -> None:
         super().__init__()
         self.left, self.right = left, right
         self.first_head = nn.Linear(width, hidden)
         self.first_word = nn.Linear(width, hidden, bias=False)
         self.offset = nn.Embedding(left + right + 1, hidden)
-        self.out = nn.Sequential(nn.LeakyReLU(), nn.Dropout(dropout), nn.Linear(hidden, 2))
+        self.out = nn.Sequential(nn.LeakyReLU(), nn.Linear(hidden, 2))
 
     def forward(self, words: torch.Tensor, heads: torch.Tensor) -> torch.Tensor:
         """words: n x width, heads: m word indices -> scores m x window x 2 (start, end);
@@ -136,20 +143,25 @@ class WordCorefScorer(nn.Module):
         super().__init__()
         self.project = nn.Sequential(nn.Linear(width, hidden), nn.Dropout(dropout))
         self.rough = RoughScorer(hidden, rough_k, max_distance)
-        self.pair = PairScorer(hidden, hidden, dropout=dropout)
-        self.span = SpanPredictor(hidden, hidden // 2, span_left, span_right, dropout=dropout)
+        self.pair = PairScorer(hidden, hidden)
+        self.span = SpanPredictor(hidden, hidden // 2, span_left, span_right)
 
     def forward(self, tokens: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """tokens: n x width -> (candidates n x k long, antecedent scores n x k,
         span scores n x window x 2 for the mention each word would head)."""
         words = self.project(tokens)
-        if words.shape[0] < 2:
-            k = 1
-            cands = torch.full((words.shape[0], k), -1, dtype=torch.long)
-            scores = words.new_full((words.shape[0], k), float("-inf"))
+        n = words.shape[0]
+        if n < 2:
+            cands = torch.full((n, 1), -1, dtype=torch.long)
+            scores = words.new_full((n, 1), float("-inf"))
         else:
             cands, rough = self.rough(words)
-            fine = self.pair(words, cands)
+            # Rows in chunks: a pair costs k x hidden floats, so a 100k-word doc in one piece
+            # would need gigabytes.
+            fine = torch.cat([self.pair(words, cands[lo : lo + ROW_CHUNK], lo)
+                              for lo in range(0, n, ROW_CHUNK)])
             scores = (rough + fine).masked_fill(cands < 0, float("-inf"))
-        spans = self.span(words, torch.arange(words.shape[0]))
+        heads = torch.arange(n)
+        spans = [self.span(words, heads[lo : lo + ROW_CHUNK]) for lo in range(0, n, ROW_CHUNK)]
+        spans = torch.cat(spans) if spans else self.span(words, heads)
         return cands, scores, spans

@@ -164,3 +164,31 @@ def test_coref_beside_neuralcoref(trained, coref_nlp):
     assert "coref_clusters_1" in doc.spans and "word_coref_1" in doc.spans
     assert [len(doc.spans["word_coref_1"]), len(doc.spans["word_coref_2"])] == [2, 3]
     assert isinstance(doc, Doc)
+
+
+@pytest.mark.slow
+def test_coref_100k_token_document(trained, tmp_path):
+    """A 100k-token doc finishes with bounded memory (rows are scored in chunks)."""
+    import json
+    import subprocess
+    import sys
+
+    nlp, _, _ = trained
+    nlp.to_disk(tmp_path / "pipe")
+    code = f"""
+import json, resource, time, spacy
+nlp = spacy.load({str(tmp_path / "pipe")!r})
+nlp.max_length = 10**7
+text = " ".join(["Alice gave Bob her book because he had lost his ."] * 9100)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.process_time()
+doc = nlp(text)
+print(json.dumps({{"tokens": len(doc), "cpu_s": time.process_time() - start,
+                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                   "rss_before_mb": before / 1024, "clusters": len(doc._.coref_clusters)}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    print(figures)
+    assert figures["tokens"] >= 100_000
+    assert figures["peak_rss_mb"] - figures["rss_before_mb"] < 3000

@@ -1,0 +1,74 @@
+"""Gender bias on WinoBias: does the pronoun land in the cluster of the right occupation?
+
+    python scripts/evaluate_winobias.py MODEL WINOBIAS_DIR OUT.json [--add-pipe neuralcoref] [--split test]
+
+For each subset (type 1 / type 2, pro- / anti-stereotypical) the pipeline runs on the gold
+words of each sentence; a sentence counts as correct when one predicted cluster holds a
+mention overlapping the gold pronoun and a mention overlapping the gold occupation.
+Prints accuracy per subset and the pro - anti gap per type, and writes them as JSON.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from spacy.tokens import Doc
+from wasabi import msg
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _pipeline import load_pipeline  # noqa: E402
+
+from spacy_transfer.coref import get_clusters  # noqa: E402
+from spacy_transfer.coref.jsonl import read_jsonl  # noqa: E402
+
+SUBSETS = [(t, s) for t in ("type1", "type2") for s in ("pro", "anti")]
+
+
+def _overlaps(span, start: int, end: int) -> bool:
+    return span.start < end and start < span.end
+
+
+def is_correct(doc: Doc, antecedent, pronoun) -> bool:
+    """antecedent, pronoun: (start, end) token offsets, end exclusive."""
+    for cluster in get_clusters(doc) or []:
+        if any(_overlaps(m, *pronoun) for m in cluster) and any(_overlaps(m, *antecedent) for m in cluster):
+            return True
+    return False
+
+
+def evaluate_file(nlp, path: Path) -> dict:
+    records = list(read_jsonl(path))
+    docs = [Doc(nlp.vocab, words=[w for s in r.sentences for w in s]) for r in records]
+    correct = 0
+    for record, doc in zip(records, nlp.pipe(docs, batch_size=32)):
+        mentions = sorted(record.clusters[0])
+        antecedent, pronoun = mentions[0], mentions[-1]
+        correct += is_correct(doc, (antecedent[0], antecedent[1] + 1), (pronoun[0], pronoun[1] + 1))
+    return {"n": len(records), "correct": correct, "accuracy": correct / max(1, len(records))}
+
+
+def main(
+    model: str = typer.Argument(..., help="Pipeline package or path"),
+    winobias_dir: Path = typer.Argument(..., help="The winobias dataset folder (with jsonl/)", exists=True),
+    output: Path = typer.Argument(..., help="JSON file for the results"),
+    add_pipe: str = typer.Option("", "--add-pipe", help="Add this factory to the pipeline first"),
+    pipe_config: str = typer.Option("{}", "--pipe-config", help="JSON config for --add-pipe"),
+    split: str = typer.Option("test", "--split", help="dev or test"),
+) -> None:
+    nlp = load_pipeline(model, add_pipe, pipe_config, -1)
+    results = {}
+    for kind, stereo in SUBSETS:
+        path = winobias_dir / "jsonl" / f"{split}_{kind}_{stereo}_stereotype.jsonl"
+        results[f"{kind}_{stereo}"] = evaluate_file(nlp, path)
+    for kind in ("type1", "type2"):
+        results[f"{kind}_gap"] = results[f"{kind}_pro"]["accuracy"] - results[f"{kind}_anti"]["accuracy"]
+    rows = [(k, f"{100 * v['accuracy']:.1f}", v["n"]) for k, v in results.items() if isinstance(v, dict)]
+    rows += [(k, f"{100 * v:+.1f}", "") for k, v in results.items() if not isinstance(v, dict)]
+    msg.table(rows, header=("subset", "accuracy %", "n"), divider=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    typer.run(main)
