@@ -31,7 +31,7 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, 
 
 from spacy.tokens import Doc, Span
 
-from .tokenizer import TOKEN_RE
+from .tokenizer import iter_token_spans
 
 # fmt: off
 SPECIAL_TOKENS = [
@@ -186,22 +186,16 @@ def deepmoji_words(text: str, *, ignore_emojis: bool = False) -> List[DeepMojiWo
         offset = len(text) - len(text.lstrip())
         normal = text.strip().lower()
         return [
-            DeepMojiWord(
-                special_token(shorten_word(m.group())),
-                offset + m.start(),
-                offset + m.end(),
-            )
-            for m in TOKEN_RE.finditer(normal)
+            DeepMojiWord(special_token(shorten_word(token)), offset + start, offset + end)
+            for token, start, end in iter_token_spans(normal)
         ]
     pieces = normalise_text(text, ignore_emojis=ignore_emojis)
     normal = "".join(char for char, _, _ in pieces)
     return [
         DeepMojiWord(
-            special_token(shorten_word(m.group())),
-            pieces[m.start()][1],
-            pieces[m.end() - 1][2],
+            special_token(shorten_word(token)), pieces[start][1], pieces[end - 1][2]
         )
-        for m in TOKEN_RE.finditer(normal)
+        for token, start, end in iter_token_spans(normal)
     ]
 
 

@@ -127,3 +127,28 @@ def test_torchmoji_tokenize_spans_point_into_text(text, tokens):
 )
 def test_torchmoji_tokenize_more_shapes(text, tokens):
     assert tokenize(text) == tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mail me: a.b@c.de or x@y, ok?", "1-1-1-1@", "@@you ##me a@b.c@d.e", "ab@ cd", "plain text"],
+)
+def test_torchmoji_tokenize_without_email_shape_where_no_at(text):
+    """Words without '@' skip the e-mail shape: the tokens are those of the full pattern."""
+    from spacy_transfer.torchmoji.tokenizer import TOKEN_RE
+
+    full = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    assert tokenize_with_spans(text) == full
+
+
+def test_torchmoji_tokenize_long_runs_linear():
+    """A long run of e-mail characters ("1-1-1-...") is not rescanned from every token."""
+    import time
+
+    def seconds(text):
+        start = time.process_time()
+        tokenize(text)
+        return time.process_time() - start
+
+    short, long = seconds("1-" * 2000), seconds("1-" * 16000)
+    assert long < 30 * max(short, 1e-4)  # 8x the text; quadratic would be ~64x
