@@ -46,5 +46,5 @@ def test_every_registered_spacy_transfer_name_has_an_entry_point():
             if name.startswith("spacy_transfer."):
                 assert name in declared, f"{reg} {name} is registered but not in pyproject entry points"
 
-    for factory in ("neuralcoref", "torchmoji", "zero_shot_classifier", "fasttext_vectors", "transformer_encoder"):
+    for factory in ("neuralcoref", "torchmoji", "zero_shot_classifier", "fasttext_vectors", "transformer_encoder", "coref"):
         assert factory in ENTRY_POINTS["spacy_factories"]

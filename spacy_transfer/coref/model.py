@@ -38,6 +38,7 @@ def build_word_coref_model(
     span_left: int = 20,
     span_right: int = 10,
     dropout: float = 0.3,
+    n_layers: int = 1,
 ) -> Model[List[Doc], List[WordCorefOutput]]:
     """Word-level coreference scores over per-token vectors (see torch_model.WordCorefScorer).
 
@@ -50,6 +51,8 @@ def build_word_coref_model(
     span_left (int): most words a mention may start before its head.
     span_right (int): most words a mention may end after its head.
     dropout (float): dropout rate in training.
+    n_layers (int): encoder layers side by side in the token vectors (FrozenTransformer.v1 with
+        all_layers: 7 for MiniLM-L6), mixed with learned weights; 1 for plain vectors.
     RETURNS (Model[List[Doc], List[WordCorefOutput]]): the model.
     """
     from thinc.api import PyTorchWrapper_v2
@@ -59,12 +62,15 @@ def build_word_coref_model(
 
     for key, value in (("width", width), ("hidden", hidden), ("rough_k", rough_k),
                        ("max_distance", max_distance), ("span_left", span_left),
-                       ("span_right", span_right)):
+                       ("span_right", span_right), ("n_layers", n_layers)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(Errors.E067.format(name=key, value=value, detail="must be a positive integer"))
+    if width % n_layers:
+        raise ValueError(Errors.E067.format(name="width", value=width,
+                                            detail=f"must be a multiple of n_layers ({n_layers})"))
     scorer = keep_eval_mode(
         PyTorchWrapper_v2(
-            WordCorefScorer(width, hidden, rough_k, max_distance, span_left, span_right, dropout),
+            WordCorefScorer(width, hidden, rough_k, max_distance, span_left, span_right, dropout, n_layers),
             convert_inputs=convert_scorer_inputs,
             convert_outputs=convert_scorer_outputs,
         )

@@ -139,9 +139,14 @@ class WordCorefScorer(nn.Module):
         span_left: int = 20,
         span_right: int = 10,
         dropout: float = 0.3,
+        n_layers: int = 1,
     ) -> None:
         super().__init__()
-        self.project = nn.Sequential(nn.Linear(width, hidden), nn.Dropout(dropout))
+        # With several encoder layers side by side, a learned softmax mix of them (ELMo's scalar mix).
+        self.n_layers = n_layers
+        if n_layers > 1:
+            self.layer_logits = nn.Parameter(torch.zeros(n_layers))
+        self.project = nn.Sequential(nn.Linear(width // n_layers, hidden), nn.Dropout(dropout))
         self.rough = RoughScorer(hidden, rough_k, max_distance)
         self.pair = PairScorer(hidden, hidden)
         self.span = SpanPredictor(hidden, hidden // 2, span_left, span_right)
@@ -149,6 +154,9 @@ class WordCorefScorer(nn.Module):
     def forward(self, tokens: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """tokens: n x width -> (candidates n x k long, antecedent scores n x k,
         span scores n x window x 2 for the mention each word would head)."""
+        if self.n_layers > 1:
+            weights = torch.softmax(self.layer_logits, dim=0)
+            tokens = (tokens.view(tokens.shape[0], self.n_layers, -1) * weights.unsqueeze(-1)).sum(1)
         words = self.project(tokens)
         n = words.shape[0]
         if n < 2:

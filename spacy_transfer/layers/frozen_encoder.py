@@ -26,6 +26,7 @@ def build_frozen_transformer(
     stride: int = 192,
     pooling: str = "mean",
     cache_docs: int = 0,
+    all_layers: bool = False,
 ) -> Model[List[Doc], List[Floats2d]]:
     """One vector per token from a frozen encoder (see the module docstring).
 
@@ -34,6 +35,8 @@ def build_frozen_transformer(
     stride (int): wordpieces between window starts.
     pooling (str): "mean" or "first" wordpiece of each token.
     cache_docs (int): how many docs' vectors to keep (0: none); use it for training.
+    all_layers (bool): give every hidden layer (embeddings first), concatenated, so that a
+        model on top can learn how to mix them: width is then (n_layers + 1) x hidden size.
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
     from ..transformer_encoder.model import build_transformer_model
@@ -41,20 +44,20 @@ def build_frozen_transformer(
     if not isinstance(cache_docs, int) or cache_docs < 0:
         raise ValueError(Errors.E205.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
     encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling)
-    return FrozenTransformer(encoder, name=name, cache_docs=cache_docs)
+    return FrozenTransformer(encoder, name=name, cache_docs=cache_docs, all_layers=all_layers)
 
 
 class FrozenTransformer(Model):
     """Holds the encoder and the cache outside the layer tree (see the module docstring)."""
 
-    def __init__(self, encoder: Model, *, name: str, cache_docs: int) -> None:
+    def __init__(self, encoder: Model, *, name: str, cache_docs: int, all_layers: bool) -> None:
         Model.__init__(
             self,
             "frozen_transformer",
             frozen_forward,
             init=frozen_init,
             dims={"nO": None},
-            attrs={"name": name, "cache_docs": cache_docs},
+            attrs={"name": name, "cache_docs": cache_docs, "all_layers": all_layers},
         )
         self.encoder = encoder
         self.cache: "OrderedDict[CacheKey, Floats2d]" = OrderedDict()
@@ -62,7 +65,17 @@ class FrozenTransformer(Model):
     def ensure_encoder(self) -> Model:
         """Load the encoder's weights on first use."""
         if not self.encoder.layers:
-            self.encoder.initialize()
+            if self.attrs["all_layers"]:
+                from ..transformer_encoder.model import set_transformer
+                from .all_layers import AllLayers
+                from .hf_io import load_hf_model
+
+                transformer, tokenizer = load_hf_model(self.attrs["name"])
+                stacked = AllLayers(transformer)
+                set_transformer(self.encoder, stacked, tokenizer)
+                self.encoder.set_dim("nO", stacked.width, force=True)
+            else:
+                self.encoder.initialize()
             self.set_dim("nO", self.encoder.get_dim("nO"), force=True)
         return self.encoder
 

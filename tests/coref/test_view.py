@@ -241,3 +241,19 @@ def test_coref_visualize_command(tmp_path):
         proc.wait(timeout=30)
     bad = subprocess.run(cmd[:-2] + ["--max-length", "0"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "--max-length" in bad.stdout + bad.stderr
+
+
+def test_coref_render_in_jupyter_displays(blank, monkeypatch):
+    """jupyter=True hands the HTML to IPython's display and returns None, like displacy."""
+    import sys
+    import types
+
+    shown = []
+    display_module = types.ModuleType("IPython.display")
+    display_module.HTML = lambda html: ("HTML", html)
+    display_module.display = shown.append
+    monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
+    monkeypatch.setitem(sys.modules, "IPython.display", display_module)
+    doc = with_clusters(blank(ALICE), [["Alice", "her"]])
+    assert render_coref(doc, jupyter=True) is None
+    assert shown and shown[0][0] == "HTML" and 'data-cluster="1"' in shown[0][1]
