@@ -110,7 +110,8 @@ class NeuralCoref(TrainablePipe):
 
     Mentions are found by rules over the tagger, parser and NER; each mention is scored
     against up to `max_dist` previous mentions (and the nearest `max_match_antecedents` of
-    those within `max_dist_match` sharing a noun), and linked greedily to its best antecedent when that beats its "new entity" score.
+    those within `max_dist_match` sharing a noun), and linked greedily to its best
+    antecedent when that beats its "new entity" score.
 
     DOCS: docs/neuralcoref.md
     """
