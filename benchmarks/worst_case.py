@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -83,8 +84,10 @@ def main() -> None:
     inputs = {"prose": prose_text(args.length, args.data), **pathological(args.length)}
     parsed = {}
     for key, text in inputs.items():
+        start = time.process_time()
         with nlp.select_pipes(enable=base):
             parsed[key] = nlp(text).to_bytes()
+        print(f"parsed {key}: {time.process_time() - start:.1f} s", file=sys.stderr, flush=True)
     results = {}
     worst = (0.0, None, None)
     for name in names:
@@ -101,6 +104,7 @@ def main() -> None:
             prose_s, patho_s = min(prose_times), min(patho_times)
             ratio = patho_s / max(prose_s, 1e-3)
             rows[key] = {"seconds": round(patho_s, 4), "prose_seconds": round(prose_s, 4), "ratio": round(ratio, 2)}
+            print(f"{name} {key}: {rows[key]}", file=sys.stderr, flush=True)
             if ratio > worst[0]:
                 worst = (ratio, name, key)
         results[name] = rows
