@@ -179,11 +179,7 @@ def worst_case_docs(full_nlp):
 
 
 @pytest.mark.parametrize("component", [
-    "neuralcoref",
-    pytest.param("torchmoji", marks=pytest.mark.xfail(
-        reason="torchmoji/token_words.py _join_chunk re-checks the whole joined punctuation run per token "
-               "(quadratic; 47x prose at 10k characters): to be fixed with the torchmoji tokenizer work")),
-    "zero_shot_classifier", "fasttext_vectors", "transformer_encoder",
+    "neuralcoref", "torchmoji", "zero_shot_classifier", "fasttext_vectors", "transformer_encoder",
 ])
 def test_reliability_worst_case_within_10x_prose(full_nlp, worst_case_docs, component):
     """Point 4: pathological inputs cost at most 10x prose of the same length (CPU time, 1 torch thread, best of
