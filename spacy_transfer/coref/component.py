@@ -25,13 +25,14 @@ from .resolve import RESOLVE_STYLES
 DEFAULT_COREF_MODEL_CONFIG = """
 [model]
 @architectures = "spacy_transfer.WordCoref.v1"
-width = 384
+width = 2688
 hidden = 256
 rough_k = 50
 max_distance = 2048
 span_left = 20
 span_right = 10
 dropout = 0.3
+n_layers = 7
 
 [model.tok2vec]
 @architectures = "spacy_transfer.FrozenTransformer.v1"
@@ -40,6 +41,7 @@ window = 256
 stride = 192
 pooling = "mean"
 cache_docs = 0
+all_layers = true
 """
 DEFAULT_COREF_MODEL = Config().from_str(DEFAULT_COREF_MODEL_CONFIG)["model"]
 DEFAULT_WEIGHTS = "coref-en-litbank"

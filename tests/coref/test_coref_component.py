@@ -192,3 +192,23 @@ print(json.dumps({{"tokens": len(doc), "cpu_s": time.process_time() - start,
     print(figures)
     assert figures["tokens"] >= 100_000
     assert figures["peak_rss_mb"] - figures["rss_before_mb"] < 3000
+
+
+EMMA = (
+    "Emma met Mr. Knightley at the gate. He told her that the Westons had arrived, "
+    "and she hurried to greet them."
+)
+
+
+def test_coref_shipped_model_gives_the_documented_output():
+    """The packaged head (coref-en-litbank) on the packaged MiniLM, offline: docs/coref.md's example."""
+    nlp = load_english()
+    nlp.add_pipe("coref")
+    doc = nlp(EMMA)
+    assert [[m.text for m in c] for c in doc._.coref_clusters] == [
+        ["Emma", "her", "she"], ["Mr. Knightley", "He"], ["the Westons", "them"]
+    ]
+    assert doc._.coref_resolved == (
+        "Emma met Mr. Knightley at the gate. Mr. Knightley told Emma that the Westons had "
+        "arrived, and Emma hurried to greet the Westons."
+    )
