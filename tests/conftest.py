@@ -58,3 +58,15 @@ def coref_nlp(coref_weights):
     nlp = load_english()
     nlp.add_pipe("neuralcoref")
     return nlp
+
+
+@pytest.fixture(scope="module")
+def single_torch_thread():
+    """One torch thread for a module: short texts and tiny models gain nothing from more,
+    and on shared CI cores extra threads only spin-wait."""
+    import torch
+
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n_threads)

@@ -15,7 +15,7 @@ from spacy.tokens import DocBin
 
 from .conftest import load_english
 
-pytestmark = pytest.mark.issue(14)
+pytestmark = [pytest.mark.issue(14), pytest.mark.usefixtures("single_torch_thread")]
 
 ZERO_SHOT_LABELS = ["sports", "politics", "food"]
 # fmt: off
@@ -36,17 +36,6 @@ def probe_texts(n: int, seed: int = 0):
         words = [rng.choice(PIECES) for _ in range(rng.randint(1, 40))]
         texts.append(rng.choice([" ", "", "\n"]).join(words) if rng.random() < 0.2 else " ".join(words))
     return texts
-
-
-@pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    """Short texts: more torch threads only spin on shared CI cores."""
-    import torch
-
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
 
 
 @pytest.fixture(scope="module")

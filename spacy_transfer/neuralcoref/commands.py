@@ -83,14 +83,22 @@ def demo(
     print(f"resolved: {doc._.coref_resolved}\n")
     pipeline = f"{nlp.meta.get('lang')}_{base_name} + neuralcoref"
     print(f'See the clusters in your browser: python -m spacy_transfer visualize "{pipeline}"\n')
-    if only_coref:
-        return
     try:  # keep the demo output readable: no weight-loading progress bars
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
     except ImportError:
         pass
+    word_nlp = load_english()
+    word_nlp.add_pipe("coref")
+    msg.divider("coref (word-level, frozen MiniLM, head trained on LitBank)")
+    for text in SAMPLE_TEXTS:
+        doc = word_nlp(text)
+        print(f"text:     {text}")
+        print(f"clusters: {doc._.coref_clusters}")
+        print(f"resolved: {doc._.coref_resolved}\n")
+    if only_coref:
+        return
     for module_name in OTHER_DEMOS:
         try:
             module = importlib.import_module(module_name)

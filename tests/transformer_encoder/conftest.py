@@ -85,11 +85,6 @@ def tiny_model_dir(request, tiny_bert_dir, tiny_roberta_dir) -> Path:
 
 
 @pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    """Tiny models: threads only add overhead, and on shared CI cores they spin-wait."""
-    import torch
-
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def one_torch_thread(single_torch_thread):
+    """Tiny models: see tests/conftest.py's single_torch_thread."""
     yield
-    torch.set_num_threads(n_threads)
