@@ -159,6 +159,7 @@ def test_coref_annotate_resolved_from_the_same_code(tmp_path, coref_nlp):
     import json
 
     from spacy_transfer.annotate import AnnotateSettings, annotate_local
+    from spacy_transfer.annotate.pipeline import load_pipeline
 
     from ..annotate.corpus import read_output
 
@@ -168,7 +169,9 @@ def test_coref_annotate_resolved_from_the_same_code(tmp_path, coref_nlp):
     settings = AnnotateSettings(
         pipeline="en_core_web_sm + neuralcoref", input=path, output=tmp_path / "out", resolved=True
     )
-    annotate_local(settings, nlp=coref_nlp, show_progress=False)
+    # Its own pipeline: annotate installs error handlers that the shared fixture must not get.
+    nlp, _ = load_pipeline("en_core_web_sm + neuralcoref")
+    annotate_local(settings, nlp=nlp, show_progress=False)
     results, errors = read_output(tmp_path / "out")
     assert errors == []
     assert [r["resolved"] for r in results] == [coref_nlp(t)._.coref_resolved for t in texts]
