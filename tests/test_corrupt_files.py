@@ -175,3 +175,19 @@ def test_annotate_output_path_is_a_file(tmp_path):
         OutputDir(out).prepare({})
     with pytest.raises(ValueError, match=r"E317.*out\.jsonl exists but is not a directory"):
         OutputDir(out / "below").prepare({})
+
+
+@pytest.mark.issue(14)
+def test_annotate_cli_output_path_is_a_file_without_traceback(tmp_path):
+    """The CLI prints the coded error and exits 1, instead of a traceback."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": 1, "text": "Hello."}\n', encoding="utf8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("not a directory", encoding="utf8")
+    run = subprocess.run([sys.executable, "-m", "spacy_transfer", "annotate", "blank:en", str(source), str(out),
+                          "--no-progress"], capture_output=True, text=True, timeout=300)
+    both = run.stdout + run.stderr
+    assert run.returncode == 1 and "E317" in both and "Traceback" not in both

@@ -38,6 +38,22 @@ def annotate_command(
     Every input record ends up exactly once in a results-*.jsonl shard or in
     errors.jsonl with the reason.
     """
+    from wasabi import msg
+
+    try:
+        _annotate(pipeline, input_path, output, engine, n_process, batch_size, shard_size, text_key,
+                  id_key, max_length, coref_prefix, emotions_attr, docbin, resolved, code,
+                  ray_address, progress)
+    except (ValueError, OSError) as err:
+        # A coded error already says what was wrong and what to do: no traceback for it.
+        if not str(err).startswith("[spacy_transfer."):
+            raise
+        msg.fail(str(err), exits=1)
+
+
+def _annotate(pipeline, input_path, output, engine, n_process, batch_size, shard_size, text_key,
+              id_key, max_length, coref_prefix, emotions_attr, docbin, resolved, code,
+              ray_address, progress) -> None:
     from .io import check_input
     from .pipeline import load_pipeline
     from .progress import print_summary
