@@ -10,7 +10,7 @@ stored, so DocBin (with store_user_data=True for that data), pickle and `n_proce
 keep it all.
 """
 import re
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, NamedTuple, Optional, Tuple
 
 from spacy.tokens import Doc, Span
 
@@ -31,6 +31,19 @@ he him his himself she her hers herself it its itself they them their theirs the
 one oneself this that these those who whom whose which what
 """.split())
 # fmt: on
+
+
+class Annotations(NamedTuple):
+    """Which annotations a doc has. `doc.has_annotation` scans every token of a doc that
+    lacks it, so the rules below ask once per doc, not once per mention."""
+
+    tag: bool
+    dep: bool
+    sents: bool
+
+    @classmethod
+    def of(cls, doc: Doc) -> "Annotations":
+        return cls(doc.has_annotation("TAG"), doc.has_annotation("DEP"), doc.has_annotation("SENT_START"))
 
 
 class Cluster:
@@ -88,6 +101,11 @@ def cluster_keys(doc: Doc, span_prefix: Optional[str] = None) -> List[str]:
     return [key for _, key in sorted(found)]
 
 
+def same_span(a: Span, b: Span) -> bool:
+    """Whether two spans have the same boundaries (Span equality also compares labels)."""
+    return a.start == b.start and a.end == b.end
+
+
 def is_pronoun(span: Span) -> bool:
     """Whether a mention is a lone pronoun (by tag when tagged, else by the word)."""
     if len(span) != 1:
@@ -96,26 +114,29 @@ def is_pronoun(span: Span) -> bool:
     return token.lower_ in PRONOUNS or token.pos_ == "PRON"
 
 
-def _mention_rank(span: Span) -> int:
+def _mention_rank(span: Span, annotations: Annotations) -> int:
     # A name beats a noun phrase, which beats a pronoun (neuralcoref's choice of main).
     if is_pronoun(span):
         return 0
-    if span.doc.has_annotation("TAG"):
+    if annotations.tag:
         return 2 if any(t.pos_ == "PROPN" for t in span) else 1
     # Untagged: a capitalised word that does not start a sentence marks a name.
-    return 2 if any(t.text[:1].isupper() and not starts_sentence(span.doc, t.i) for t in span) else 1
+    doc = span.doc
+    return 2 if any(t.text[:1].isupper() and not starts_sentence(doc, t.i, annotations) for t in span) else 1
 
 
-def best_mention(mentions: List[Span]) -> Optional[Span]:
+def best_mention(mentions: List[Span], annotations: Optional[Annotations] = None) -> Optional[Span]:
     """The cluster's most representative mention: the first name, else the first noun
     phrase, else the first mention.
 
     mentions (List[Span]): the mentions, in document order.
+    annotations (Optional[Annotations]): the doc's, when the caller has them already.
     RETURNS (Optional[Span]): the chosen mention, None for no mentions.
     """
     if not mentions:
         return None
-    return max(mentions, key=lambda m: (_mention_rank(m), -m.start, m.end))
+    annotations = annotations or Annotations.of(mentions[0].doc)
+    return max(mentions, key=lambda m: (_mention_rank(m, annotations), -m.start, m.end))
 
 
 def get_clusters(doc: Doc, span_prefix: Optional[str] = None) -> Optional[List[Cluster]]:
@@ -129,13 +150,17 @@ def get_clusters(doc: Doc, span_prefix: Optional[str] = None) -> Optional[List[C
     if not keys and COREF_DATA_KEY not in doc.user_data:
         return None
     clusters = []
+    annotations = None
     for i, key in enumerate(keys):
         group = doc.spans[key]
         mentions = sorted(group, key=lambda m: (m.start, -m.end))
         main = None
         if "main" in group.attrs and 0 <= int(group.attrs["main"]) < len(group):
             main = group[int(group.attrs["main"])]
-        clusters.append(Cluster(i, main or best_mention(mentions), mentions))
+        if main is None:
+            annotations = annotations or Annotations.of(doc)
+            main = best_mention(mentions, annotations)
+        clusters.append(Cluster(i, main, mentions))
     return clusters
 
 
@@ -173,14 +198,14 @@ def char_clusters(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> CharCl
     ]
 
 
-def starts_sentence(doc: Doc, i: int) -> bool:
+def starts_sentence(doc: Doc, i: int, annotations: Optional[Annotations] = None) -> bool:
     """Whether token i opens a sentence, looking past opening quotes and brackets."""
     j = i
     while j > 0 and (doc[j - 1].is_left_punct or doc[j - 1].text in {'"', "'", "``", "“"}):
         j -= 1
     if j == 0:
         return True
-    if doc.has_annotation("SENT_START"):
+    if (annotations or Annotations.of(doc)).sents:
         return bool(doc[j].is_sent_start)
     return doc[j - 1].text.rstrip("\"')]”’")[-1:] in {".", "!", "?"}
 

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 
 from spacy.tokens import Doc, Span, Token
 
-from .clusters import COREF_DATA_KEY, Cluster, get_clusters
+from .clusters import COREF_DATA_KEY, Cluster, get_clusters, same_span
 from .resolve import resolved_text
 
 
@@ -28,13 +28,9 @@ def get_doc_scores(doc: Doc) -> Optional[Dict[Span, Dict[Span, float]]]:
     return scores
 
 
-def _same(a: Span, b: Span) -> bool:
-    return a.start == b.start and a.end == b.end
-
-
 def get_span_cluster(span: Span) -> Optional[Cluster]:
     for cluster in get_clusters(span.doc) or []:
-        if any(_same(m, span) for m in cluster):
+        if any(same_span(m, span) for m in cluster):
             return cluster
     return None
 
@@ -48,7 +44,7 @@ def get_span_scores(span: Span) -> Optional[Dict[Span, float]]:
     if scores is None:
         return None
     for mention, mention_scores in scores.items():
-        if _same(mention, span):
+        if same_span(mention, span):
             return mention_scores
     return None
 

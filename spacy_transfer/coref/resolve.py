@@ -13,12 +13,13 @@ examples, are in docs/coref.md#resolved-text:
 "literal" is neuralcoref's behaviour: every mention except the main one becomes the main
 mention's text, nothing else changes.
 """
-from typing import List, Optional, Tuple
+from bisect import bisect_left
+from typing import Dict, List, Optional, Tuple
 
 from spacy.tokens import Doc, Span
 
 from ..errors import Errors
-from .clusters import COREF_DATA_KEY, Cluster, get_clusters, is_pronoun, starts_sentence
+from .clusters import COREF_DATA_KEY, Annotations, Cluster, get_clusters, is_pronoun, same_span, starts_sentence
 
 RESOLVE_STYLES = ("grammatical", "literal")
 
@@ -64,7 +65,7 @@ def resolve_text(
         return doc.text
     if style == "literal":
         return _literal(doc, clusters)
-    return _apply(doc, 0, len(doc), _grammatical_replacements(doc, clusters, 0, len(doc)))
+    return _grammatical(doc, clusters)
 
 
 def resolved_text(doc: Doc, span_prefix: Optional[str] = None) -> str:
@@ -83,7 +84,7 @@ def _literal(doc: Doc, clusters: List[Cluster]) -> str:
     resolved = [t.text_with_ws for t in doc]
     for cluster in clusters:
         for mention in cluster:
-            if _same(mention, cluster.main):
+            if same_span(mention, cluster.main):
                 continue
             resolved[mention.start] = cluster.main.text + doc[mention.end - 1].whitespace_
             for k in range(mention.start + 1, mention.end):
@@ -91,31 +92,45 @@ def _literal(doc: Doc, clusters: List[Cluster]) -> str:
     return "".join(resolved)
 
 
-def _grammatical_replacements(
-    doc: Doc, clusters: List[Cluster], lo: int, hi: int, depth: int = 0
-) -> List[Replacement]:
+def _grammatical(doc: Doc, clusters: List[Cluster]) -> str:
+    # Every (mention, its replacement source) pair, outermost first; each source's own text
+    # is resolved once per cluster, not once per mention that points to it.
     candidates = []
     for cluster in clusters:
         source = _replacement_source(cluster)
         if source is None:
             continue
         for mention in cluster:
-            if mention.start < lo or mention.end > hi or _same(mention, source):
+            if not same_span(mention, source) and not _is_kept(mention) and not _overlaps(mention, source):
+                candidates.append((mention.start, -mention.end, mention, source))
+    candidates.sort(key=lambda c: c[:2])
+    annotations = Annotations.of(doc)
+    starts = [c[0] for c in candidates]
+    source_texts: Dict[Tuple[int, int], str] = {}
+
+    def source_text(source: Span) -> str:
+        # "his company" as a replacement reads "Elon Musk's company"; one level is enough
+        # and cannot loop.
+        key = (source.start, source.end)
+        if key not in source_texts:
+            inner = select(source.start, source.end, lambda s: s.text)
+            source_texts[key] = _apply(doc, source.start, source.end, inner, final_ws=False)
+        return source_texts[key]
+
+    def select(lo: int, hi: int, text_of) -> List[Replacement]:
+        # Outermost first: a longer mention hides the mentions nested in it.
+        chosen: List[Replacement] = []
+        taken_until = lo
+        for start, _, mention, source in candidates[bisect_left(starts, lo):]:
+            if start >= hi:
+                break
+            if mention.end > hi or start < taken_until:
                 continue
-            if _is_kept(mention) or _overlaps(mention, source):
-                continue
-            candidates.append((mention, source, cluster))
-    # Outermost first: a longer mention hides the mentions nested in it.
-    candidates.sort(key=lambda c: (c[0].start, -c[0].end))
-    chosen = []
-    taken_until = lo
-    for mention, source, cluster in candidates:
-        if mention.start < taken_until:
-            continue
-        text = _source_text(doc, clusters, source, depth)
-        chosen.append((mention.start, mention.end, _fit(doc, mention, source, text)))
-        taken_until = mention.end
-    return chosen
+            chosen.append((start, mention.end, _fit(doc, mention, source, text_of(source), annotations)))
+            taken_until = mention.end
+        return chosen
+
+    return _apply(doc, 0, len(doc), select(0, len(doc), source_text))
 
 
 def _replacement_source(cluster: Cluster) -> Optional[Span]:
@@ -128,37 +143,28 @@ def _replacement_source(cluster: Cluster) -> Optional[Span]:
     return None
 
 
-def _source_text(doc: Doc, clusters: List[Cluster], source: Span, depth: int) -> str:
-    # "his company" as a replacement reads "Elon Musk's company"; one level is enough
-    # and cannot loop.
-    if depth > 0:
-        return source.text
-    inner = _grammatical_replacements(doc, clusters, source.start, source.end, depth + 1)
-    return _apply(doc, source.start, source.end, inner, final_ws=False)
-
-
-def _fit(doc: Doc, mention: Span, source: Span, text: str) -> str:
+def _fit(doc: Doc, mention: Span, source: Span, text: str, annotations: Annotations) -> str:
     """Shape the replacement for the mention's place: possessive, first-letter case."""
-    if _is_possessive(mention):
+    if _is_possessive(mention, annotations):
         last = source[-1]
         if last.lower_ not in ("'s", "'", "’s", "’"):
             plural_s = last.tag_ in ("NNS", "NNPS") and text.endswith("s")
             text += "'" if plural_s else "'s"
-    if starts_sentence(doc, mention.start):
+    if starts_sentence(doc, mention.start, annotations):
         return text[:1].upper() + text[1:]
     first = source[0]
     # Lower only the source's own first word, not a name that replaced it.
-    if starts_sentence(doc, first.i) and _lowerable(first) and text.startswith(first.text):
+    if starts_sentence(doc, first.i, annotations) and _lowerable(first, annotations) and text.startswith(first.text):
         return text[:1].lower() + text[1:]
     return text
 
 
-def _lowerable(token) -> bool:
+def _lowerable(token, annotations: Annotations) -> bool:
     # Only a word capitalised for its position is lowered, never a name or "I".
-    if token.doc.has_annotation("TAG") and token.pos_ in ("PROPN",):
+    if annotations.tag and token.pos_ == "PROPN":
         return False
     return token.lower_ in LOWERABLE_FIRST_WORDS or (
-        token.doc.has_annotation("TAG") and token.pos_ in ("DET", "NOUN", "ADJ", "NUM")
+        annotations.tag and token.pos_ in ("DET", "NOUN", "ADJ", "NUM")
     )
 
 
@@ -166,7 +172,7 @@ def _is_kept(mention: Span) -> bool:
     return len(mention) == 1 and mention[0].lower_ in KEPT_PRONOUNS
 
 
-def _is_possessive(mention: Span) -> bool:
+def _is_possessive(mention: Span, annotations: Annotations) -> bool:
     if len(mention) != 1:
         return False
     token = mention[0]
@@ -174,9 +180,9 @@ def _is_possessive(mention: Span) -> bool:
         return True
     if token.lower_ != "her":
         return False
-    if token.doc.has_annotation("TAG"):
+    if annotations.tag:
         return token.tag_ == "PRP$"
-    if token.doc.has_annotation("DEP"):
+    if annotations.dep:
         return token.dep_ == "poss"
     following = token.nbor(1) if token.i + 1 < len(token.doc) else None
     return following is not None and following.is_alpha and following.lower_ not in AFTER_OBJECT_HER
@@ -196,10 +202,6 @@ def _apply(
     if not final_ws and hi > lo and doc[hi - 1].whitespace_:
         out = out[: -len(doc[hi - 1].whitespace_)]
     return out
-
-
-def _same(a: Span, b: Span) -> bool:
-    return a.start == b.start and a.end == b.end
 
 
 def _overlaps(a: Span, b: Span) -> bool:
