@@ -18,7 +18,7 @@ from thinc.api import Config, Model, set_dropout_rate
 
 from ..errors import Errors
 from .model import scorer_module  # also registers the architecture; no torch import
-from .clusters import DEFAULT_CLUSTER_PREFIX, write_clusters
+from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
 from .resolve import RESOLVE_STYLES
 
@@ -164,8 +164,6 @@ class WordCoreference(TrainablePipe):
         docs = list(docs)
         if len(docs) != len(preds):
             raise ValueError(Errors.E006.format(n_docs=len(docs), n_preds=len(preds)))
-        from .clusters import best_mention
-
         for doc, pred in zip(docs, preds):
             clusters = pred["clusters"]
             mains = []

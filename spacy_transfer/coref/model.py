@@ -7,7 +7,7 @@ from typing import Callable, List, Tuple
 
 from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import ArgsKwargs, Model, torch2xp, xp2torch
+from thinc.api import ArgsKwargs, Model, get_torch_default_device, torch2xp, xp2torch
 from thinc.types import Floats2d, Floats3d, Ints2d
 
 from ..errors import Errors
@@ -132,7 +132,7 @@ def word_coref_forward(
 def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):
     import torch
 
-    device = _device(model)
+    device = get_torch_default_device()
     tensor = xp2torch(model.ops.asarray2f(tokens), requires_grad=is_train, device=device)
 
     def backprop(d_inputs: ArgsKwargs) -> Floats2d:
@@ -161,8 +161,3 @@ def scorer_module(model: Model):
     """The torch WordCorefScorer inside a WordCoref model (to load or save its weights)."""
     return model.get_ref("scorer").shims[0]._model
 
-
-def _device(model: Model):
-    from thinc.api import get_torch_default_device
-
-    return get_torch_default_device()

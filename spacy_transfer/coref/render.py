@@ -13,6 +13,7 @@ from spacy.tokens import Doc
 
 from ..errors import Errors
 from .clusters import get_clusters
+from .resolve import resolved_text
 
 # fmt: off
 # Pale fills with strong borders, distinct for the first 12 clusters, then repeating.
@@ -126,7 +127,7 @@ def render_doc(doc: Doc, *, resolved: bool = False) -> str:
         parts.append('<div class="coref-meta coref-none">No coreference clusters.</div>')
     parts.append(_meta(doc))
     if resolved:
-        text = html.escape(doc._.coref_resolved if Doc.has_extension("coref_resolved") else doc.text)
+        text = html.escape(resolved_text(doc))
         parts.append(f'<div class="coref-meta">Resolved:<div class="coref-resolved">{text}</div></div>')
     parts.append("</div>")
     return "".join(parts)

@@ -24,7 +24,7 @@ def gold_heads(reference: Doc, predicted: Doc, span_prefix: str) -> List[List[Tu
     if parsed is None and predicted.has_annotation("DEP") and len(predicted) == len(reference):
         parsed = predicted
     clusters = []
-    for n, key in enumerate(keys, start=1):
+    for key in keys:
         head_key = f"{HEAD_PREFIX}_{key.rpartition('_')[2]}"
         mentions = list(reference.spans[key])
         if head_key in reference.spans and len(reference.spans[head_key]) == len(mentions):

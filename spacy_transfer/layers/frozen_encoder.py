@@ -88,20 +88,22 @@ def frozen_forward(model: FrozenTransformer, docs: List[Doc], is_train: bool) ->
     encoder = model.ensure_encoder()
     cache, cache_docs = model.cache, model.attrs["cache_docs"]
     outputs: List = [None] * len(docs)
-    missing = []
-    for i, doc in enumerate(docs):
-        key = _key(doc)
-        if key in cache:
-            cache.move_to_end(key)
-            outputs[i] = cache[key]
-        else:
-            missing.append(i)
+    missing = list(range(len(docs)))
+    if cache_docs:  # prediction without a cache does no hashing
+        keys = [_key(doc) for doc in docs]
+        missing = []
+        for i, key in enumerate(keys):
+            if key in cache:
+                cache.move_to_end(key)
+                outputs[i] = cache[key]
+            else:
+                missing.append(i)
     if missing:
         tokens = encoder.predict([docs[i] for i in missing]).tokens
         for i, vectors in zip(missing, tokens):
             outputs[i] = vectors
             if cache_docs:
-                cache[_key(docs[i])] = vectors
+                cache[keys[i]] = vectors
                 while len(cache) > cache_docs:
                     cache.popitem(last=False)
     return outputs, lambda d_outputs: []
