@@ -100,13 +100,28 @@ def test_coref_view_hover_highlights_the_chain(browser, serve, tmp_path):
     screenshot(browser, tmp_path, "coref_view_docs.png")
 
 
+def submit(browser, selector: str) -> None:
+    """Click the form's button and wait until the answer page shows `selector`: the click
+    returns before the new page has loaded."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    browser.find_element(By.ID, "submit").click()
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(browser, 60).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, selector))
+    )
+
+
 def test_coref_visualizer_in_the_browser(browser, serve, coref_nlp, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
     browser.get(serve(make_visualizer_app(coref_nlp, max_length=2000)))
     browser.find_element(By.ID, "text").send_keys(TEXT)
-    browser.find_element(By.ID, "submit").click()
+    submit(browser, ".coref-doc")
     mentions = browser.find_elements(By.CSS_SELECTOR, ".coref-mention[data-cluster]")
     doc = coref_nlp(TEXT)
     expected = [str(c.i + 1) for c in doc._.coref_clusters for _ in c]
@@ -119,5 +134,5 @@ def test_coref_visualizer_in_the_browser(browser, serve, coref_nlp, tmp_path):
     screenshot(browser, tmp_path, "coref_view.png")
     # Bad input gets a message on the page, not a broken one.
     browser.find_element(By.ID, "text").clear()
-    browser.find_element(By.ID, "submit").click()
+    submit(browser, ".coref-message")
     assert "Paste some text" in browser.find_element(By.CLASS_NAME, "coref-message").text
