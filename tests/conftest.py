@@ -1,9 +1,10 @@
-import os
 from pathlib import Path
 
 import pytest
 
 from spacy_transfer.util import ENGLISH_PIPELINES  # noqa: F401  (used by tests)
+
+from .helpers import dataset
 
 
 def pytest_addoption(parser):
@@ -15,18 +16,10 @@ def pytest_runtest_setup(item):
         pytest.skip("slow test: run with --slow")
 
 
-def data_dir() -> Path:
-    """Where the shared datasets live: $SPACY_TRANSFER_DATA or ../shared/datasets."""
-    root = Path(__file__).resolve().parent.parent
-    return Path(os.environ.get("SPACY_TRANSFER_DATA", root.parent / "shared" / "datasets"))
-
-
 @pytest.fixture(scope="session")
 def datasets() -> Path:
-    path = data_dir()
-    if not path.is_dir():
-        pytest.skip(f"datasets not found at {path}; set SPACY_TRANSFER_DATA")
-    return path
+    """The shared datasets folder, for tests that pass it on (project vars); skips without it."""
+    return dataset()
 
 
 def load_english():

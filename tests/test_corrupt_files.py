@@ -94,9 +94,10 @@ def test_torchmoji_corrupt_config_json(torchmoji_dir):
 # ------------------------------------------------------------------ transformer_encoder
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory) -> Path:
-    from .transformer_encoder.conftest import build_tiny_bert
+    from .helpers import build_tiny_bert
+    from .transformer_encoder.conftest import BERT_WORDS
 
-    return build_tiny_bert(tmp_path_factory.mktemp("bert"))
+    return build_tiny_bert(tmp_path_factory.mktemp("bert"), BERT_WORDS)
 
 
 def test_transformer_encoder_truncated_model_safetensors(tiny_bert, tmp_path):

@@ -15,6 +15,8 @@ from spacy_transfer.coref.clusters import doc_clusters
 from spacy_transfer.coref.jsonl import read_jsonl
 from spacy_transfer.coref.records import DOC_KEY, PART_KEY, SPEAKERS_KEY, count_mentions
 
+from ..helpers import dataset
+
 # Two parts, 12 columns (speaker in column 10): markers joined by "|", a mention
 # nested in another of a different entity, and sentence breaks.
 ROW = "story\t{part}\t{i}\t{word}\tX\t_\t_\t_\t_\t{speaker}\t*\t{coref}"
@@ -276,9 +278,7 @@ def test_coref_convert_cli(conll_path, tmp_path):
 def test_coref_convert_litbank_and_gum(datasets, tmp_path):
     """Fold-0 LitBank from CoNLL + split ids equals the JSON lines copy, with the
     counts of the dataset README; GUM test converts from JSON lines."""
-    litbank = datasets / "litbank"
-    if not litbank.is_dir():
-        pytest.skip(f"{litbank} not found")
+    litbank = dataset("litbank")
     ids = (litbank / "splits" / "tenfold" / "0" / "test.ids").read_text().split()
     stats = convert_coref(litbank / "conll", tmp_path / "test.spacy", ids=ids)
     assert stats[str(tmp_path / "test.spacy")] == {

@@ -15,7 +15,7 @@ from spacy_transfer.coref.metrics import (
     score_clusters,
 )
 
-from ..conftest import data_dir
+from ..helpers import data_dir
 
 SCORER_TESTS = data_dir() / "conll_scorer_tests"
 # expected.json names B-cubed "bcub"; we call it "b3".

@@ -11,6 +11,7 @@ import typer
 from spacy.language import Language
 from typer.testing import CliRunner
 
+from ..helpers import dataset
 from .test_coref_convert import CONLL
 from .test_gap import ROWS, _tsv
 
@@ -92,10 +93,8 @@ def test_coref_script_evaluate_gap(tmp_path, model_dir):
     assert scores["gap_bias"] == 0.0
 
 
-def test_coref_script_convert_litbank(datasets, tmp_path):
-    litbank = datasets / "litbank"
-    if not litbank.is_dir():
-        pytest.skip(f"{litbank} not found")
+def test_coref_script_convert_litbank(tmp_path):
+    litbank = dataset("litbank")
     output = _run("convert_litbank", [litbank, tmp_path, "--fold", "1"])
     counts = json.loads(output.strip().splitlines()[-1])
     assert [counts[s]["docs"] for s in ("train", "dev", "test")] == [80, 10, 10]
@@ -105,10 +104,8 @@ def test_coref_script_convert_litbank(datasets, tmp_path):
     ]  # fmt: skip
 
 
-def test_coref_script_convert_gum(datasets, tmp_path):
-    gum = datasets / "gum_coref"
-    if not gum.is_dir():
-        pytest.skip(f"{gum} not found")
+def test_coref_script_convert_gum(tmp_path):
+    gum = dataset("gum_coref")
     output = _run("convert_gum", [gum, tmp_path, "--splits", "dev,test"])
     counts = json.loads(output.strip().splitlines()[-1])
     assert (counts["dev"]["mentions"], counts["test"]["mentions"]) == (2993, 3142)

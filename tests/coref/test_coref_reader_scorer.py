@@ -140,25 +140,6 @@ def test_coref_scorer_prefix_and_tokenization():
     assert default([Example(spaced, gold)])["coref_muc_f"] == 0.0
 
 
-def test_coref_training_entry_points():
-    """pyproject's entry points name the registered functions."""
-    import tomllib
-    from importlib import import_module
-    from pathlib import Path
-
-    pyproject = tomllib.loads(
-        (Path(__file__).parents[2] / "pyproject.toml").read_text()
-    )
-    entry_points = pyproject["project"]["entry-points"]
-    expected = {
-        ("spacy_scorers", "spacy_transfer.coref_scorer.v1", registry.scorers),
-        ("spacy_readers", "spacy_transfer.CorefCorpus.v1", registry.readers),
-    }
-    for group, name, table in expected:
-        module, attr = entry_points[group][name].split(":")
-        assert getattr(import_module(module), attr) is table.get(name)
-
-
 def test_coref_reader_speakers(tmp_path):
     """Speakers reach `token._.speaker` on both docs (neuralcoref's speaker input)."""
     from spacy.tokens import Token

@@ -5,6 +5,8 @@ import spacy
 
 from spacy_transfer.coref.gap import GAP_COLUMNS, predict_gap, read_gap, score_gap
 
+from ..helpers import dataset
+
 TEXT = "Lena Berg met Tom Hale in Oslo. Later she thanked him for his help."
 # (pronoun, name A, A-coref, name B, B-coref)
 ROWS = [
@@ -117,11 +119,8 @@ def test_gap_errors(gap_path):
         read_gap(gap_path.parent / "missing.tsv")
 
 
-def test_gap_real_data(datasets):
-    path = datasets / "gap" / "gap-test.tsv"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
-    examples = read_gap(path)
+def test_gap_real_data():
+    examples = read_gap(dataset("gap", "gap-test.tsv"))
     assert len(examples) == 2000
     assert sum(e.gender == "F" for e in examples) == 1000
     assert (sum(e.a_coref for e in examples), sum(e.b_coref for e in examples)) == (

@@ -1,6 +1,4 @@
 """`spacy_transfer.FastTextEmbed.v1` as tok2vec input of a textcat, built from configs/test/textcat_fasttext.cfg."""
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +7,8 @@ import spacy
 from spacy.training import Example
 from thinc.api import Adam
 from spacy.util import fix_random_seed, load_config, load_model_from_config, registry
+
+from ..helpers import run_in_fresh_interpreter
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_CONFIG = ROOT / "configs" / "test" / "textcat_fasttext.cfg"
@@ -88,8 +88,7 @@ def test_fasttext_vectors_entry_point_without_import(tiny_bin):
         "registry.layers.get('spacy_transfer.FastTextEmbed.v1')\n"
         "assert nlp('cat')[0].has_vector\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    run_in_fresh_interpreter(code)
 
 
 def test_fasttext_embed_config_twins_differ_only_in_size():

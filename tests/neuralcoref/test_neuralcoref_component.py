@@ -8,6 +8,8 @@ from spacy.tokens import DocBin
 
 from spacy_transfer.coref import Cluster
 
+from ..helpers import run_in_fresh_interpreter
+
 TEXT = "My sister has a dog. She loves him."
 
 
@@ -17,14 +19,11 @@ def _clusters(doc):
 
 def test_neuralcoref_add_pipe_without_import():
     """The factory comes from the entry point; no import of spacy_transfer needed."""
-    import subprocess
-    import sys
-
     code = (
         "import spacy, sys; nlp = spacy.blank('en'); nlp.add_pipe('neuralcoref');"
         "print(nlp.pipe_names, 'spacy_transfer.neuralcoref.component' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = run_in_fresh_interpreter(code)
     assert out.strip() == "['neuralcoref'] True"
 
 

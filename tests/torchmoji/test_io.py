@@ -15,6 +15,8 @@ from spacy_transfer.torchmoji.io import (  # noqa: E402
 from spacy_transfer.torchmoji.model import get_torch_module  # noqa: E402
 from spacy_transfer.torchmoji.words import SPECIAL_TOKENS  # noqa: E402
 
+from ..helpers import dataset  # noqa: E402
+
 WORDS = SPECIAL_TOKENS + ["i", "love", "this", "hate", "!", "."]
 EMBED, HIDDEN, N_EMOJI = 6, 4, 64
 
@@ -147,10 +149,8 @@ def test_torchmoji_vocabulary_errors(tmp_path):
         read_vocabulary(tmp_path / "bad.json")
 
 
-def test_torchmoji_shared_vocabulary(datasets):
-    path = datasets / "torchmoji_vocab" / "vocabulary.json"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
+def test_torchmoji_shared_vocabulary():
+    path = dataset("torchmoji_vocab", "vocabulary.json")
     vocab = read_vocabulary(path)
     assert len(vocab) == 50000
     assert [

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 import srsly
 
+from ..helpers import dataset
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -13,8 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_torchmoji_project_emotion(datasets, tmp_path):
     from spacy.cli.project.run import project_run
 
-    if not (datasets / "goemotions" / "original" / "train.tsv").exists():
-        pytest.skip("goemotions dataset not found")
+    dataset("goemotions", "original", "train.tsv")
     project = tmp_path / "emotion"
     shutil.copytree(ROOT / "projects" / "emotion", project)
     overrides = {

@@ -6,6 +6,8 @@ import pytest
 
 from spacy_transfer.torchmoji.training import EKMAN_MAPPING, score_label_sets, to_ekman
 
+from ..helpers import dataset
+
 
 def test_torchmoji_score_label_sets():
     gold = [["a"], ["a", "b"], ["c"]]
@@ -31,10 +33,9 @@ def read_rows(path, n):
         return [row for _, row in zip(range(n), rows)]
 
 
-def test_torchmoji_ekman_mapping_matches_dataset(datasets):
-    root = datasets / "goemotions"
-    if not (root / "ekman" / "train.tsv").exists():
-        pytest.skip("goemotions not found")
+def test_torchmoji_ekman_mapping_matches_dataset():
+    dataset("goemotions", "ekman", "train.tsv")
+    root = dataset("goemotions")
     fine = (root / "original" / "labels.txt").read_text(encoding="utf8").split()
     coarse = (root / "ekman" / "labels.txt").read_text(encoding="utf8").split()
     original = read_rows(root / "original" / "train.tsv", 3000)

@@ -16,6 +16,8 @@ from spacy_transfer.torchmoji.words import (
     words_to_ids,
 )
 
+from ..helpers import dataset
+
 # Sentences, the words torchMoji's SentenceTokenizer rules give for them (worked out
 # by hand from the rules), and the ids of those words in torchMoji's 50k
 # vocabulary.json (looked up in that file). Emojis are kept but none is in the
@@ -47,11 +49,8 @@ VOCAB_FIXTURES = [
 
 
 @pytest.fixture(scope="module")
-def torchmoji_vocab(datasets):
-    path = datasets / "torchmoji_vocab" / "vocabulary.json"
-    if not path.exists():
-        pytest.skip(f"{path} not found (torchMoji's 50k vocabulary); set SPACY_TRANSFER_DATA")
-    return srsly.read_json(path)
+def torchmoji_vocab():
+    return srsly.read_json(dataset("torchmoji_vocab", "vocabulary.json"))
 
 
 @pytest.mark.parametrize("text,words,ids", VOCAB_FIXTURES)

@@ -3,43 +3,20 @@ from pathlib import Path
 
 import pytest
 
+from ..helpers import build_tiny_bert
+
 # fmt: off
 WORDS = ["the", "a", "cat", "dog", "sat", "on", "mat", "i", "love", "hate", "it", "this", "movie", "is", "great",
          "bad", "do", "n", "'", "t", ",", ".", "!", "?", "hello", "world", "un", "##believ", "##ably", "stop"]
 # fmt: on
+LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+# Single letters and their word pieces, so that unknown words still split into several pieces.
+BERT_WORDS = WORDS + LETTERS + ["##" + c for c in LETTERS]
 CORPUS = [
     "The cat sat on the mat. I love this movie, it is great!",
     "I hate this movie. It is bad. Don't stop, unbelievably good dogs.",
     "Hello world! Supercalifragilistic words split into many pieces.",
 ]
-
-
-def build_tiny_bert(path: Path, max_positions: int = 64) -> Path:
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel
-
-    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)]
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS + letters + ["##" + c for c in letters]
-    vocab = list(dict.fromkeys(vocab))
-    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
-    )
-    tok.decoder = decoders.WordPiece()
-    path.mkdir(parents=True, exist_ok=True)
-    tok.save(str(path / "tokenizer.json"))
-    (path / "tokenizer_config.json").write_text('{"tokenizer_class": "BertTokenizer", "model_max_length": %d}' % max_positions)
-    config = BertConfig(
-        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=max_positions, pad_token_id=0,
-    )
-    import torch
-
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(str(path))
-    return path
 
 
 def build_tiny_roberta(path: Path, max_positions: int = 66) -> Path:
@@ -71,7 +48,7 @@ def build_tiny_roberta(path: Path, max_positions: int = 66) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_bert_dir(tmp_path_factory) -> Path:
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"), BERT_WORDS)
 
 
 @pytest.fixture(scope="session")

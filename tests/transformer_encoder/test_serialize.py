@@ -8,7 +8,8 @@ from spacy.training import Example
 from spacy.util import load_model_from_path
 from thinc.api import fix_random_seed
 
-from .conftest import build_tiny_bert
+from ..helpers import build_tiny_bert
+from .conftest import BERT_WORDS
 from .test_listener import TRAIN_DATA, make_pipeline
 
 TEXTS = ["I love this movie, it is great!", "", "Don't stop  the dog. " * 10]
@@ -40,7 +41,7 @@ def test_transformer_encoder_bytes_roundtrip(tiny_bert_dir):
 
 def test_transformer_encoder_to_disk_reloads_offline(tmp_path, monkeypatch):
     # Train briefly on a private copy of the model, save, delete the copy, reload without network.
-    model_dir = build_tiny_bert(tmp_path / "private_model")
+    model_dir = build_tiny_bert(tmp_path / "private_model", BERT_WORDS)
     fix_random_seed(0)
     nlp = make_pipeline(model_dir)
     examples = [Example.from_dict(nlp.make_doc(t), a) for t, a in TRAIN_DATA]

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import spacy
 
+from tests.helpers import dataset
+
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "projects" / "zero_shot"
 
 # Hand-written NLI pairs (tiny-vocabulary words only), not dataset text.
@@ -60,8 +62,7 @@ def test_zero_shot_label_phrases_and_dev_split(datasets):
     zs_data = load_script("zs_data")
     label_phrase, load_split = zs_data.label_phrase, zs_data.load_split
     assert label_phrase("card_payment_wrong_exchange_rate") == "card payment wrong exchange rate"
-    if not (datasets / "banking77" / "train.csv").is_file():
-        pytest.skip("banking77 not found")
+    dataset("banking77", "train.csv")
     dev, intents = load_split(datasets, "banking77", "dev")
     test, _ = load_split(datasets, "banking77", "test")
     assert len(intents) == 77 and len(dev) == 1000

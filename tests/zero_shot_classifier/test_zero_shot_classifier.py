@@ -1,8 +1,5 @@
 """Tests of the zero_shot_classifier component (NLI and embedding backends)."""
 import pickle
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy
 import pytest
@@ -12,6 +9,7 @@ from spacy.training import Example
 
 from spacy_transfer.errors import Errors
 from spacy_transfer.zero_shot_classifier.util import find_nli_label_ids, nli_scores, similarity_scores
+from tests.helpers import dataset, run_in_fresh_interpreter
 
 TEXTS = [
     "I want to book a flight to Paris",
@@ -51,7 +49,7 @@ def nlp_embed(minilm_path):
     return make_nlp(labels=LABELS)
 
 
-# --- creation and registry ---------------------------------------------------
+# --- creation ----------------------------------------------------------------
 
 
 def test_zero_shot_classifier_add_pipe_without_import():
@@ -64,20 +62,7 @@ def test_zero_shot_classifier_add_pipe_without_import():
         "assert 'transformers' not in sys.modules\n"
         "assert 'spacy_transfer.zero_shot_classifier.model' not in sys.modules\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-
-
-def test_zero_shot_classifier_entry_points_match_registry():
-    import tomllib
-
-    root = Path(__file__).resolve().parents[2]
-    entry_points = tomllib.loads((root / "pyproject.toml").read_text())["project"]["entry-points"]
-    factory = entry_points["spacy_factories"]["zero_shot_classifier"]
-    assert factory == "spacy_transfer.zero_shot_classifier.component:make_zero_shot_classifier"
-    scorer = entry_points["spacy_scorers"]["spacy_transfer.zero_shot_scorer.v1"]
-    assert scorer == "spacy_transfer.zero_shot_classifier.scorer:make_zero_shot_scorer"
-    assert "spacy_transfer.zero_shot_scorer.v1" in spacy.registry.scorers.get_all()
+    run_in_fresh_interpreter(code)
 
 
 def test_zero_shot_classifier_default_config_survives_fill():
@@ -376,14 +361,11 @@ def test_zero_shot_classifier_evaluate(nlp_embed):
     assert scores["cats_score"] == pytest.approx(1.0)
 
 
-def test_zero_shot_classifier_clinc150_dev_accuracy(nlp_embed, datasets):
+def test_zero_shot_classifier_clinc150_dev_accuracy(nlp_embed):
     """On 150 CLINC150 *validation* utterances (never test), MiniLM is far above chance."""
     import srsly
 
-    path = datasets / "clinc150" / "data_full.json"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    val = srsly.read_json(path)["val"]
+    val = srsly.read_json(dataset("clinc150", "data_full.json"))["val"]
     intents = sorted({intent for _, intent in val})
     sample = val[::20]
     nlp = make_nlp(labels=[i.replace("_", " ") for i in intents])

@@ -1,0 +1,96 @@
+"""Helpers that tests of several components share: datasets, a fresh interpreter, tiny Hugging Face models."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Optional, Sequence
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def data_dir() -> Path:
+    """Where the shared datasets live: $SPACY_TRANSFER_DATA or ../shared/datasets."""
+    return Path(os.environ.get("SPACY_TRANSFER_DATA", ROOT.parent / "shared" / "datasets"))
+
+
+def dataset(*parts: str) -> Path:
+    """The path of a file or folder under the shared datasets; skips the test when it is not there.
+
+    parts (str): Path components below the datasets folder, e.g. ("goemotions", "original", "train.tsv").
+    RETURNS (Path): The existing path.
+    """
+    path = data_dir().joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not found; set SPACY_TRANSFER_DATA (default ../shared/datasets)")
+    return path
+
+
+def run_in_fresh_interpreter(code: str) -> str:
+    """Run `code` in a new Python process and return its stdout; fails the test with its stderr.
+
+    A fresh process is the only way to see what entry points alone register and what a plain
+    `add_pipe` imports, since this process has imported everything already.
+    """
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def build_tiny_bert(
+    path: Path,
+    words: Sequence[str],
+    *,
+    id2label: Optional[Dict[int, str]] = None,
+    max_positions: int = 64,
+    initializer_range: float = 0.02,
+    seed: int = 0,
+) -> Path:
+    """Save a random 2-layer, 32-wide BERT with a fast WordPiece tokenizer over `words` to path.
+
+    path (Path): The directory to write (config.json, model.safetensors, tokenizer files).
+    words (Sequence[str]): The vocabulary after the special tokens; its size fixes the random weights.
+    id2label (Optional[Dict[int, str]]): Labels of a sequence-classification head; None for a bare encoder.
+    max_positions (int): The position embeddings, also the tokenizer's model_max_length.
+    initializer_range (float): The weights' standard deviation; large values make labels' scores differ clearly.
+    seed (int): The torch seed for the weights.
+    RETURNS (Path): path.
+    """
+    import torch
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertForSequenceClassification, BertModel
+
+    vocab = list(dict.fromkeys(SPECIAL_TOKENS + list(words)))
+    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    # The pair template is what NLI models need (premise, hypothesis); single texts use the first one.
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
+    )
+    tok.decoder = decoders.WordPiece()
+    path.mkdir(parents=True, exist_ok=True)
+    tok.save(str(path / "tokenizer.json"))
+    tokenizer_config = '{"tokenizer_class": "BertTokenizer", "model_max_length": %d}' % max_positions
+    (path / "tokenizer_config.json").write_text(tokenizer_config)
+    labels = {} if id2label is None else {"id2label": dict(id2label), "label2id": {v: k for k, v in id2label.items()}}
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=max_positions,
+        pad_token_id=0,
+        initializer_range=initializer_range,
+        **labels,
+    )
+    torch.manual_seed(seed)
+    model_class = BertModel if id2label is None else BertForSequenceClassification
+    model_class(config).save_pretrained(str(path))
+    return path
