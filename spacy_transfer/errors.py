@@ -4,7 +4,8 @@ Code ranges per component (keep to your own range):
   E001-E049 neuralcoref          E050-E099 coref training / scorer / converters
   E100-E149 fasttext_vectors     E150-E199 torchmoji
   E200-E249 transformer_encoder  E250-E299 zero_shot_classifier
-  E300-E349 annotate / cli       W001-W099 warnings (same split by tens)
+  E300-E349 annotate / cli       E350-E399 layers shared by components
+  W001-W099 warnings (same split by tens)
 """
 
 
@@ -272,6 +273,10 @@ class Errors(metaclass=ErrorsWithCodes):
             "command to retry the unfinished shards.")
     E317 = ("The output path {path} exists but is not a directory. Give a new or existing "
             "directory as OUTPUT (annotate writes results-*.jsonl shards into it).")
+
+    # --- layers shared by components (E350-E399) ---
+    E350 = ("The Thinc model '{name}' holds no PyTorch module yet: initialize the pipeline (nlp.initialize()) "
+            "or load a saved one before reaching its torch weights.")
 
 
 def coded_error(code: str, exc_type: Type[_ExcT] = ValueError, **fields) -> _ExcT:  # type: ignore[assignment]

@@ -26,7 +26,7 @@ def export(
     import spacy
 
     from .io import export_weights
-    from .model import get_torch_module
+    from ..layers.torch import get_torch_module
 
     nlp = spacy.load(pipeline)
     coref = nlp.get_pipe(component)

@@ -178,9 +178,9 @@ class NeuralCoref(TrainablePipe):
         model_name (str): the weights to load.
         """
         from .io import load_weights, resolve_model_path
-        from .model import get_torch_module
-
         import torch
+
+        from ..layers.torch import get_torch_module
 
         path = resolve_model_path(model_name)
         weights, vectors = load_weights(path)

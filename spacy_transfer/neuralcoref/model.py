@@ -6,6 +6,7 @@ from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v2, torch2xp, xp2torch
 from thinc.types import Floats1d
 
 from ..layers.pytorch_shim import keep_eval_mode
+from ..layers.torch import get_torch_module  # noqa: F401  (benchmarks/coref_speed.py imports it from here)
 from .features import CorefFeatures
 
 Scores = Tuple[Floats1d, Floats1d]
@@ -58,8 +59,3 @@ def convert_coref_outputs(model: Model, inputs_outputs, is_train: bool):
         )
 
     return Y, convert_for_torch_backward
-
-
-def get_torch_module(model: Model):
-    """The MentionRanker inside the Thinc wrapper."""
-    return model.shims[0]._model

@@ -16,14 +16,10 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
 from ..errors import Errors, check_n_preds
+from ..layers.torch import get_torch_module
 from . import training  # noqa: F401  (registers the scorer and batcher)
 from .extensions import USER_DATA_KEY, install_extensions
-from .model import (
-    FINETUNE_METHODS,
-    chain_thaw_schedule,
-    get_torch_module,
-    set_trainable,
-)
+from .model import FINETUNE_METHODS, chain_thaw_schedule, set_trainable
 
 DEFAULT_TORCHMOJI_MODEL_STR = """
 [model]

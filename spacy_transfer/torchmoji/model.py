@@ -18,6 +18,7 @@ from thinc.types import Floats2d
 from ..errors import Errors
 from ..layers.fork import avoid_fork_deadlock
 from ..layers.pytorch_shim import keep_eval_mode
+from ..layers.torch import get_torch_module
 from . import token_words, words
 
 InT = List[Union[Doc, Span]]
@@ -252,11 +253,6 @@ def convert_torchmoji_outputs(model: Model, inputs_outputs, is_train: bool):
         return ArgsKwargs(args=((logits,),), kwargs={"grad_tensors": (d_torch,)})
 
     return (torch2xp(logits.detach()), torch2xp(features.detach())), convert_from_xp
-
-
-def get_torch_module(model: Model):
-    """The TorchMoji nn.Module inside a built model."""
-    return model.get_ref(TORCH_REF).shims[0]._model
 
 
 def load_state_dict(

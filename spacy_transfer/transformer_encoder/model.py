@@ -18,6 +18,7 @@ from thinc.types import Floats2d
 from ..errors import Errors
 from ..layers.hf_io import files_to_model, load_hf_model
 from ..layers.pytorch_shim import keep_eval_mode
+from ..layers.torch import get_torch_module, torch_device
 from .util import (
     POOLING_MODES,
     DocPieces,
@@ -138,7 +139,7 @@ def get_transformer(model: Model) -> Any:
     """The wrapped transformers model (e.g. for saving)."""
     if not model.layers:
         raise ValueError(Errors.E212)
-    return model.layers[0].shims[0]._model.transformer
+    return get_torch_module(model).transformer
 
 
 def tokenize_docs(model: Model, docs: List[Doc]) -> List[DocPieces]:
@@ -217,7 +218,7 @@ def _split(ops, array: Floats2d, lengths: List[int]) -> List[Floats2d]:
 
 def convert_encoder_inputs(model: Model, batch: WindowBatch, is_train: bool) -> Tuple[ArgsKwargs, Callable]:
     """WindowBatch (numpy) -> torch tensors on the shim's device; integer inputs take no gradient."""
-    device = model.shims[0].device
+    device = torch_device(model)
 
     def to_torch(array: numpy.ndarray):
         return xp2torch(model.ops.asarray(array), device=device)
@@ -238,7 +239,7 @@ def convert_encoder_inputs(model: Model, batch: WindowBatch, is_train: bool) -> 
 def convert_encoder_outputs(model: Model, inputs_outputs: Tuple, is_train: bool) -> Tuple[Tuple, Callable]:
     """(tokens, wordpieces) torch tensors -> xp arrays; gradients flow back through the token output."""
     _, (tokens, wordpieces) = inputs_outputs
-    device = model.shims[0].device
+    device = torch_device(model)
 
     def backprop(d_tokens: Floats2d) -> ArgsKwargs:
         return ArgsKwargs(args=((tokens,),), kwargs={"grad_tensors": (xp2torch(d_tokens, device=device),)})

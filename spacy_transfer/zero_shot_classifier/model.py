@@ -10,6 +10,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy
 import torch
 
+from ..layers.torch import torch_device
 from .io import (
     LocalTokenizer,
     load_encoder,
@@ -19,16 +20,6 @@ from .io import (
     read_pooling_mode,
 )
 from .util import find_nli_label_ids, length_sorted_batches
-
-
-def current_device() -> torch.device:
-    """The torch device matching Thinc's current ops (GPU after spacy.require_gpu())."""
-    from thinc.api import get_current_ops
-
-    ops = get_current_ops()
-    if getattr(ops, "device_type", "cpu") == "gpu" and torch.cuda.is_available():
-        return torch.device(f"cuda:{getattr(ops, 'device_id', 0)}")
-    return torch.device("cpu")
 
 
 def pad_batch(
@@ -104,7 +95,7 @@ class NLIBackend:
         out = [numpy.zeros((len(hyps), n_classes), dtype="float32") for hyps in hypotheses]
         if not pairs:
             return out
-        device = current_device()
+        device = torch_device()
         self.model.to(device)
         lengths = [len(enc.ids) for enc in pairs]
         with torch.inference_mode():
@@ -143,7 +134,7 @@ class EmbeddingBackend:
         if not texts:
             return out
         encodings = self.tok.tokenizer.encode_batch(list(texts), add_special_tokens=True)
-        device = current_device()
+        device = torch_device()
         self.model.to(device)
         with torch.inference_mode():
             for batch in length_sorted_batches([len(e.ids) for e in encodings], self.batch_size):

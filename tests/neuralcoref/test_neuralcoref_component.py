@@ -285,7 +285,7 @@ def test_neuralcoref_packaged_litbank_model(en_nlp_base, coref_weights, coref_nl
 
 
 def _pair_weight(coref):
-    from spacy_transfer.neuralcoref.model import get_torch_module
+    from spacy_transfer.layers.torch import get_torch_module
 
     return get_torch_module(coref.model).pair.hidden2.weight.detach().numpy()
 

@@ -114,7 +114,7 @@ def test_neuralcoref_resolved_text(coref_nlp):
 
 def test_neuralcoref_split_layer_equals_straightforward_path(coref_nlp):
     """The fast scorer (first pair layer split per mention) equals the full 1364-d input."""
-    from spacy_transfer.neuralcoref.model import get_torch_module
+    from spacy_transfer.layers.torch import get_torch_module
 
     coref = coref_nlp.get_pipe("neuralcoref")
     doc = coref_nlp(

@@ -14,7 +14,8 @@ from thinc.api import compounding
 
 from spacy_transfer.torchmoji.component import TRAINABLE_TORCHMOJI_MODEL_STR
 from spacy_transfer.torchmoji.extensions import USER_DATA_KEY
-from spacy_transfer.torchmoji.model import chain_thaw_schedule, get_torch_module
+from spacy_transfer.layers.torch import get_torch_module
+from spacy_transfer.torchmoji.model import chain_thaw_schedule
 from spacy_transfer.torchmoji.training import balanced_batches
 
 # fmt: off

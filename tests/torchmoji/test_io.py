@@ -12,7 +12,7 @@ from spacy_transfer.torchmoji.io import (  # noqa: E402
     load_original_checkpoint,
     read_vocabulary,
 )
-from spacy_transfer.torchmoji.model import get_torch_module  # noqa: E402
+from spacy_transfer.layers.torch import get_torch_module  # noqa: E402
 from spacy_transfer.torchmoji.words import SPECIAL_TOKENS  # noqa: E402
 
 from ..helpers import dataset  # noqa: E402

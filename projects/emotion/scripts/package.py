@@ -10,7 +10,7 @@ import typer
 from spacy.tokens import DocBin
 
 from spacy_transfer.torchmoji.io import save_pretrained
-from spacy_transfer.torchmoji.model import get_torch_module
+from spacy_transfer.layers.torch import get_torch_module
 
 
 def tune_thresholds(probs: numpy.ndarray, gold: numpy.ndarray, labels) -> dict:
