@@ -25,13 +25,20 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import ensure_path, minibatch
 from spacy.vocab import Vocab
+from thinc.api import Config
 
 from ..errors import Errors
 from .hooks import Definitions, FastTextHooks
 from .vectors import FastTextVectors, open_vectors
 
 DEFAULT_VECTORS = "gutenberg-en"
-DEFAULT_FASTTEXT_CONFIG = {"path": DEFAULT_VECTORS, "lowercase": False}
+# No Thinc model: the whole component section is the default, written as a config string like the others.
+default_config = f"""
+[fasttext_vectors]
+path = "{DEFAULT_VECTORS}"
+lowercase = false
+"""
+DEFAULT_FASTTEXT_VECTORS_CONFIG = Config().from_str(default_config)["fasttext_vectors"]
 VECTORS_DIR = "vectors"
 DEFINITIONS_FILE = "definitions.msg"
 CFG_FILE = "cfg"
@@ -41,7 +48,7 @@ CFG_FILE = "cfg"
     "fasttext_vectors",
     assigns=[],
     requires=[],
-    default_config=DEFAULT_FASTTEXT_CONFIG,
+    default_config=DEFAULT_FASTTEXT_VECTORS_CONFIG,
     default_score_weights={},
 )
 def make_fasttext_vectors(nlp: Language, name: str, path: Optional[str], lowercase: bool) -> "FastTextVectorsComponent":

