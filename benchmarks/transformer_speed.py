@@ -9,6 +9,7 @@ are windowed differently: 128/96 spaCy tokens there, 256/192 wordpieces here). P
 
     .venv/bin/python benchmarks/transformer_speed.py --peer-python .venv-peers/bin/python
 """
+
 import argparse
 import csv
 import json
@@ -51,8 +52,12 @@ def build_nlp(side: str, model_dir: str, window: int):
 
     nlp = spacy.blank("en")
     if side == "ours":
-        model = {"@architectures": "spacy_transfer.TransformerModel.v1", "name": model_dir, "window": window,
-                 "stride": window * 3 // 4}
+        model = {
+            "@architectures": "spacy_transfer.TransformerModel.v1",
+            "name": model_dir,
+            "window": window,
+            "stride": window * 3 // 4,
+        }
         nlp.add_pipe("transformer_encoder", config={"model": model})
     else:
         model = {
@@ -99,16 +104,49 @@ def worker(args) -> None:
     vectors = {str(i): token_vectors(args.worker, docs[i]) for i in range(min(args.n_check, len(docs)))}
     numpy.savez(args.vectors_out, **vectors)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"words": n_words, "docs": len(docs), "seconds": best, "words_per_s": n_words / best,
-                      "peak_rss_mb": peak_mb}))
+    print(
+        json.dumps(
+            {
+                "words": n_words,
+                "docs": len(docs),
+                "seconds": best,
+                "words_per_s": n_words / best,
+                "peak_rss_mb": peak_mb,
+            }
+        )
+    )
 
 
 def run_side(python: str, side: str, args, texts_path: Path, vectors_path: Path) -> dict:
-    cmd = [python, __file__, "--worker", side, "--texts", str(texts_path), "--model-dir", args.model_dir,
-           "--threads", str(args.threads), "--batch-size", str(args.batch_size), "--repeats", str(args.repeats),
-           "--window", str(args.window), "--vectors-out", str(vectors_path), "--n-check", str(args.n_check)]
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), TOKENIZERS_PARALLELISM="false",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    cmd = [
+        python,
+        __file__,
+        "--worker",
+        side,
+        "--texts",
+        str(texts_path),
+        "--model-dir",
+        args.model_dir,
+        "--threads",
+        str(args.threads),
+        "--batch-size",
+        str(args.batch_size),
+        "--repeats",
+        str(args.repeats),
+        "--window",
+        str(args.window),
+        "--vectors-out",
+        str(vectors_path),
+        "--n-check",
+        str(args.n_check),
+    ]
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=str(args.threads),
+        TOKENIZERS_PARALLELISM="false",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     if result.returncode != 0:
         sys.exit(f"{side} worker failed:\n{result.stderr[-3000:]}")
@@ -129,8 +167,12 @@ def compare_vectors(ours_path: Path, peer_path: Path) -> dict:
         na, nb = numpy.linalg.norm(a[both], axis=1), numpy.linalg.norm(b[both], axis=1)
         cosines.extend(((a[both] * b[both]).sum(1) / (na * nb)).tolist())
         n_tokens += len(a)
-    return {"docs_compared": len(ours.files), "tokens_compared": n_tokens, "max_abs_diff": max_abs,
-            "min_cosine": min(cosines) if cosines else None}
+    return {
+        "docs_compared": len(ours.files),
+        "tokens_compared": n_tokens,
+        "max_abs_diff": max_abs,
+        "min_cosine": min(cosines) if cosines else None,
+    }
 
 
 def default_model_dir() -> str:
@@ -145,11 +187,17 @@ def main() -> None:
     parser.add_argument("--texts", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--vectors-out", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--peer-python", default=str(ROOT / ".venv-peers" / "bin" / "python"))
-    parser.add_argument("--data", default=os.environ.get("SPACY_TRANSFER_DATA", str(ROOT.parent / "shared" / "datasets")))
+    parser.add_argument(
+        "--data", default=os.environ.get("SPACY_TRANSFER_DATA", str(ROOT.parent / "shared" / "datasets"))
+    )
     parser.add_argument("--model-dir", default=None, help="HF model dir (default: the bundled MiniLM)")
     parser.add_argument("--min-words", type=int, default=20000)
-    parser.add_argument("--corpus", choices=["goemotions", "gutenberg"], default="goemotions",
-                        help="short Reddit comments, or 2,000-word fiction docs (windows on both sides)")
+    parser.add_argument(
+        "--corpus",
+        choices=["goemotions", "gutenberg"],
+        default="goemotions",
+        help="short Reddit comments, or 2,000-word fiction docs (windows on both sides)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=1000, help="nlp.pipe batch size (spaCy default 1000)")
     parser.add_argument("--window", type=int, default=256)
@@ -175,15 +223,29 @@ def main() -> None:
             runs["peer"].append(run_side(args.peer_python, "peer", args, texts_path, tmp_path / "peer.npz"))
         agreement = compare_vectors(tmp_path / "ours.npz", tmp_path / "peer.npz")
     best = {side: max(r["words_per_s"] for r in side_runs) for side, side_runs in runs.items()}
-    print(json.dumps({
-        "model_dir": args.model_dir, "texts": {"goemotions": "goemotions/ekman/dev.tsv", "gutenberg": "gutenberg_litbank_corpus, 2000-word docs"}[args.corpus], "docs": len(texts),
-        "words": runs["ours"][0]["words"], "threads": args.threads, "batch_size": args.batch_size,
-        "ours_words_per_s": round(best["ours"], 1), "peer_words_per_s": round(best["peer"], 1),
-        "speed_ratio": round(best["ours"] / best["peer"], 2),
-        "ours_peak_rss_mb": round(min(r["peak_rss_mb"] for r in runs["ours"]), 1),
-        "peer_peak_rss_mb": round(min(r["peak_rss_mb"] for r in runs["peer"]), 1),
-        "runs": runs, "vector_agreement": agreement,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "model_dir": args.model_dir,
+                "texts": {
+                    "goemotions": "goemotions/ekman/dev.tsv",
+                    "gutenberg": "gutenberg_litbank_corpus, 2000-word docs",
+                }[args.corpus],
+                "docs": len(texts),
+                "words": runs["ours"][0]["words"],
+                "threads": args.threads,
+                "batch_size": args.batch_size,
+                "ours_words_per_s": round(best["ours"], 1),
+                "peer_words_per_s": round(best["peer"], 1),
+                "speed_ratio": round(best["ours"] / best["peer"], 2),
+                "ours_peak_rss_mb": round(min(r["peak_rss_mb"] for r in runs["ours"]), 1),
+                "peer_peak_rss_mb": round(min(r["peak_rss_mb"] for r in runs["peer"]), 1),
+                "runs": runs,
+                "vector_agreement": agreement,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 No torch import at module level: spaCy imports every `spacy_factories` entry point when a
 Language is created, so this module must import fast and never fail.
 """
+
 import threading
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional
@@ -294,8 +295,15 @@ class NeuralCoref(TrainablePipe):
             pair = self.model.ops.to_numpy(pair).astype("float32")
             best = decide_antecedents(single, pair, feats.ant, feats.men, self.cfg["greedyness"])
             preds.append(
-                {"spans": feats.spans, "types": feats.types, "single": single, "pair": pair,
-                 "ant": feats.ant, "men": feats.men, "best": best}
+                {
+                    "spans": feats.spans,
+                    "types": feats.types,
+                    "single": single,
+                    "pair": pair,
+                    "ant": feats.ant,
+                    "men": feats.men,
+                    "best": best,
+                }
             )
         return preds
 
@@ -409,7 +417,9 @@ class NeuralCoref(TrainablePipe):
             try:
                 self.model.from_bytes(p.open("rb").read())
             except AttributeError:
-                raise ValueError(Errors.E003.format(path=p, detail="weights do not match the model config", name=self.name))
+                raise ValueError(
+                    Errors.E003.format(path=p, detail="weights do not match the model config", name=self.name)
+                )
 
         deserializers = {
             "cfg": lambda p: self.cfg.update(srsly.read_json(p)),
@@ -446,4 +456,9 @@ class NeuralCoref(TrainablePipe):
 
     def _vector_arrays(self) -> Dict[str, numpy.ndarray]:
         v = self.vectors
-        return {"static_vectors": v.static, "static_keys": v.static_keys, "tuned_vectors": v.tuned, "tuned_keys": v.tuned_keys}
+        return {
+            "static_vectors": v.static,
+            "static_keys": v.static_keys,
+            "tuned_vectors": v.tuned,
+            "tuned_keys": v.tuned_keys,
+        }

@@ -62,8 +62,8 @@ def build_torchmoji_model_v2(
     nO: Optional[int] = None,
 ) -> Model[InT, OutT]:
     """DeepMoji, reading each Doc or sentence Span with DeepMoji's own tokenizer and
-    normalisation (words.py: the ids torchMoji's SentenceTokenizer gives): token ids -> embedding 256 -> tanh -> biLSTM 2x512 -> biLSTM 2x512
-    -> attention over [lstm_1, lstm_0, embedding] -> linear -> sigmoid or softmax.
+    normalisation (words.py: the ids torchMoji's SentenceTokenizer gives): token ids -> embedding 256 -> tanh
+    -> biLSTM 2x512 -> biLSTM 2x512 -> attention over [lstm_1, lstm_0, embedding] -> linear -> sigmoid or softmax.
     LSTM gates use Keras's hard sigmoid. The vocabulary (token -> id) is set at
     initialize and saved with the model.
 
@@ -99,19 +99,13 @@ def _build_torchmoji(
     for key, value in (("n_tokens", n_tokens or 1), ("embed_width", embed_width),
                        ("hidden_width", hidden_width), ("max_length", max_length)):  # fmt: skip
         if not isinstance(value, int) or value < 1:
-            raise ValueError(
-                Errors.E155.format(
-                    key=key, value=value, detail="must be a positive int"
-                )
-            )
+            raise ValueError(Errors.E155.format(key=key, value=value, detail="must be a positive int"))
     for key, value in (
         ("embed_dropout", embed_dropout),
         ("final_dropout", final_dropout),
     ):
         if not 0.0 <= value < 1.0:
-            raise ValueError(
-                Errors.E155.format(key=key, value=value, detail="must be in [0, 1)")
-            )
+            raise ValueError(Errors.E155.format(key=key, value=value, detail="must be in [0, 1)"))
     return Model(
         "torchmoji",
         torchmoji_forward,
@@ -132,9 +126,7 @@ def _build_torchmoji(
 
 
 @registry.architectures("spacy_transfer.TorchMojiPretrained.v1")
-def build_torchmoji_pretrained(
-    name: str, embed_dropout: float, final_dropout: float
-) -> Model[InT, OutT]:
+def build_torchmoji_pretrained(name: str, embed_dropout: float, final_dropout: float) -> Model[InT, OutT]:
     """A TorchMoji model built and filled from packaged weights, ready to predict
     without training: widths, vocabulary, labels, thresholds and the words the
     weights were trained on (config.json "word_mapping": "deepmoji" as TorchMoji.v2,
@@ -275,9 +267,7 @@ def load_state_dict(
             raise ValueError(Errors.E156.format(
                 key=key, found=widths[key], expected=model.attrs[key], widths=widths))  # fmt: skip
     if len(vocab) != model.attrs["n_tokens"]:
-        raise ValueError(
-            Errors.E157.format(n_vocab=len(vocab), n_tokens=model.attrs["n_tokens"])
-        )
+        raise ValueError(Errors.E157.format(n_vocab=len(vocab), n_tokens=model.attrs["n_tokens"]))
     if not skip_output and "nO" in widths and widths["nO"] != model.get_dim("nO"):
         raise ValueError(Errors.E156.format(
             key="nO (labels)", found=widths["nO"], expected=model.get_dim("nO"), widths=widths))  # fmt: skip
@@ -286,18 +276,14 @@ def load_state_dict(
     result = module.load_state_dict({k: state[k] for k in keys}, strict=False)
     unexpected = list(result.unexpected_keys)
     if unexpected:
-        raise ValueError(
-            Errors.E153.format(path=path, detail=f"unknown parameters {unexpected}")
-        )
+        raise ValueError(Errors.E153.format(path=path, detail=f"unknown parameters {unexpected}"))
     model.attrs["vocab"] = dict(vocab)
 
 
 def load_vocab(model: Model, vocab: Dict[str, int]) -> None:
     """Set the vocabulary (token -> id) of a model built with random weights."""
     if len(vocab) != model.attrs["n_tokens"]:
-        raise ValueError(
-            Errors.E157.format(n_vocab=len(vocab), n_tokens=model.attrs["n_tokens"])
-        )
+        raise ValueError(Errors.E157.format(n_vocab=len(vocab), n_tokens=model.attrs["n_tokens"]))
     model.attrs["vocab"] = dict(vocab)
 
 

@@ -2,6 +2,7 @@
 
 No torch or transformers import at module level: spaCy imports this module on every `spacy.blank()`.
 """
+
 import threading
 from itertools import islice
 from pathlib import Path
@@ -243,7 +244,9 @@ class TransformerEncoder(TrainablePipe):
                 listener.set_dim("nO", width)
             elif listener.get_dim("nO") != width:
                 raise ValueError(
-                    Errors.E210.format(listener=listener.component_name, width=listener.get_dim("nO"), upstream=self.name, hidden=width)
+                    Errors.E210.format(
+                        listener=listener.component_name, width=listener.get_dim("nO"), upstream=self.name, hidden=width
+                    )
                 )
 
     # Serialization: the model is a Hugging Face directory (config.json, tokenizer.json, model.safetensors)

@@ -6,6 +6,7 @@ and wordpieces mean-pooled per token -> `TransformerEncoderOutput`.
 
 torch and transformers are imported inside functions, so importing this module stays cheap.
 """
+
 from typing import Any, Callable, List, Optional, Tuple
 
 import numpy
@@ -59,11 +60,19 @@ def build_transformer_model(
         ("window", window, isinstance(window, int) and window > 0, "must be a positive integer"),
         ("stride", stride, isinstance(stride, int) and 0 < stride <= window, "must be in 1..window"),
         ("pooling", pooling, pooling in POOLING_MODES, f"must be one of {POOLING_MODES}"),
-        ("max_batch_items", max_batch_items, isinstance(max_batch_items, int) and max_batch_items > 0,
-         "must be a positive integer"),
-        ("max_wordpieces_per_token", max_wordpieces_per_token, max_wordpieces_per_token is None
-         or (isinstance(max_wordpieces_per_token, int) and max_wordpieces_per_token > 0),
-         "must be a positive integer or null"),
+        (
+            "max_batch_items",
+            max_batch_items,
+            isinstance(max_batch_items, int) and max_batch_items > 0,
+            "must be a positive integer",
+        ),
+        (
+            "max_wordpieces_per_token",
+            max_wordpieces_per_token,
+            max_wordpieces_per_token is None
+            or (isinstance(max_wordpieces_per_token, int) and max_wordpieces_per_token > 0),
+            "must be a positive integer or null",
+        ),
     ):
         if not ok:
             raise ValueError(Errors.E205.format(key=key, value=value, detail=detail))
@@ -120,17 +129,21 @@ def set_transformer(model: Model, transformer: Any, tokenizer: Any) -> None:
             max_positions -= (getattr(config, "pad_token_id", 1) or 0) + 1
         longest = model.attrs["window"] + len(prefix) + len(suffix)
         if longest > max_positions:
-            detail = f"window plus {len(prefix) + len(suffix)} special tokens exceeds the model's {max_positions} positions"
+            detail = (
+                f"window plus {len(prefix) + len(suffix)} special tokens exceeds the model's {max_positions} positions"
+            )
             raise ValueError(Errors.E205.format(key="window", value=model.attrs["window"], detail=detail))
     model.attrs["tokenizer"] = tokenizer
     model.attrs["prefix"] = list(prefix)
     model.attrs["suffix"] = list(suffix)
     model.attrs["pad_id"] = int(getattr(config, "pad_token_id", None) or 0)
-    wrapper = keep_eval_mode(PyTorchWrapper_v2(
-        WindowPoolingEncoder(transformer),
-        convert_inputs=convert_encoder_inputs,
-        convert_outputs=convert_encoder_outputs,
-    ))
+    wrapper = keep_eval_mode(
+        PyTorchWrapper_v2(
+            WindowPoolingEncoder(transformer),
+            convert_inputs=convert_encoder_inputs,
+            convert_outputs=convert_encoder_outputs,
+        )
+    )
     model._layers[:] = [wrapper]
     model.set_dim("nO", int(config.hidden_size), force=True)
 
