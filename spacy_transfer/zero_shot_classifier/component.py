@@ -267,14 +267,7 @@ class ZeroShotClassifier(Pipe):
         hypotheses = [
             label_texts(label_lists[i], self.hypothesis_template, cfg["label_descriptions"]) for i in todo
         ]
-        all_scores = self._get_backend().scores(
-            texts,
-            hypotheses,
-            multi_label=cfg["multi_label"],
-            temperature=cfg["temperature"],
-            threshold=cfg["threshold"],
-        )
-        for i, scores in zip(todo, all_scores):
+        for i, scores in zip(todo, self._get_backend().scores(texts, hypotheses, cfg)):
             results[i] = (label_lists[i], scores)
         return results
 

@@ -6,7 +6,7 @@ only, and this module is imported only when a backend is first used.
 """
 
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy
 import torch
@@ -107,23 +107,17 @@ class NLIBackend:
         return out
 
     def scores(
-        self,
-        texts: Sequence[str],
-        hypotheses: Sequence[Sequence[str]],
-        *,
-        multi_label: bool,
-        temperature: float,
-        threshold: float,
+        self, texts: Sequence[str], hypotheses: Sequence[Sequence[str]], cfg: Dict[str, Any]
     ) -> List[numpy.ndarray]:
-        """Label scores of each text: entailment probabilities (temperature and threshold are for embeddings).
+        """Label scores of each text: entailment probabilities.
 
         texts (Sequence[str]): The premises (document texts).
         hypotheses (Sequence[Sequence[str]]): Per text, its hypothesis strings.
-        multi_label (bool): Score each label on its own instead of a distribution over them.
+        cfg (Dict[str, Any]): The component's settings; multi_label is read.
         RETURNS (List[numpy.ndarray]): Per text, n_hypotheses scores.
         """
         logits = self.logits(texts, hypotheses)
-        return [nli_scores(doc_logits, self.entail_id, self.contra_id, multi_label) for doc_logits in logits]
+        return [nli_scores(doc_logits, self.entail_id, self.contra_id, cfg["multi_label"]) for doc_logits in logits]
 
 
 class EmbeddingBackend:
@@ -189,22 +183,16 @@ class EmbeddingBackend:
         return [self.label_embeddings(hyps) @ vec for vec, hyps in zip(doc_vectors, hypotheses)]
 
     def scores(
-        self,
-        texts: Sequence[str],
-        hypotheses: Sequence[Sequence[str]],
-        *,
-        multi_label: bool,
-        temperature: float,
-        threshold: float,
+        self, texts: Sequence[str], hypotheses: Sequence[Sequence[str]], cfg: Dict[str, Any]
     ) -> List[numpy.ndarray]:
-        """Label scores of each text: calibrated cosine similarities.
+        """Label scores of each text: cosine similarities calibrated by cfg's temperature and threshold.
 
         texts (Sequence[str]): The document texts.
         hypotheses (Sequence[Sequence[str]]): Per text, its hypothesis strings.
-        multi_label (bool): Score each label on its own instead of a distribution over them.
-        temperature (float): Divides the similarities before softmax/sigmoid.
-        threshold (float): Multi-label: the similarity that maps to 0.5.
+        cfg (Dict[str, Any]): The component's settings; multi_label, temperature and threshold are read.
         RETURNS (List[numpy.ndarray]): Per text, n_hypotheses scores.
         """
         sims = self.similarities(texts, hypotheses)
-        return [similarity_scores(doc_sims, temperature, multi_label, threshold) for doc_sims in sims]
+        return [
+            similarity_scores(doc_sims, cfg["temperature"], cfg["multi_label"], cfg["threshold"]) for doc_sims in sims
+        ]
