@@ -47,6 +47,7 @@ DEFAULT_COREF_MODEL = Config().from_str(DEFAULT_COREF_MODEL_CONFIG)["model"]
 DEFAULT_WEIGHTS = "coref-en-litbank"
 PACKAGED_WEIGHTS = Path(__file__).parent / "data"
 HEAD_WEIGHTS_FILE = "head.safetensors"
+ENCODER_WEIGHTS_FILE = "encoder.safetensors"
 
 
 @Language.factory(
@@ -122,19 +123,35 @@ class WordCoreference(TrainablePipe):
             raise ValueError(Errors.E076.format(name=name, detail="null", packaged=packaged_names()))
         self.load_weights(name)
 
-    def load_weights(self, name: str) -> None:
-        """Load head weights: a packaged name such as "coref-en-litbank", or a directory.
+    def load_weights(self, name: str, *, require_encoder: bool = True) -> None:
+        """Load trained weights: a packaged name such as "coref-en-litbank", or a directory.
 
-        name (str): the weights to load.
+        name (str): the weights to load: the head, and the tuned encoder layers where the model has some.
+        require_encoder (bool): whether a model with tuned encoder layers needs them from `name` too (else
+            they stay as pretrained, e.g. to start training from a head trained on a frozen encoder).
         """
         from safetensors.torch import load_file
 
+        from ..layers.tuned_encoder import is_tuned_transformer, load_tuned_state
+
         path = weights_path(name)
-        self.model.get_ref("tok2vec").initialize()
+        tok2vec = self.model.get_ref("tok2vec")
+        tok2vec.initialize()
+        head = scorer_module(self.model)
+        encoder_path = path.parent / ENCODER_WEIGHTS_FILE
         try:
             state = load_file(str(path))
-            scorer_module(self.model).load_state_dict(
-                {k: v.float() for k, v in state.items()})
+            encoder_state = {}
+            if is_tuned_transformer(tok2vec) and (require_encoder or encoder_path.exists()):
+                encoder_state = load_file(str(encoder_path))
+            if "layer_logits" in state and not hasattr(head, "layer_logits"):
+                # A head that mixed the encoder's layers itself, for an encoder that mixes them inside:
+                # the same weights, moved (mixing commutes with pooling).
+                encoder_state["layer_logits"] = state.pop("layer_logits")
+            head.load_state_dict({k: v.float() for k, v in state.items()})
+            if encoder_state:
+                load_tuned_state(tok2vec, {k: v.float() for k, v in encoder_state.items()},
+                                 complete=require_encoder)
         except Exception as err:  # safetensors and torch raise several types
             raise ValueError(Errors.E076.format(
                 name=name, detail=f"unreadable or of other sizes than the model config ({err})",
@@ -177,11 +194,18 @@ class WordCoreference(TrainablePipe):
                            overwrite=self.cfg["overwrite"], component=self.name, data=data)
 
     # ---------------------------------------------------------------- training
-    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None) -> None:
-        """Load the encoder and start the head from random weights (training)."""
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None,
+                   weights: Optional[str] = None) -> None:
+        """Load the encoder and start the head from random weights, or from trained ones (training).
+
+        weights (Optional[str]): start from these weights (a packaged name or a directory), as set in
+            [initialize.components.coref]; tuned encoder layers missing there start as pretrained.
+        """
         validate_get_examples(get_examples, "WordCoreference.initialize")
         sample = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=sample)
+        if weights is not None:
+            self.load_weights(weights, require_encoder=False)
         self._ready = True
 
     def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None,

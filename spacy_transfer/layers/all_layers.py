@@ -1,5 +1,5 @@
-"""A Hugging Face encoder that returns every hidden layer, for models that learn to mix them
-(imports torch; used by FrozenTransformer.v1 with all_layers = true)."""
+"""Hugging Face encoders that give every hidden layer, side by side or mixed with learned weights
+(imports torch; used by FrozenTransformer.v1 with all_layers = true and by TunedTransformer.v1)."""
 import torch
 from torch import nn
 
@@ -24,3 +24,24 @@ class AllLayers(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask=None) -> AllLayersOutput:
         out = self.inner(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         return AllLayersOutput(torch.cat(out.hidden_states, dim=-1))
+
+
+class MixedLayers(nn.Module):
+    """Wraps a transformers encoder: its output is a learned softmax mix of the embeddings and every layer's
+    states (ELMo's scalar mix), batch x length x hidden.
+
+    Mixing here, before windows are merged and wordpieces pooled, gives what mixing the pooled layers would
+    (both are linear) at a seventh of the pooling work and memory for a 6-layer model.
+    """
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+        self.config = inner.config
+        self.layer_logits = nn.Parameter(torch.zeros(inner.config.num_hidden_layers + 1))
+
+    def forward(self, input_ids: torch.Tensor, attention_mask=None) -> AllLayersOutput:
+        out = self.inner(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        weights = torch.softmax(self.layer_logits, dim=0)
+        states = torch.stack(out.hidden_states, dim=-2)  # batch x length x layers x hidden
+        return AllLayersOutput((states * weights.unsqueeze(-1)).sum(-2))

@@ -15,6 +15,7 @@ from thinc.api import Model
 from thinc.types import Floats2d
 
 from ..errors import Errors
+from .precision import inference_autocast
 
 CacheKey = Tuple[str, int, int]
 
@@ -27,6 +28,7 @@ def build_frozen_transformer(
     pooling: str = "mean",
     cache_docs: int = 0,
     all_layers: bool = False,
+    inference_dtype: str = "float32",
 ) -> Model[List[Doc], List[Floats2d]]:
     """One vector per token from a frozen encoder (see the module docstring).
 
@@ -37,27 +39,36 @@ def build_frozen_transformer(
     cache_docs (int): how many docs' vectors to keep (0: none); use it for training.
     all_layers (bool): give every hidden layer (embeddings first), concatenated, so that a
         model on top can learn how to mix them: width is then (n_layers + 1) x hidden size.
+    inference_dtype (str): "float32", "bfloat16" or "auto" (bfloat16 where the CPU computes it natively); see
+        layers/precision.py.
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
     from ..transformer_encoder.model import build_transformer_model
+    from .precision import INFERENCE_DTYPES
 
     if not isinstance(cache_docs, int) or cache_docs < 0:
         raise ValueError(Errors.E205.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
+    if inference_dtype not in INFERENCE_DTYPES:
+        raise ValueError(Errors.E205.format(key="inference_dtype", value=inference_dtype,
+                                            detail=f"must be one of {INFERENCE_DTYPES}"))
     encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling)
-    return FrozenTransformer(encoder, name=name, cache_docs=cache_docs, all_layers=all_layers)
+    return FrozenTransformer(encoder, name=name, cache_docs=cache_docs, all_layers=all_layers,
+                             inference_dtype=inference_dtype)
 
 
 class FrozenTransformer(Model):
     """Holds the encoder and the cache outside the layer tree (see the module docstring)."""
 
-    def __init__(self, encoder: Model, *, name: str, cache_docs: int, all_layers: bool) -> None:
+    def __init__(self, encoder: Model, *, name: str, cache_docs: int, all_layers: bool,
+                 inference_dtype: str = "float32") -> None:
         Model.__init__(
             self,
             "frozen_transformer",
             frozen_forward,
             init=frozen_init,
             dims={"nO": None},
-            attrs={"name": name, "cache_docs": cache_docs, "all_layers": all_layers},
+            attrs={"name": name, "cache_docs": cache_docs, "all_layers": all_layers,
+                   "inference_dtype": inference_dtype},
         )
         self.encoder = encoder
         self.cache: "OrderedDict[CacheKey, Floats2d]" = OrderedDict()
@@ -99,7 +110,8 @@ def frozen_forward(model: FrozenTransformer, docs: List[Doc], is_train: bool) ->
             else:
                 missing.append(i)
     if missing:
-        tokens = encoder.predict([docs[i] for i in missing]).tokens
+        with inference_autocast(model.attrs["inference_dtype"]):
+            tokens = encoder.predict([docs[i] for i in missing]).tokens
         for i, vectors in zip(missing, tokens):
             outputs[i] = vectors
             if cache_docs:

@@ -40,6 +40,7 @@ class WindowPoolingEncoder(nn.Module):
             # Without padding no mask is needed, and attention can take its unmasked fast path.
             unpadded = bool(mask.all())
             hidden = self.transformer(input_ids=ids, attention_mask=None if unpadded else mask).last_hidden_state
+            hidden = hidden.float()  # reduced-precision prediction (autocast) pools and returns float32
             if unpadded:
                 flat.append(hidden.reshape(-1, hidden.shape[-1]))
                 continue

