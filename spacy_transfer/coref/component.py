@@ -20,9 +20,9 @@ from ..errors import Errors
 from .model import scorer_module  # also registers the architecture; no torch import
 from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
-from .resolve import RESOLVE_STYLES
+from .settings import check_settings
 
-DEFAULT_COREF_MODEL_CONFIG = """
+default_model_config = """
 [model]
 @architectures = "spacy_transfer.WordCoref.v1"
 width = 2688
@@ -43,7 +43,7 @@ pooling = "mean"
 cache_docs = 0
 all_layers = true
 """
-DEFAULT_COREF_MODEL = Config().from_str(DEFAULT_COREF_MODEL_CONFIG)["model"]
+DEFAULT_COREF_MODEL = Config().from_str(default_model_config)["model"]
 DEFAULT_WEIGHTS = "coref-en-litbank"
 PACKAGED_WEIGHTS = Path(__file__).parent / "data"
 HEAD_WEIGHTS_FILE = "head.safetensors"
@@ -141,15 +141,14 @@ class WordCoreference(TrainablePipe):
         encoder_path = path.parent / ENCODER_WEIGHTS_FILE
         try:
             state = load_file(str(path))
-            encoder_state = {}
-            if is_tuned_transformer(tok2vec) and (require_encoder or encoder_path.exists()):
-                encoder_state = load_file(str(encoder_path))
+            tuned = is_tuned_transformer(tok2vec)
+            encoder_state = load_file(str(encoder_path)) if tuned and encoder_path.exists() else {}
             if "layer_logits" in state and not hasattr(head, "layer_logits"):
                 # A head that mixed the encoder's layers itself, for an encoder that mixes them inside:
                 # the same weights, moved (mixing commutes with pooling).
                 encoder_state["layer_logits"] = state.pop("layer_logits")
             head.load_state_dict({k: v.float() for k, v in state.items()})
-            if encoder_state:
+            if tuned:
                 load_tuned_state(tok2vec, {k: v.float() for k, v in encoder_state.items()},
                                  complete=require_encoder)
         except Exception as err:  # safetensors and torch raise several types
@@ -280,19 +279,6 @@ class WordCoreference(TrainablePipe):
         self.model.from_bytes(msg["model"])
         self._ready = True
         return self
-
-
-def check_settings(cfg: Dict[str, Any]) -> None:
-    """Raise E067 naming the first bad setting of the coref component."""
-    checks = (
-        ("span_prefix", isinstance(cfg["span_prefix"], str) and cfg["span_prefix"] and not cfg["span_prefix"].endswith("_"),
-         "use a non-empty name not ending in '_'"),
-        ("resolve", cfg["resolve"] in RESOLVE_STYLES, f"use one of {RESOLVE_STYLES}"),
-        ("weights", cfg["weights"] is None or isinstance(cfg["weights"], str), "use a packaged name, a directory or null"),
-    )
-    for key, ok, detail in checks:
-        if not ok:
-            raise ValueError(Errors.E067.format(name=key, value=cfg[key], detail=detail))
 
 
 def packaged_names() -> List[str]:

@@ -206,3 +206,14 @@ def _apply(
 
 def _overlaps(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+def output_setting_problem(cfg: Dict[str, object]) -> Optional[Tuple[str, str]]:
+    """The first bad setting of how a coref component writes clusters and resolves text, as
+    (setting, what to do), or None; each component raises it with its own error code."""
+    prefix = cfg["span_prefix"]
+    if not isinstance(prefix, str) or not prefix or prefix.endswith("_"):
+        return "span_prefix", "use a non-empty name not ending in '_'"
+    if cfg["resolve"] not in RESOLVE_STYLES:
+        return "resolve", f"use one of {RESOLVE_STYLES} (grammatical is the default)"
+    return None

@@ -1,7 +1,7 @@
 """Validation of the neuralcoref component's settings, shared by the factory and setters."""
 from typing import Any, Dict
 
-from ..coref.resolve import RESOLVE_STYLES
+from ..coref.resolve import output_setting_problem
 from ..errors import Errors
 
 
@@ -20,15 +20,14 @@ def check_settings(cfg: Dict[str, Any]) -> None:
     limit = cfg.get("max_match_antecedents")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise bad("max_match_antecedents", "use a positive integer or null (default 50)")
-    if not cfg["span_prefix"] or "_" in cfg["span_prefix"][-1:]:
-        raise bad("span_prefix", "use a non-empty name not ending in '_'")
+    problem = output_setting_problem(cfg)
+    if problem is not None:
+        raise bad(*problem)
     conv = cfg["conv_dict"]
     if conv is not None and (
         not isinstance(conv, dict) or not all(isinstance(v, (list, tuple)) and v for v in conv.values())
     ):
         raise bad("conv_dict", "use a dict of word -> non-empty list of words")
-    if cfg["resolve"] not in RESOLVE_STYLES:
-        raise bad("resolve", f"use one of {RESOLVE_STYLES} (grammatical is the default)")
     if cfg["loss"] not in ("all_pairs", "top_pairs", "ranking"):
         raise bad("loss", 'use "all_pairs", "top_pairs" or "ranking"')
     if set(cfg["costs"]) != {"false_new", "false_link", "wrong_link"} or min(cfg["costs"].values()) < 0:
