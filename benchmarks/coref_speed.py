@@ -48,7 +48,7 @@ def read_texts(data_dir: Path, n_words: int, doc_words: int):
 def straightforward_clusters(coref, doc):
     """Clusters from the unsplit networks on the full inputs (the reference path)."""
     from spacy_transfer.neuralcoref.clustering import build_clusters, decide_antecedents
-    from spacy_transfer.neuralcoref.model import get_torch_module
+    from spacy_transfer.layers.torch import get_torch_module
 
     feats = coref.featurize(doc)
     if feats.n_mentions == 0:

@@ -16,7 +16,7 @@ from spacy.util import from_disk, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
-from ..errors import Errors
+from ..errors import Errors, check_n_preds
 from .model import scorer_module  # also registers the architecture; no torch import
 from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
@@ -60,6 +60,7 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "overwrite": False,
         "resolve": "grammatical",
         "store_scores": True,
+        "gender_agreement": True,
         "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
     },
     default_score_weights={"coref_conll_f": 1.0},
@@ -73,12 +74,13 @@ def make_coref(
     overwrite: bool,
     resolve: str,
     store_scores: bool,
+    gender_agreement: bool,
     scorer: Optional[Callable],
 ) -> "WordCoreference":
     """Create a coref component (see WordCoreference for the settings)."""
     return WordCoreference(
         nlp.vocab, model, name, weights=weights, span_prefix=span_prefix, overwrite=overwrite,
-        resolve=resolve, store_scores=store_scores, scorer=scorer,
+        resolve=resolve, store_scores=store_scores, gender_agreement=gender_agreement, scorer=scorer,
     )
 
 
@@ -100,6 +102,7 @@ class WordCoreference(TrainablePipe):
         overwrite: bool = False,
         resolve: str = "grammatical",
         store_scores: bool = True,
+        gender_agreement: bool = True,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -108,7 +111,7 @@ class WordCoreference(TrainablePipe):
         self.scorer = scorer
         self.cfg: Dict[str, Any] = {
             "weights": weights, "span_prefix": span_prefix, "overwrite": overwrite,
-            "resolve": resolve, "store_scores": store_scores,
+            "resolve": resolve, "store_scores": store_scores, "gender_agreement": gender_agreement,
         }
         check_settings(self.cfg)
         self._ready = False  # head weights loaded (packaged, from disk) or trained here
@@ -160,7 +163,7 @@ class WordCoreference(TrainablePipe):
     # ---------------------------------------------------------------- prediction
     def predict(self, docs: Iterable[Doc]) -> List[Dict[str, Any]]:
         """Cluster each doc; returns per doc the mention clusters and their link scores."""
-        from .word_clusters import decode_clusters, link_scores
+        from .word_clusters import decode_clusters, link_scores, pronoun_genders
 
         docs = list(docs)
         if not any(len(doc) for doc in docs):
@@ -169,17 +172,17 @@ class WordCoreference(TrainablePipe):
         outputs = self.model.predict(docs)
         left = self.model.attrs["span_left"]
         preds = []
-        for out in outputs:
+        for doc, out in zip(docs, outputs):
             cands, scores, spans = (self.model.ops.to_numpy(a) for a in (out.cands, out.scores, out.spans))
-            clusters, heads = decode_clusters(cands, scores, spans, left)
+            genders = pronoun_genders([t.text for t in doc]) if self.cfg["gender_agreement"] else None
+            clusters, heads = decode_clusters(cands, scores, spans, left, genders)
             preds.append({"clusters": clusters, "scores": link_scores(cands, scores, clusters, heads)})
         return preds
 
     def set_annotations(self, docs: Iterable[Doc], preds: List[Dict[str, Any]]) -> None:
         """Write clusters to doc.spans[f"{span_prefix}_{n}"] and link scores to doc.user_data."""
         docs = list(docs)
-        if len(docs) != len(preds):
-            raise ValueError(Errors.E006.format(n_docs=len(docs), n_preds=len(preds)))
+        check_n_preds(docs, preds)
         for doc, pred in zip(docs, preds):
             clusters = pred["clusters"]
             mains = []

@@ -7,10 +7,11 @@ from typing import Callable, List, Tuple
 
 from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import ArgsKwargs, Model, get_torch_default_device, torch2xp, xp2torch
+from thinc.api import ArgsKwargs, Model, torch2xp, xp2torch
 from thinc.types import Floats2d, Floats3d, Ints2d
 
 from ..errors import Errors
+from ..layers.torch import get_torch_module, torch_device
 
 
 @dataclass
@@ -132,7 +133,7 @@ def word_coref_forward(
 def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):
     import torch
 
-    device = get_torch_default_device()
+    device = torch_device(model)
     tensor = xp2torch(model.ops.asarray2f(tokens), requires_grad=is_train, device=device)
 
     def backprop(d_inputs: ArgsKwargs) -> Floats2d:
@@ -159,5 +160,5 @@ def convert_scorer_outputs(model: Model, inputs_outputs, is_train: bool):
 
 def scorer_module(model: Model):
     """The torch WordCorefScorer inside a WordCoref model (to load or save its weights)."""
-    return model.get_ref("scorer").shims[0]._model
+    return get_torch_module(model.get_ref("scorer"))
 

@@ -1,5 +1,5 @@
 """Between word-level scores and span clusters (numpy only): gold targets, losses, decoding."""
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy
 from spacy.tokens import Doc
@@ -98,10 +98,25 @@ def span_loss(spans: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]], 
     return loss, grad
 
 
+MALE, FEMALE = 1, 2
+GENDERED_PRONOUNS = {
+    **dict.fromkeys(("he", "him", "his", "himself"), MALE),
+    **dict.fromkeys(("she", "her", "hers", "herself"), FEMALE),
+}
+
+
+def pronoun_genders(words: List[str]) -> numpy.ndarray:
+    """Per word: MALE or FEMALE for a gendered third-person pronoun, else 0."""
+    return numpy.asarray([GENDERED_PRONOUNS.get(w.lower(), 0) for w in words], dtype="int8")
+
+
 def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.ndarray,
-                    left: int) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
+                    left: int, genders: Optional[numpy.ndarray] = None) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
     """Link each word to its best antecedent (or none), cluster the links, widen heads to spans.
 
+    genders (Optional[numpy.ndarray]): per word, MALE/FEMALE for gendered pronouns (see
+        `pronoun_genders`); given, a word takes its best antecedent whose cluster holds no pronoun of
+        the other gender than its own cluster (else the next best, or none).
     RETURNS (Tuple[List[Spans], list]): clusters of (start, end) mentions in document order,
         and per cluster the head words with their link scores (for coref_scores).
     """
@@ -110,6 +125,7 @@ def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.nd
         return [], []
     best = numpy.argmax(numpy.concatenate([numpy.zeros((n, 1), scores.dtype), scores], axis=1), axis=1)
     parent = list(range(n))
+    gender = [int(g) for g in genders] if genders is not None else None  # MALE | FEMALE bits per cluster root
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -117,10 +133,33 @@ def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.nd
             i = parent[i]
         return i
 
+    def link(i: int, j: int) -> None:
+        a, b = find(i), find(j)
+        parent[a] = b
+        if gender is not None:
+            gender[b] |= gender[a]
+
     linked = numpy.flatnonzero(best > 0)
-    for i in linked:
-        j = int(cands[i, best[i] - 1])
-        parent[find(i)] = find(j)
+    if gender is None:
+        for i in linked:
+            link(int(i), int(cands[i, best[i] - 1]))
+    else:
+        chosen = {}
+        for i in linked:
+            i = int(i)
+            for c in numpy.argsort(-scores[i], kind="stable"):
+                if not scores[i, c] > 0:
+                    break
+                j = int(cands[i, c])
+                if (gender[find(i)] | gender[find(j)]) != 3:  # not both genders
+                    link(i, j)
+                    chosen[i] = c + 1
+                    break
+        best = best.copy()
+        best[linked] = 0
+        for i, c in chosen.items():
+            best[i] = c
+        linked = numpy.flatnonzero(best > 0)
     members: Dict[int, List[int]] = {}
     for i in set(linked.tolist()) | {int(cands[i, best[i] - 1]) for i in linked}:
         members.setdefault(find(i), []).append(i)

@@ -15,7 +15,7 @@ from thinc.api import Model
 from thinc.types import Floats2d
 
 from ..errors import Errors
-from .precision import inference_autocast
+from .precision import check_inference_dtype, inference_autocast
 
 CacheKey = Tuple[str, int, int]
 
@@ -44,13 +44,10 @@ def build_frozen_transformer(
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
     from ..transformer_encoder.model import build_transformer_model
-    from .precision import INFERENCE_DTYPES
 
     if not isinstance(cache_docs, int) or cache_docs < 0:
         raise ValueError(Errors.E205.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
-    if inference_dtype not in INFERENCE_DTYPES:
-        raise ValueError(Errors.E205.format(key="inference_dtype", value=inference_dtype,
-                                            detail=f"must be one of {INFERENCE_DTYPES}"))
+    check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling)
     return FrozenTransformer(encoder, name=name, cache_docs=cache_docs, all_layers=all_layers,
                              inference_dtype=inference_dtype)

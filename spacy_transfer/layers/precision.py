@@ -22,6 +22,15 @@ def cpu_has_native_bf16() -> bool:
     return any(flag in flags for flag in NATIVE_BF16_FLAGS)
 
 
+def check_inference_dtype(setting: str) -> None:
+    """Raise E205 unless `setting` is one of INFERENCE_DTYPES."""
+    from ..errors import Errors
+
+    if setting not in INFERENCE_DTYPES:
+        raise ValueError(Errors.E205.format(key="inference_dtype", value=setting,
+                                            detail=f"must be one of {INFERENCE_DTYPES}"))
+
+
 def resolve_inference_dtype(setting: str) -> str:
     """The dtype to predict in for a setting of INFERENCE_DTYPES ("auto": bfloat16 where native)."""
     if setting == "auto":

@@ -14,8 +14,9 @@ from thinc.api import Model
 from thinc.types import Floats2d
 
 from ..errors import Errors
-from .precision import INFERENCE_DTYPES, inference_autocast
+from .precision import check_inference_dtype, inference_autocast
 from .pytorch_shim import EvalModePyTorchShim
+from .torch import get_torch_module, get_torch_wrapper
 
 DEFAULT_MAX_WORDPIECES_PER_TOKEN = 64
 LAYER_CHOICES = ("mix", "concat", "last")
@@ -34,10 +35,7 @@ def build_tuned_transformer(
 ) -> Model[List[Doc], List[Floats2d]]:
     """One vector per token from an encoder whose top layers are fine-tuned (see the module docstring).
 
-    name (str): local model directory, or "package:<python package>" bundling one.
-    window (int): most wordpieces per encoder window.
-    stride (int): wordpieces between window starts.
-    pooling (str): "mean" or "first" wordpiece of each token.
+    name, window, stride, pooling: the encoder and its windows, as in FrozenTransformer.v1.
     tuned_layers (int): how many of the top transformer layers train (0: none, the encoder is frozen).
     lr_scale (float): the tuned layers' learning rate, as a share of the optimizer's.
     layers (str): which hidden states make a token's vector: "mix" (a learned softmax mix of the embeddings
@@ -55,9 +53,7 @@ def build_tuned_transformer(
         raise ValueError(Errors.E205.format(key="lr_scale", value=lr_scale, detail="must be > 0"))
     if layers not in LAYER_CHOICES:
         raise ValueError(Errors.E205.format(key="layers", value=layers, detail=f"must be one of {LAYER_CHOICES}"))
-    if inference_dtype not in INFERENCE_DTYPES:
-        raise ValueError(Errors.E205.format(key="inference_dtype", value=inference_dtype,
-                                            detail=f"must be one of {INFERENCE_DTYPES}"))
+    check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(
         name, window=window, stride=stride, pooling=pooling,
         max_wordpieces_per_token=DEFAULT_MAX_WORDPIECES_PER_TOKEN,
@@ -88,7 +84,7 @@ def tuned_init(model: Model, X=None, Y=None) -> None:
         set_transformer(encoder, wrapped, tokenizer)
         if choice == "concat":
             encoder.set_dim("nO", wrapped.width, force=True)
-        shim = encoder.layers[0].shims[0]
+        shim = get_torch_wrapper(encoder).shims[0]
         shim.__class__ = ScaledRatePyTorchShim
         shim.lr_scale = model.attrs["lr_scale"]
     model.set_dim("nO", encoder.get_dim("nO"), force=True)
@@ -130,7 +126,7 @@ def freeze_lower_layers(transformer, tuned_layers: int, name: str) -> None:
 def tuned_state(model: Model) -> dict:
     """The weights that training changed: the tuned layers' parameters and the layer mix, by torch name
     (as in the Hugging Face model; the mix as "layer_logits")."""
-    wrapper = model.layers[0].layers[0].shims[0]._model.transformer
+    wrapper = get_torch_module(model).transformer
     transformer = getattr(wrapper, "inner", wrapper)  # inside AllLayers or MixedLayers
     state = {key: value for key, value in transformer.named_parameters() if value.requires_grad}
     if hasattr(wrapper, "layer_logits"):

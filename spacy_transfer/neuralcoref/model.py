@@ -6,7 +6,6 @@ from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v2, torch2xp, xp2torch
 from thinc.types import Floats1d
 
 from ..layers.pytorch_shim import keep_eval_mode
-from ..layers.torch import get_torch_module  # noqa: F401  (benchmarks/coref_speed.py imports it from here)
 from .features import CorefFeatures
 
 Scores = Tuple[Floats1d, Floats1d]

@@ -1,0 +1,44 @@
+"""Decoding word-level links into clusters, with and without the gender-agreement constraint."""
+import numpy
+
+from spacy_transfer.coref.word_clusters import FEMALE, MALE, decode_clusters, pronoun_genders
+
+NONE = -numpy.inf
+
+
+def decode(words, cands, scores, genders=True):
+    n = len(words)
+    spans = numpy.full((n, 3, 2), NONE, dtype="float32")
+    spans[:, 1, :] = 0.0  # every mention is its head word alone (left = 1)
+    g = pronoun_genders(words) if genders else None
+    clusters, _ = decode_clusters(numpy.asarray(cands), numpy.asarray(scores, dtype="float32"), spans, 1, g)
+    return [[words[s] for s, _ in cluster] for cluster in clusters]
+
+
+def test_pronoun_genders():
+    assert pronoun_genders(["He", "her", "it", "Herself", "his"]).tolist() == [MALE, FEMALE, 0, FEMALE, MALE]
+
+
+def test_gender_agreement_takes_the_next_best_antecedent():
+    words = ["Alice", "Bob", "she", "he"]
+    # candidates per word (-1: none); "he" scores "she" above "Bob"
+    cands = [[-1, -1], [-1, -1], [0, 1], [2, 1]]
+    scores = [[NONE, NONE], [NONE, NONE], [2.0, 1.0], [3.0, 1.0]]
+    assert decode(words, cands, scores, genders=False) == [["Alice", "she", "he"]]
+    assert decode(words, cands, scores) == [["Alice", "she"], ["Bob", "he"]]
+
+
+def test_gender_agreement_leaves_a_word_alone_when_no_antecedent_agrees():
+    words = ["she", "he"]
+    cands = [[-1], [0]]
+    scores = [[NONE], [2.0]]
+    assert decode(words, cands, scores) == []
+    assert decode(words, cands, scores, genders=False) == [["she", "he"]]
+
+
+def test_agreement_is_checked_between_whole_clusters():
+    words = ["Emma", "her", "Knightley", "he"]
+    # "Knightley" links to "Emma" (whose cluster holds "her"), then "he" must not join that cluster
+    cands = [[-1], [0], [0], [2]]
+    scores = [[NONE], [2.0], [1.0], [2.0]]
+    assert decode(words, cands, scores) == [["Emma", "her", "Knightley"]]
