@@ -6,14 +6,14 @@ Language is created, so this module must import fast and never fail.
 
 import threading
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
 
 import numpy
 import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc
-from spacy.util import ensure_path, from_disk, to_disk
+from spacy.util import ensure_path, from_bytes, from_disk, to_bytes, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
@@ -24,6 +24,9 @@ from ..layers.fork import avoid_fork_deadlock
 from . import model as _model  # noqa: F401  (registers the architecture; no torch import)
 from .clustering import build_clusters, decide_antecedents, empty_prediction
 from .settings import check_settings
+
+if TYPE_CHECKING:
+    from .weights import CorefWeights
 
 default_model_config = """
 [model]
@@ -178,23 +181,39 @@ class NeuralCoref(TrainablePipe):
 
         model_name (str): the weights to load.
         """
-        from .io import load_weights, resolve_model_path
+        from .weights import converted_weights
+
+        self._use_weights(converted_weights(model_name), model_name)
+
+    def _use_weights(self, weights: "CorefWeights", name: str) -> None:
+        """Take over weights from neuralcoref/weights.py: scorer state or model bytes, and vectors."""
         import torch
 
         from ..layers.torch import get_torch_module
 
-        path = resolve_model_path(model_name)
-        weights, vectors = load_weights(path)
-
-        module = get_torch_module(self.model)
-        try:
-            module.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
-        except RuntimeError as e:
-            lines = [line.strip() for line in str(e).splitlines() if line.strip()]
-            detail = " ".join(lines[1:3]) or lines[0]
-            raise ValueError(Errors.E011.format(path=path, detail=detail, name=model_name))
+        if weights.state is not None:
+            module = get_torch_module(self.model)
+            try:
+                module.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.state.items()})
+            except RuntimeError as e:
+                lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+                detail = " ".join(lines[1:3]) or lines[0]
+                raise ValueError(Errors.E011.format(path=weights.source, detail=detail, name=name))
+        if weights.saved_cfg is not None:
+            # Continuing from a saved component: its conv_dict, this component's other settings.
+            current = dict(self.cfg)
+            self.cfg.update(weights.saved_cfg)
+            self.cfg.update({k: v for k, v in current.items() if k != "conv_dict"})
+        if weights.model_bytes is not None:
+            self._load_model_bytes(weights.model_bytes, weights.model_file)
         # only now: a component whose weights failed to load must not look loaded
-        self._set_vectors(vectors)
+        self._set_vectors(weights.vectors)
+
+    def _load_model_bytes(self, data: bytes, path) -> None:
+        try:
+            self.model.from_bytes(data)
+        except AttributeError:
+            raise ValueError(Errors.E003.format(path=path, detail="weights do not match the model config", name=self.name))
 
     def _set_vectors(self, arrays: Dict[str, numpy.ndarray]) -> None:
         from .vectors import CorefVectors
@@ -241,9 +260,10 @@ class NeuralCoref(TrainablePipe):
         # example, which has no clusters; training on such data would learn nothing.
         if not any(cluster_keys(eg.reference, self.cfg["span_prefix"]) for eg in sample):
             warnings.warn(Warnings.W001.format(prefix=self.cfg["span_prefix"]))
-        from .training import load_initial_weights
+        from .weights import initial_weights
 
-        load_initial_weights(self, init_weights, self.cfg["model_name"] or DEFAULT_MODEL_NAME)
+        model_name = self.cfg["model_name"] or DEFAULT_MODEL_NAME
+        self._use_weights(initial_weights(init_weights, model_name, self.name), model_name)
 
     # ---------------------------------------------------------------- inference
     def featurize(self, doc: Doc, candidate_spans=None):
@@ -413,18 +433,10 @@ class NeuralCoref(TrainablePipe):
         """Load cfg, model weights and word vectors saved by to_disk."""
         from safetensors.numpy import load_file
 
-        def load_model(p):
-            try:
-                self.model.from_bytes(p.open("rb").read())
-            except AttributeError:
-                raise ValueError(
-                    Errors.E003.format(path=p, detail="weights do not match the model config", name=self.name)
-                )
-
         deserializers = {
             "cfg": lambda p: self.cfg.update(srsly.read_json(p)),
             "vocab": lambda p: self.vocab.from_disk(p, exclude=exclude),
-            "model": load_model,
+            "model": lambda p: self._load_model_bytes(p.read_bytes(), p),
             "vectors": lambda p: self._set_vectors(load_file(str(p))),
         }
         from_disk(ensure_path(path), deserializers, exclude)
@@ -434,24 +446,24 @@ class NeuralCoref(TrainablePipe):
         self._ensure_weights()
         from safetensors.numpy import save
 
-        msg = {
-            "cfg": srsly.json_dumps(self.cfg),
-            "model": self.model.to_bytes(),
-            "vectors": save(self._vector_arrays()),
+        serializers = {
+            "cfg": lambda: srsly.json_dumps(self.cfg),
+            "model": self.model.to_bytes,
+            "vectors": lambda: save(self._vector_arrays()),
+            "vocab": lambda: self.vocab.to_bytes(exclude=exclude),
         }
-        if "vocab" not in exclude:
-            msg["vocab"] = self.vocab.to_bytes(exclude=exclude)
-        return srsly.msgpack_dumps(msg)
+        return to_bytes(serializers, exclude)
 
     def from_bytes(self, bytes_data: bytes, *, exclude=tuple()) -> "NeuralCoref":
         from safetensors.numpy import load
 
-        msg = srsly.msgpack_loads(bytes_data)
-        self.cfg.update(srsly.json_loads(msg["cfg"]))
-        if "vocab" in msg and "vocab" not in exclude:
-            self.vocab.from_bytes(msg["vocab"], exclude=exclude)
-        self.model.from_bytes(msg["model"])
-        self._set_vectors(load(msg["vectors"]))
+        deserializers = {
+            "cfg": lambda b: self.cfg.update(srsly.json_loads(b)),
+            "vocab": lambda b: self.vocab.from_bytes(b, exclude=exclude),
+            "model": self.model.from_bytes,
+            "vectors": lambda b: self._set_vectors(load(b)),
+        }
+        from_bytes(bytes_data, deserializers, exclude)
         return self
 
     def _vector_arrays(self) -> Dict[str, numpy.ndarray]:

@@ -1,11 +1,10 @@
-"""Training helpers of neuralcoref: starting weights, gold matching, batch packing, loss and gradient."""
+"""Training helpers of neuralcoref: gold matching, batch packing, loss and gradient (starting weights:
+weights.py)."""
 from typing import Callable, Dict, Iterable, Iterator, Tuple
 
 import numpy
 from spacy.training import Example
-from spacy.util import ensure_path
 
-from ..errors import Errors
 from ..coref.clusters import cluster_keys
 from .features import CorefFeatures
 
@@ -75,28 +74,3 @@ def candidate_recall(examples: Iterable[Example], featurize: Callable, span_pref
         found += int((gold_clusters(eg, feats, span_prefix) >= 0).sum())
         total += sum(len(eg.reference.spans[k]) for k in cluster_keys(eg.reference, span_prefix))
     return {"gold_mentions": total, "found": found, "recall": found / max(total, 1)}
-
-
-def load_initial_weights(pipe, init_weights: str, model_name: str) -> None:
-    """Set a NeuralCoref's starting weights for training (see NeuralCoref.initialize).
-
-    pipe (NeuralCoref): the component.
-    init_weights (str): "original", "scratch" or a saved pipeline directory.
-    model_name (str): where the original weights and the word vectors come from.
-    """
-    if init_weights == "original":
-        pipe.load_weights(model_name)
-    elif init_weights == "scratch":
-        from .io import load_weights, resolve_model_path
-
-        _, vectors = load_weights(resolve_model_path(model_name))
-        pipe._set_vectors(vectors)
-    else:
-        path = ensure_path(init_weights)
-        component_dir = path / pipe.name if (path / pipe.name / "model").is_file() else path
-        if not (component_dir / "model").is_file():
-            raise ValueError(Errors.E004.format(key="init_weights", value=init_weights,
-                                                detail='use "original", "scratch" or a saved pipeline directory'))
-        cfg = dict(pipe.cfg)
-        pipe.from_disk(component_dir, exclude=["vocab"])
-        pipe.cfg.update({k: v for k, v in cfg.items() if k not in ("conv_dict",)})

@@ -132,3 +132,23 @@ def test_neuralcoref_initialize_without_data_loads_weights(coref_weights):
     coref = nlp.add_pipe("neuralcoref")
     nlp.initialize()
     assert coref.vectors is not None
+
+
+def test_neuralcoref_initialize_from_a_saved_pipeline(en_nlp_base, coref_weights, tmp_path):
+    """init_weights = a saved pipeline: its weights, vectors and conv_dict; this component's other settings."""
+    fix_random_seed(0)
+    nlp = spacy.load(en_nlp_base.meta["lang"] + "_" + en_nlp_base.meta["name"])
+    saved = nlp.add_pipe("neuralcoref", config={"model": SMALL_MODEL, "conv_dict": {"Anna": ["woman"]}})
+    examples = _examples(nlp)
+    saved.initialize(lambda: examples, nlp=nlp, init_weights="scratch")
+    saved.update(examples, sgd=Adam(0.01), losses={})
+    nlp.to_disk(tmp_path / "saved")
+    other = spacy.load(en_nlp_base.meta["lang"] + "_" + en_nlp_base.meta["name"])
+    coref = other.add_pipe("neuralcoref", config={"model": SMALL_MODEL, "greedyness": 0.6, "loss": "top_pairs"})
+    coref.initialize(lambda: examples, nlp=other, init_weights=str(tmp_path / "saved"))
+    assert coref.cfg["greedyness"] == 0.6 and coref.cfg["loss"] == "top_pairs"
+    assert coref.cfg["conv_dict"] == {"Anna": ["woman"]}
+    assert coref.model.to_bytes() == saved.model.to_bytes()
+    assert coref.to_bytes(exclude=["vocab", "cfg"]) == saved.to_bytes(exclude=["vocab", "cfg"])
+    with pytest.raises(ValueError, match="E004.*init_weights"):
+        coref.initialize(lambda: examples, nlp=other, init_weights=str(tmp_path))
