@@ -10,6 +10,7 @@ import time
 
 import spacy
 import torch
+from coref_speed import encoder_dtype
 
 
 def main():
@@ -32,6 +33,7 @@ def main():
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "rss_before_mb": round(before / 1024),
         "clusters": len(doc._.coref_clusters),
+        "coref_encoder_dtype": encoder_dtype(nlp),
     }, indent=2))
 
 

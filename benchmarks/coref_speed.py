@@ -61,6 +61,14 @@ def straightforward_clusters(coref, doc):
     return [[tuple(feats.spans[i]) for i in members] for members, _ in build_clusters(best, feats.types)]
 
 
+def encoder_dtype(nlp) -> str:
+    """What the coref encoder predicts in on this machine (inference_dtype "auto" depends on the CPU)."""
+    from spacy_transfer.layers.precision import resolve_inference_dtype
+
+    tok2vec = nlp.get_pipe("coref").model.get_ref("tok2vec")
+    return resolve_inference_dtype(tok2vec.attrs.get("inference_dtype", "float32"))
+
+
 def coref_cpu_time(texts, n_words: int, weights: str, repeats: int) -> dict:
     """en_core_web_sm vs en_core_web_sm + coref: CPU seconds, alternating, best of `repeats`."""
     torch.set_num_threads(1)
@@ -85,6 +93,7 @@ def coref_cpu_time(texts, n_words: int, weights: str, repeats: int) -> dict:
         "with_coref_words_per_cpu_s": round(n_words / best["coref"]),
         "ratio": round(best["base"] / best["coref"], 3),
         "coref_weights": weights,
+        "coref_encoder_dtype": encoder_dtype(with_coref),
     }
 
 

@@ -23,6 +23,10 @@ from ..layers.listener import TRF_DATA_ATTR, TransformerListener
 from .extensions import install_extensions
 from .util import TransformerEncoderOutput
 
+# Held while pretrained weights load on first use, so that threads load them once (module level, as in the
+# other components: a lock on the pipe would make the pipeline unpicklable).
+_LOAD_LOCK = threading.Lock()
+
 default_model_config = """
 [model]
 @architectures = "spacy_transfer.TransformerModel.v1"
@@ -81,8 +85,6 @@ class TransformerEncoder(TrainablePipe):
         self.name = name
         self.cfg = {"keep_wordpieces": bool(keep_wordpieces), "overwrite": bool(overwrite)}
         self.listener_map: Dict[str, List[TransformerListener]] = {}
-        # Held while the pretrained weights load on first use, so that threads load them once.
-        self._load_lock = threading.Lock()
         install_extensions()
 
     @property
@@ -142,7 +144,7 @@ class TransformerEncoder(TrainablePipe):
 
         DOCS: docs/transformer_encoder.md
         """
-        with self._load_lock:
+        with _LOAD_LOCK:
             if not self.model.layers:
                 self.model.initialize()
 

@@ -5,6 +5,25 @@ import torch
 from torch import nn
 
 
+CAPTURE_HOOK_FLAG = "_output_capturing_hooks_installed"
+
+
+def without_capture_hooks(module: nn.Module) -> nn.Module:
+    """A copy of `module` without the output-capturing forward hooks transformers installs on first use."""
+    import copy
+
+    if not any(getattr(m, CAPTURE_HOOK_FLAG, False) for m in module.modules()):
+        return module
+    clean = copy.deepcopy(module)  # deepcopy keeps functions as they are, so the hooks copy along
+    for sub in clean.modules():
+        for key, hook in list(sub._forward_hooks.items()):
+            if "output_capturing_hook" in getattr(hook, "__qualname__", ""):
+                del sub._forward_hooks[key]
+        if CAPTURE_HOOK_FLAG in sub.__dict__:
+            delattr(sub, CAPTURE_HOOK_FLAG)
+    return clean
+
+
 class WindowPoolingEncoder(nn.Module):
     """Run a Hugging Face encoder over padded windows, merge overlapping windows and pool wordpieces to tokens.
 
@@ -14,6 +33,14 @@ class WindowPoolingEncoder(nn.Module):
     def __init__(self, transformer: nn.Module):
         super().__init__()
         self.transformer = transformer
+
+    def __getstate__(self) -> dict:
+        # transformers (5.x) hooks local functions into its modules on the first forward pass, which pickle
+        # cannot save (pickling a used pipeline failed); a copy without them pickles, and they come back on
+        # the next forward pass.
+        state = self.__dict__.copy()
+        state["_modules"] = {**state["_modules"], "transformer": without_capture_hooks(self.transformer)}
+        return state
 
     def forward(
         self,

@@ -112,3 +112,23 @@ def test_bfloat16_prediction_is_close_and_float32(monkeypatch):
     assert precision.resolve_inference_dtype("auto") == "float32"
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
     assert precision.resolve_inference_dtype("auto") == "bfloat16"
+
+
+def test_tuned_pipeline_saves_and_loads_its_trained_layers(tmp_path):
+    import pickle
+
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config={"weights": None, "model": {**MIX_CONFIG, "hidden": 32, "rough_k": 4}})
+    doc = nlp.make_doc(TEXTS[0])
+    nlp.initialize(lambda: [Example(doc, doc)])
+    tok2vec = nlp.get_pipe("coref").model.get_ref("tok2vec")
+    for value in tuned_state(tok2vec).values():
+        value.data.add_(0.01)  # as if trained: differs from the pretrained encoder
+    expected = nlp.get_pipe("coref").model.predict([doc])[0].scores
+    nlp.to_disk(tmp_path / "pipe")
+    for loaded in (spacy.load(tmp_path / "pipe"), pickle.loads(pickle.dumps(nlp))):
+        coref = loaded.get_pipe("coref")
+        got = coref.model.predict([loaded.make_doc(TEXTS[0])])[0].scores
+        numpy.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+        assert set(tuned_state(coref.model.get_ref("tok2vec"))) == set(tuned_state(tok2vec))

@@ -77,3 +77,16 @@ def test_transformer_encoder_corrupt_saved_model(tiny_bert_dir, tmp_path):
     (tmp_path / "p" / "transformer_encoder" / "model" / "model.safetensors").unlink()
     with pytest.raises(ValueError, match="E201"):
         spacy.load(tmp_path / "p")
+
+
+def test_transformer_encoder_used_pipeline_pickles(tiny_bert_dir):
+    """transformers hooks local functions into a model on its first forward pass; pickling must still work."""
+    import pickle
+
+    nlp = make_pipeline(tiny_bert_dir)
+    nlp.initialize(get_examples=lambda: [Example.from_dict(nlp.make_doc(t), a) for t, a in TRAIN_DATA])
+    before = list(nlp.pipe(TEXTS))
+    copy = pickle.loads(pickle.dumps(nlp))
+    for doc, again in zip(before, copy.pipe(TEXTS)):
+        numpy.testing.assert_allclose(doc.tensor, again.tensor, atol=1e-5)
+    list(nlp.pipe(TEXTS))  # the original keeps working
