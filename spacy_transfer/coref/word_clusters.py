@@ -110,6 +110,25 @@ def pronoun_genders(words: List[str]) -> numpy.ndarray:
     return numpy.asarray([GENDERED_PRONOUNS.get(w.lower(), 0) for w in words], dtype="int8")
 
 
+NOT_NAMES = frozenset(GENDERED_PRONOUNS) | {"i", "it", "its", "we", "you", "me", "my", "our", "your", "they",
+                                            "them", "their"}
+
+
+def is_name(word: str) -> bool:
+    """A capitalised alphabetic word that is no pronoun: a likely proper name (or a sentence's first word)."""
+    return word[:1].isupper() and word.isalpha() and word.lower() not in NOT_NAMES
+
+
+def drop_name_mismatches(words: List[str], cands: numpy.ndarray, scores: numpy.ndarray) -> numpy.ndarray:
+    """The scores with links between two different names ("Bob" -> "Alice") ruled out (-inf); such words can
+    still end up in one cluster through other links."""
+    names = numpy.asarray([is_name(w) for w in words], dtype=bool)
+    lower = numpy.asarray([w.lower() for w in words], dtype=object)
+    safe = cands.clip(min=0)
+    mismatch = names[:, None] & names[safe] & (cands >= 0) & (lower[:, None] != lower[safe])
+    return numpy.where(mismatch, -numpy.inf, scores).astype(scores.dtype)
+
+
 def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.ndarray,
                     left: int, genders: Optional[numpy.ndarray] = None) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
     """Link each word to its best antecedent (or none), cluster the links, widen heads to spans.
@@ -151,7 +170,8 @@ def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.nd
                 if not scores[i, c] > 0:
                     break
                 j = int(cands[i, c])
-                if (gender[find(i)] | gender[find(j)]) != 3:  # not both genders
+                both = gender[find(i)] | gender[find(j)]
+                if both & (both - 1) == 0:  # at most one class of pronoun in the merged cluster
                     link(i, j)
                     chosen[i] = c + 1
                     break

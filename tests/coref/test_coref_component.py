@@ -201,7 +201,7 @@ EMMA = (
 
 
 def test_coref_shipped_model_gives_the_documented_output():
-    """The packaged head (coref-en-litbank) on the packaged MiniLM, offline: docs/coref.md's example."""
+    """The packaged weights (coref-en-litbank) on the packaged MiniLM, offline: the README's examples."""
     nlp = load_english()
     nlp.add_pipe("coref")
     doc = nlp(EMMA)
@@ -212,3 +212,12 @@ def test_coref_shipped_model_gives_the_documented_output():
         "Emma met Mr. Knightley at the gate. Mr. Knightley told Emma that the Westons had "
         "arrived, and Emma hurried to greet the Westons."
     )
+    # issue 16's first example, and neuralcoref's README example with the clusters its docs give
+    doc = nlp("Alice gave Bob her book because he had lost his.")
+    assert [[m.text for m in c] for c in doc._.coref_clusters] == [["Alice", "her"], ["Bob", "he", "his"]]
+    doc = nlp("My sister has a dog. She loves him.")
+    assert [[m.text for m in c] for c in doc._.coref_clusters] == [["My sister", "She"], ["a dog", "him"]]
+    # the second: person and company apart (SpaceX itself is not linked to "His company")
+    doc = nlp("Elon Musk founded SpaceX in 2002. His company launched its first rocket in 2006, and he said it "
+              "was a dream come true.")
+    assert [[m.text for m in c] for c in doc._.coref_clusters][0] == ["Elon Musk", "His", "he"]

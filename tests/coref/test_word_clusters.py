@@ -42,3 +42,18 @@ def test_agreement_is_checked_between_whole_clusters():
     cands = [[-1], [0], [0], [2]]
     scores = [[NONE], [2.0], [1.0], [2.0]]
     assert decode(words, cands, scores) == [["Emma", "her", "Knightley"]]
+
+
+def test_names_do_not_link_to_other_names():
+    from spacy_transfer.coref.word_clusters import drop_name_mismatches, is_name
+
+    assert [is_name(w) for w in ["Alice", "SpaceX", "He", "I", "dog", "U.S.", "Emma"]] == [
+        True, True, False, False, False, False, True]
+    words = ["Alice", "Bob", "her", "he"]
+    cands = numpy.asarray([[-1, -1], [0, -1], [0, 1], [1, 0]])
+    scores = numpy.asarray([[NONE, NONE], [1.0, NONE], [2.0, 1.0], [2.0, 1.0]], dtype="float32")
+    kept = drop_name_mismatches(words, cands, scores)
+    assert kept.dtype == scores.dtype
+    assert numpy.isinf(kept).tolist() == [[True, True], [True, True], [False, False], [False, False]]
+    assert decode(words, cands, scores) == [["Alice", "Bob", "her"]]
+    assert decode(words, cands, kept) == [["Alice", "her"], ["Bob", "he"]]
