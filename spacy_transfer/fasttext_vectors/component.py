@@ -105,8 +105,7 @@ class FastTextVectorsComponent:
     DOCS: docs/fasttext_vectors.md
     """
 
-    def __init__(self, vocab: Vocab, name: str = "fasttext_vectors", *, path: Optional[str] = None,
-                 lowercase: bool = False):
+    def __init__(self, vocab: Vocab, name: str = "fasttext_vectors", *, path: Optional[str], lowercase: bool):
         """Initialize the component; the vectors open lazily on first use.
 
         vocab (Vocab): the shared vocabulary.

@@ -110,11 +110,11 @@ class TorchMojiClassifier(TrainablePipe):
         model: Model,
         name: str = "torchmoji",
         *,
-        threshold: float = 0.5,
-        thresholds: Optional[Dict[str, float]] = None,
-        finetune_method: str = "full",
-        chain_thaw_steps: int = 500,
-        overwrite: bool = False,
+        threshold: float,
+        thresholds: Optional[Dict[str, float]],
+        finetune_method: str,
+        chain_thaw_steps: int,
+        overwrite: bool,
         scorer: Optional[Callable] = None,
     ) -> None:
         thresholds = dict(thresholds or {})

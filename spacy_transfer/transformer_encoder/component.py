@@ -69,8 +69,8 @@ class TransformerEncoder(TrainablePipe):
         model: Model,
         name: str = "transformer_encoder",
         *,
-        keep_wordpieces: bool = True,
-        overwrite: bool = False,
+        keep_wordpieces: bool,
+        overwrite: bool,
     ) -> None:
         """Initialize the component.
 

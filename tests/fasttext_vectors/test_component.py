@@ -87,7 +87,7 @@ def test_fasttext_vectors_serialization(nlp, tmp_path, tiny_fasttext):
     np.testing.assert_allclose(doc2[0:2].vector, doc[0:2].vector)
     # bytes: cfg + definitions
     pipe = nlp.get_pipe("fasttext_vectors")
-    other = FastTextVectorsComponent(nlp.vocab, path=None).from_bytes(pipe.to_bytes())
+    other = FastTextVectorsComponent(nlp.vocab, path=None, lowercase=False).from_bytes(pipe.to_bytes())
     assert other.cfg == pipe.cfg and list(other.definitions) == ["Kendall Jenner"]
     # docs with hooks pickle (the table pickles as its path), DocBin keeps the text
     doc3 = pickle.loads(pickle.dumps(doc))
