@@ -12,7 +12,7 @@ from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
-from spacy.util import from_disk, to_disk
+from spacy.util import from_bytes, from_disk, to_bytes, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
@@ -283,13 +283,14 @@ class WordCoreference(TrainablePipe):
 
     def to_bytes(self, *, exclude=tuple()) -> bytes:
         self._ensure_weights()
-        return srsly.msgpack_dumps({"cfg": srsly.json_dumps(self.cfg), "model": self.model.to_bytes()})
+        return to_bytes({"cfg": lambda: srsly.json_dumps(self.cfg), "model": self.model.to_bytes}, exclude)
 
     def from_bytes(self, bytes_data: bytes, *, exclude=tuple()) -> "WordCoreference":
-        msg = srsly.msgpack_loads(bytes_data)
-        self.cfg.update(srsly.json_loads(msg["cfg"]))
-        self.model.get_ref("tok2vec").initialize()
-        self.model.from_bytes(msg["model"])
+        def load_model(data: bytes) -> None:
+            self.model.get_ref("tok2vec").initialize()
+            self.model.from_bytes(data)
+
+        from_bytes(bytes_data, {"cfg": lambda b: self.cfg.update(srsly.json_loads(b)), "model": load_model}, exclude)
         self._ready = True
         return self
 

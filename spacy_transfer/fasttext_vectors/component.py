@@ -23,7 +23,7 @@ import numpy as np
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import ensure_path, minibatch
+from spacy.util import ensure_path, from_bytes, minibatch, to_bytes
 from spacy.vocab import Vocab
 from thinc.api import Config
 
@@ -205,12 +205,10 @@ class FastTextVectorsComponent:
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
         """Serialize cfg and definitions (not the vectors, which stay at `cfg["path"]`)."""
-        return srsly.msgpack_dumps({"cfg": self.cfg, "definitions": self._definitions_msg()})
+        return to_bytes({"cfg": lambda: self.cfg, "definitions": self._definitions_msg}, exclude)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "FastTextVectorsComponent":
-        msg = srsly.msgpack_loads(bytes_data)
-        self.cfg.update(msg["cfg"])
-        self._load_definitions(msg["definitions"])
+        from_bytes(bytes_data, {"cfg": self.cfg.update, "definitions": self._load_definitions}, exclude)
         self._table, self._hooks = None, None
         return self
 

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy
-import srsly
 from spacy.language import Language
 from spacy.pipeline import Pipe
 from spacy.tokens import Doc
 from spacy.training import Example, validate_get_examples
-from spacy.util import ensure_path, minibatch
+from spacy.util import ensure_path, from_bytes, minibatch, to_bytes
 from spacy.vocab import Vocab
 from thinc.api import Config
 
@@ -331,11 +330,11 @@ class ZeroShotClassifier(Pipe):
     # (or by the installed package when model is null), never copied.
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
         """Serialize the cfg. DOCS: docs/zero_shot_classifier.md#serialization"""
-        return srsly.msgpack_dumps({"cfg": self.cfg})
+        return to_bytes({"cfg": lambda: self.cfg}, exclude)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "ZeroShotClassifier":
         """Load the cfg from bytes."""
-        self._load_cfg(srsly.msgpack_loads(bytes_data)["cfg"])
+        from_bytes(bytes_data, {"cfg": self._load_cfg}, exclude)
         return self
 
     def to_disk(self, path: Any, *, exclude: Iterable[str] = tuple()) -> None:
