@@ -21,6 +21,16 @@ MIX_CONFIG = {"width": 384, "n_layers": 1, "tok2vec": {
     "inference_dtype": "float32"}}
 
 
+def small_tuned_pipeline():
+    """A blank pipeline with a coref component on the tuned encoder (2 layers) and a small random head."""
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config={"weights": None, "model": {**MIX_CONFIG, "hidden": 32, "rough_k": 4}})
+    doc = nlp.make_doc(TEXTS[0])
+    nlp.initialize(lambda: [Example(doc, doc)])
+    return nlp, doc
+
+
 def encoder_module(model):
     wrapper = model.layers[0].layers[0].shims[0]._model.transformer
     return getattr(wrapper, "inner", wrapper)
@@ -85,11 +95,7 @@ def test_mix_inside_the_encoder_gives_what_the_head_mix_gives(tmp_path):
 def test_tuned_weights_round_trip_and_are_required(tmp_path):
     from safetensors.torch import save_file
 
-    fix_random_seed(0)
-    nlp = spacy.blank("en")
-    nlp.add_pipe("coref", config={"weights": None, "model": {**MIX_CONFIG, "hidden": 32, "rough_k": 4}})
-    doc = nlp.make_doc(TEXTS[0])
-    nlp.initialize(lambda: [Example(doc, doc)])
+    nlp, doc = small_tuned_pipeline()
     coref = nlp.get_pipe("coref")
     from spacy_transfer.coref.model import scorer_module
 
@@ -131,11 +137,7 @@ def test_bfloat16_prediction_is_close_and_float32(monkeypatch):
 def test_tuned_pipeline_saves_and_loads_its_trained_layers(tmp_path):
     import pickle
 
-    fix_random_seed(0)
-    nlp = spacy.blank("en")
-    nlp.add_pipe("coref", config={"weights": None, "model": {**MIX_CONFIG, "hidden": 32, "rough_k": 4}})
-    doc = nlp.make_doc(TEXTS[0])
-    nlp.initialize(lambda: [Example(doc, doc)])
+    nlp, doc = small_tuned_pipeline()
     tok2vec = nlp.get_pipe("coref").model.get_ref("tok2vec")
     for value in tuned_state(tok2vec).values():
         value.data.add_(0.01)  # as if trained: differs from the pretrained encoder
