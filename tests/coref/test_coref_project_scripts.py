@@ -109,3 +109,25 @@ def test_coref_script_convert_gum(tmp_path):
     output = _run("convert_gum", [gum, tmp_path, "--splits", "dev,test"])
     counts = json.loads(output.strip().splitlines()[-1])
     assert (counts["dev"]["mentions"], counts["test"]["mentions"]) == (2993, 3142)
+
+
+def test_gender_swap_script(tmp_path):
+    from spacy.tokens import Doc, DocBin
+
+    (tmp_path / "wino").mkdir()
+    (tmp_path / "wino" / "generalized_swaps.txt").write_text("he \t she\nshe\the\nhis\ther\nking\tqueen\n")
+    (tmp_path / "wino" / "extra_gendered_words.txt").write_text("uncle\taunt\n")
+    nlp = spacy.blank("en")
+    words = ["The", "King", "saw", "her", "and", "gave", "her", "book", "to", "his", "uncle", "."]
+    doc = Doc(nlp.vocab, words=words, sent_starts=[True] + [False] * 11)
+    doc.spans["coref_clusters_1"] = [doc[0:2], doc[9:10]]
+    doc.spans["coref_heads_1"] = [doc[1:2], doc[9:10]]
+    DocBin(docs=[doc], store_user_data=True).to_disk(tmp_path / "in.spacy")
+    _run("gender_swap", [tmp_path / "in.spacy", tmp_path / "wino", tmp_path / "out.spacy"])
+    original, swapped = DocBin().from_disk(tmp_path / "out.spacy").get_docs(nlp.vocab)
+    assert [t.text for t in original] == words
+    # "her" follows the tagger: object -> him, possessive -> his; pairs also work backwards (aunt <-> uncle)
+    assert swapped.text == "The Queen saw him and gave his book to her aunt . "  # Doc(words=...) spaces
+    assert [s.text for s in swapped.spans["coref_clusters_1"]] == ["The Queen", "her"]
+    assert [s.text for s in swapped.spans["coref_heads_1"]] == ["Queen", "her"]
+    assert [t.is_sent_start for t in swapped] == [t.is_sent_start for t in original]
