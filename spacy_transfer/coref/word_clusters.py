@@ -142,7 +142,6 @@ def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.nd
     n = len(cands)
     if n == 0:
         return [], []
-    best = numpy.argmax(numpy.concatenate([numpy.zeros((n, 1), scores.dtype), scores], axis=1), axis=1)
     parent = list(range(n))
     gender = [int(g) for g in genders] if genders is not None else None  # MALE | FEMALE bits per cluster root
 
@@ -152,36 +151,29 @@ def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.nd
             i = parent[i]
         return i
 
-    def link(i: int, j: int) -> None:
-        a, b = find(i), find(j)
-        parent[a] = b
-        if gender is not None:
-            gender[b] |= gender[a]
+    def agree(i: int, j: int) -> bool:
+        if gender is None:
+            return True
+        both = gender[find(i)] | gender[find(j)]
+        return both & (both - 1) == 0  # at most one class of pronoun in the merged cluster
 
-    linked = numpy.flatnonzero(best > 0)
-    if gender is None:
-        for i in linked:
-            link(int(i), int(cands[i, best[i] - 1]))
-    else:
-        chosen = {}
-        for i in linked:
-            i = int(i)
-            for c in numpy.argsort(-scores[i], kind="stable"):
-                if not scores[i, c] > 0:
-                    break
-                j = int(cands[i, c])
-                both = gender[find(i)] | gender[find(j)]
-                if both & (both - 1) == 0:  # at most one class of pronoun in the merged cluster
-                    link(i, j)
-                    chosen[i] = c + 1
-                    break
-        best = best.copy()
-        best[linked] = 0
-        for i, c in chosen.items():
-            best[i] = c
-        linked = numpy.flatnonzero(best > 0)
+    antecedent: Dict[int, int] = {}
+    for i in numpy.flatnonzero((scores > 0).any(axis=1)).tolist():
+        # Without constraints the best candidate always agrees: no need to rank the others.
+        order = numpy.argsort(-scores[i], kind="stable") if gender is not None else [numpy.argmax(scores[i])]
+        for c in order:
+            if not scores[i, c] > 0:  # "no antecedent" (score 0) beats the rest
+                break
+            j = int(cands[i, c])
+            if agree(i, j):
+                a, b = find(i), find(j)
+                parent[a] = b
+                if gender is not None:
+                    gender[b] |= gender[a]
+                antecedent[i] = j
+                break
     members: Dict[int, List[int]] = {}
-    for i in set(linked.tolist()) | {int(cands[i, best[i] - 1]) for i in linked}:
+    for i in set(antecedent) | set(antecedent.values()):
         members.setdefault(find(i), []).append(i)
     starts = numpy.argmax(spans[:, :, 0], axis=1) - left
     ends = numpy.argmax(spans[:, :, 1], axis=1) - left

@@ -45,3 +45,14 @@ class MixedLayers(nn.Module):
         weights = torch.softmax(self.layer_logits, dim=0)
         states = torch.stack(out.hidden_states, dim=-2)  # batch x length x layers x hidden
         return AllLayersOutput((states * weights.unsqueeze(-1)).sum(-2))
+
+
+def set_encoder_layers(encoder, transformer: nn.Module, tokenizer, layers: str) -> None:
+    """Put a loaded Hugging Face model into a TransformerModel.v1, giving the hidden states `layers` names:
+    "mix" (MixedLayers), "concat" (AllLayers, width (n_layers + 1) x hidden) or "last"."""
+    from ..transformer_encoder.model import set_transformer
+
+    wrapped = {"mix": MixedLayers, "concat": AllLayers}.get(layers, lambda inner: inner)(transformer)
+    set_transformer(encoder, wrapped, tokenizer)
+    if layers == "concat":
+        encoder.set_dim("nO", wrapped.width, force=True)

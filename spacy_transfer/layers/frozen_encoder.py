@@ -73,17 +73,11 @@ class FrozenTransformer(Model):
     def ensure_encoder(self) -> Model:
         """Load the encoder's weights on first use."""
         if not self.encoder.layers:
-            if self.attrs["all_layers"]:
-                from ..transformer_encoder.model import set_transformer
-                from .all_layers import AllLayers
-                from .hf_io import load_hf_model
+            from .all_layers import set_encoder_layers
+            from .hf_io import load_hf_model
 
-                transformer, tokenizer = load_hf_model(self.attrs["name"])
-                stacked = AllLayers(transformer)
-                set_transformer(self.encoder, stacked, tokenizer)
-                self.encoder.set_dim("nO", stacked.width, force=True)
-            else:
-                self.encoder.initialize()
+            transformer, tokenizer = load_hf_model(self.attrs["name"])
+            set_encoder_layers(self.encoder, transformer, tokenizer, "concat" if self.attrs["all_layers"] else "last")
             self.set_dim("nO", self.encoder.get_dim("nO"), force=True)
         return self.encoder
 

@@ -6,6 +6,7 @@ take gradients: the embeddings and lower layers stay as pretrained (no backward 
 tuned layers learn at `lr_scale` times the optimizer's rate, because a pretrained encoder wants a far smaller
 step than a head that starts from scratch (Thinc has one optimizer for the whole pipeline).
 """
+import contextlib
 from typing import Callable, List, Tuple
 
 from spacy.tokens import Doc
@@ -19,7 +20,7 @@ from .pytorch_shim import EvalModePyTorchShim
 from .torch import get_torch_module, get_torch_wrapper
 
 DEFAULT_MAX_WORDPIECES_PER_TOKEN = 64
-LAYER_CHOICES = ("mix", "concat", "last")
+LAYER_CHOICES = ("mix", "concat", "last")  # see all_layers.set_encoder_layers
 
 
 @registry.architectures("spacy_transfer.TunedTransformer.v1")
@@ -71,19 +72,14 @@ def build_tuned_transformer(
 
 def tuned_init(model: Model, X=None, Y=None) -> None:
     """Load the pretrained encoder (once), freeze all but its top layers."""
-    from ..transformer_encoder.model import set_transformer
-    from .all_layers import AllLayers, MixedLayers
+    from .all_layers import set_encoder_layers
     from .hf_io import load_hf_model
 
     encoder = model.layers[0]
     if not encoder.layers:
         transformer, tokenizer = load_hf_model(model.attrs["name"])
         freeze_lower_layers(transformer, model.attrs["tuned_layers"], model.attrs["name"])
-        choice = model.attrs["layers"]
-        wrapped = {"mix": MixedLayers, "concat": AllLayers}.get(choice, lambda t: t)(transformer)
-        set_transformer(encoder, wrapped, tokenizer)
-        if choice == "concat":
-            encoder.set_dim("nO", wrapped.width, force=True)
+        set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"])
         shim = get_torch_wrapper(encoder).shims[0]
         shim.__class__ = ScaledRatePyTorchShim
         shim.lr_scale = model.attrs["lr_scale"]
@@ -93,15 +89,8 @@ def tuned_init(model: Model, X=None, Y=None) -> None:
 def tuned_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
     if not model.layers[0].layers:
         model.initialize()
-    if is_train:
-        output, backprop_encoder = model.layers[0](docs, is_train)
-    else:
-        with inference_autocast(model.attrs["inference_dtype"]):
-            output, backprop_encoder = model.layers[0](docs, is_train)
-
-    def backprop(d_tokens: List[Floats2d]) -> List:
-        return backprop_encoder(d_tokens)
-
+    with contextlib.nullcontext() if is_train else inference_autocast(model.attrs["inference_dtype"]):
+        output, backprop = model.layers[0](docs, is_train)
     return output.tokens, backprop
 
 
