@@ -33,6 +33,7 @@ def build_tuned_transformer(
     lr_scale: float = 0.1,
     layers: str = "mix",
     inference_dtype: str = "auto",
+    lora_rank: int = 0,
 ) -> Model[List[Doc], List[Floats2d]]:
     """One vector per token from an encoder whose top layers are fine-tuned (see the module docstring).
 
@@ -44,6 +45,8 @@ def build_tuned_transformer(
         FrozenTransformer.v1's all_layers, for a model that mixes them itself) or "last".
     inference_dtype (str): "float32", "bfloat16" or "auto" (bfloat16 where the CPU computes it natively) for
         prediction; training is always float32. See layers/precision.py.
+    lora_rank (int): 0 trains the top layers' own weights; > 0 keeps every pretrained weight frozen and trains
+        low-rank adapters of this rank on each linear layer of the top `tuned_layers` layers (layers/lora.py).
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
     from ..transformer_encoder.model import build_transformer_model
@@ -52,6 +55,8 @@ def build_tuned_transformer(
         raise ValueError(Errors.E205.format(key="tuned_layers", value=tuned_layers, detail="must be >= 0"))
     if not isinstance(lr_scale, (int, float)) or lr_scale <= 0:
         raise ValueError(Errors.E205.format(key="lr_scale", value=lr_scale, detail="must be > 0"))
+    if not isinstance(lora_rank, int) or lora_rank < 0:
+        raise ValueError(Errors.E205.format(key="lora_rank", value=lora_rank, detail="must be >= 0"))
     if layers not in LAYER_CHOICES:
         raise ValueError(Errors.E205.format(key="layers", value=layers, detail=f"must be one of {LAYER_CHOICES}"))
     check_inference_dtype(inference_dtype)
@@ -66,7 +71,7 @@ def build_tuned_transformer(
         layers=[encoder],
         dims={"nO": None},
         attrs={"name": name, "tuned_layers": tuned_layers, "lr_scale": float(lr_scale), "layers": layers,
-               "inference_dtype": inference_dtype},
+               "inference_dtype": inference_dtype, "lora_rank": lora_rank},
     )
 
 
@@ -78,7 +83,8 @@ def tuned_init(model: Model, X=None, Y=None) -> None:
     encoder = model.layers[0]
     if not encoder.layers:
         transformer, tokenizer = load_hf_model(model.attrs["name"])
-        freeze_lower_layers(transformer, model.attrs["tuned_layers"], model.attrs["name"])
+        freeze_lower_layers(transformer, model.attrs["tuned_layers"], model.attrs["name"],
+                            lora_rank=model.attrs.get("lora_rank", 0))
         set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"])
         shim = get_torch_wrapper(encoder).shims[0]
         shim.__class__ = ScaledRatePyTorchShim
@@ -100,14 +106,23 @@ def transformer_layers(transformer) -> list:
     return list(stack) if stack is not None else []
 
 
-def freeze_lower_layers(transformer, tuned_layers: int, name: str) -> None:
-    """Switch off gradients for every parameter except those of the top `tuned_layers` layers."""
+def freeze_lower_layers(transformer, tuned_layers: int, name: str, *, lora_rank: int = 0) -> None:
+    """Switch off gradients for every parameter except those of the top `tuned_layers` layers (or, with
+    `lora_rank`, except the low-rank adapters added to those layers)."""
+    from .lora import add_lora
+
     layers = transformer_layers(transformer)
     if tuned_layers > len(layers):
         raise ValueError(Errors.E205.format(
             key="tuned_layers", value=tuned_layers,
             detail=f"the encoder '{name}' has {len(layers)} transformer layers (encoder.layer)"))
-    tuned = {id(p) for layer in layers[len(layers) - tuned_layers:] for p in layer.parameters()}
+    top = layers[len(layers) - tuned_layers:] if tuned_layers else []
+    if lora_rank:
+        for param in transformer.parameters():
+            param.requires_grad_(False)
+        add_lora(top, lora_rank)
+        return
+    tuned = {id(p) for layer in top for p in layer.parameters()}
     for param in transformer.parameters():
         param.requires_grad_(id(param) in tuned)
 

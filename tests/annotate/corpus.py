@@ -68,3 +68,31 @@ def output_bytes(out: Path) -> Dict[str, bytes]:
     """The deterministic output files (results shards and errors.jsonl) by name."""
     files = sorted(out.glob("results-*.jsonl")) + [out / "errors.jsonl"]
     return {path.name: path.read_bytes() for path in files}
+
+
+# Learned models score a doc slightly differently with other batch neighbours (docs/annotate.md#equality).
+SCORE_TOLERANCE = 1e-6
+EMOTION_TEXTS = ["I love this so much!", "This is terrible, I hate it.", "ok", "What a wonderful surprise, thanks!!",
+                 "Why would anyone do that? So annoying.", "", "Meh.", "The cat sat on the mat and purred happily."]
+
+
+def write_emotion_corpus(path: Path) -> Path:
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(EMOTION_TEXTS)),
+                    encoding="utf8")
+    return path
+
+
+def assert_records_close(a: Any, b: Any, path: str = "record") -> None:
+    """Output records equal, except that floats may differ by SCORE_TOLERANCE."""
+    if isinstance(a, float) or isinstance(b, float):
+        assert abs(a - b) <= SCORE_TOLERANCE, (path, a, b)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for key in a:
+            assert_records_close(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_records_close(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, (path, a, b)

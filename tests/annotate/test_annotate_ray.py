@@ -10,8 +10,8 @@ from spacy_transfer.annotate.engine_ray import actor_cpus
 from spacy_transfer.annotate.io import OutputDir
 from spacy_transfer.annotate.pipeline import load_pipeline
 
-from .corpus import (CODE, EMOTIONS_ATTR, TEST_COMPONENTS, output_bytes, read_output,
-                     write_corpus)
+from .corpus import (CODE, EMOTION_TEXTS, EMOTIONS_ATTR, TEST_COMPONENTS, assert_records_close, output_bytes,
+                     read_output, write_corpus, write_emotion_corpus)
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
@@ -97,3 +97,23 @@ def test_annotate_ray_resumes_local_run(tmp_path, corpus, local_out, ray_local):
     summary = annotate_ray(settings, n_actors=2, show_progress=False)
     assert summary["skipped_records"] > 0
     assert output_bytes(out) == output_bytes(local_out)
+
+
+@pytest.mark.issue(14)
+def test_annotate_ray_learned_model_within_tolerance(tmp_path, ray_local):
+    """With a learned model (torchmoji), Ray's batches differ from the local engine's, and so may the last bits of
+    a score: equal records, floats within the documented tolerance (docs/annotate.md#equality)."""
+    corpus = write_emotion_corpus(tmp_path / "corpus.jsonl")
+    outputs = []
+    for engine in ("local", "ray"):
+        settings = AnnotateSettings(pipeline="blank:en + torchmoji", input=corpus, output=tmp_path / engine,
+                                    shard_size=3, batch_size=5)
+        if engine == "ray":
+            annotate_ray(settings, n_actors=2, show_progress=False)
+        else:
+            annotate_local(settings, show_progress=False)
+        outputs.append(read_output(tmp_path / engine))
+    (local_results, local_errors), (ray_results, ray_errors) = outputs
+    assert len(local_results) == len(EMOTION_TEXTS) and local_results[0]["cats"]
+    assert ray_errors == local_errors == []
+    assert_records_close(ray_results, local_results)

@@ -13,7 +13,8 @@ import pytest
 
 from spacy_transfer.annotate import AnnotateSettings, annotate_local
 
-from .corpus import CODE, read_output, write_corpus
+from .corpus import (CODE, EMOTION_TEXTS, assert_records_close, read_output, write_corpus,
+                     write_emotion_corpus)
 
 SPEC = "blank:en + annotate_test_cats + annotate_test_slow"
 
@@ -96,37 +97,15 @@ def test_annotate_workers_exit_when_parent_is_killed(tmp_path):
 
 # Documented in docs/annotate.md#equality: scores of learned models may differ by this much when the docs of a
 # batch differ (as between the local and the Ray engine), never more.
-SCORE_TOLERANCE = 1e-6
-
-
-def _close(a, b, path="record"):
-    if isinstance(a, float) or isinstance(b, float):
-        assert abs(a - b) <= SCORE_TOLERANCE, (path, a, b)
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for key in a:
-            _close(a[key], b[key], f"{path}.{key}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b)):
-            _close(x, y, f"{path}[{i}]")
-    else:
-        assert a == b, (path, a, b)
-
-
 @pytest.mark.issue(14)
 def test_annotate_batch_composition_within_tolerance(tmp_path):
     """A learned model's scores with other batch neighbours (batch size 1 vs 5) stay within SCORE_TOLERANCE."""
-    corpus = tmp_path / "corpus.jsonl"
-    texts = ["I love this so much!", "This is terrible, I hate it.", "ok", "What a wonderful surprise, thanks!!",
-             "Why would anyone do that? So annoying.", "", "Meh.", "The cat sat on the mat and purred happily."]
-    corpus.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)),
-                      encoding="utf8")
+    corpus = write_emotion_corpus(tmp_path / "corpus.jsonl")
     outputs = []
     for batch_size in (1, 5):
         out = tmp_path / f"out{batch_size}"
         annotate_local(AnnotateSettings(pipeline="blank:en + torchmoji", input=corpus, output=out, shard_size=3,
                                         batch_size=batch_size), show_progress=False)
         outputs.append(read_output(out)[0])
-    assert len(outputs[0]) == len(texts) and outputs[0][0]["cats"]
-    _close(outputs[0], outputs[1])
+    assert len(outputs[0]) == len(EMOTION_TEXTS) and outputs[0][0]["cats"]
+    assert_records_close(outputs[0], outputs[1])

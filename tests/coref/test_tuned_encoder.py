@@ -148,3 +148,43 @@ def test_tuned_pipeline_saves_and_loads_its_trained_layers(tmp_path):
         got = coref.model.predict([loaded.make_doc(TEXTS[0])])[0].scores
         numpy.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
         assert set(tuned_state(coref.model.get_ref("tok2vec"))) == set(tuned_state(tok2vec))
+
+
+def test_lora_starts_as_the_pretrained_encoder_and_trains_only_adapters(tmp_path):
+    import pickle
+
+    nlp = spacy.blank("en")
+    docs = [nlp(t) for t in TEXTS]
+    plain = build_tuned_transformer(tuned_layers=0, layers="last", inference_dtype="float32")
+    plain.initialize()
+    fix_random_seed(0)
+    lora = build_tuned_transformer(tuned_layers=2, lora_rank=4, lr_scale=1.0, layers="last",
+                                   inference_dtype="float32")
+    lora.initialize()
+    for a, b in zip(plain.predict(docs), lora.predict(docs)):
+        numpy.testing.assert_array_equal(a, b)  # B starts at zero: exactly the pretrained encoder
+    inner = encoder_module(lora)
+    before = {k: v.detach().clone() for k, v in inner.named_parameters()}
+    trained = set(tuned_state(lora))
+    assert len(trained) == 2 * 6 * 2  # lora_a and lora_b on the 6 linear layers of each of the top 2 layers
+    assert all(k.startswith(("encoder.layer.4.", "encoder.layer.5.")) and k.endswith((".lora_a", ".lora_b"))
+               for k in trained)
+    vectors, backprop = lora.begin_update(docs)
+    backprop([lora.ops.xp.ones_like(v) for v in vectors])
+    lora.finish_update(Adam(0.001))
+    changed = {k for k, v in inner.named_parameters() if not torch.equal(v, before[k])}
+    assert changed and changed <= trained
+    expected = lora.predict(docs)
+    assert not numpy.allclose(expected[0], plain.predict(docs)[0], atol=1e-4)
+    copy = pickle.loads(pickle.dumps(lora))
+    loaded = build_tuned_transformer(tuned_layers=2, lora_rank=4, layers="last", inference_dtype="float32")
+    loaded.initialize()
+    loaded.from_bytes(lora.to_bytes())
+    for model in (copy, loaded):
+        for a, b in zip(expected, model.predict(docs)):
+            numpy.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_lora_rank_must_be_a_count():
+    with pytest.raises(ValueError, match="lora_rank"):
+        build_tuned_transformer(lora_rank=-2)
