@@ -212,7 +212,9 @@ def _stream_results(ray, context, settings: AnnotateSettings, n_actors: int,
         context.target_max_block_size or 128 * 2**20,
         max(n_bytes // (4 * n_actors), batch_bytes, 4096))
     staged = [str(shard.staged) for _, shard in sorted(pending.items())]
-    dataset = ray.data.read_parquet(staged)
+    # Reading the small staged files needs no CPU of its own: with reads asking for one, a pool whose actors
+    # hold every CPU starves them (after a lost node, the restarted actor takes the last free CPU).
+    dataset = ray.data.read_parquet(staged, ray_remote_args={"num_cpus": 0})
     dataset = dataset.map_batches(
         RayAnnotator, fn_constructor_kwargs={"settings": settings},
         batch_size=settings.batch_size, batch_format="numpy",
