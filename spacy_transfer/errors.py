@@ -142,6 +142,8 @@ class Errors(metaclass=ErrorsWithCodes):
             "`python -m spacy_transfer init-fasttext MODEL.bin OUT_DIR` (or copy it again), or reinstall "
             "spacy_transfer for the packaged vectors.")
 
+    E114 = _INVALID_SETTING.format(component="fasttext_vectors")
+
     # --- torchmoji (E150-E199) ---
     E150 = ("Could not find torchmoji weights '{name}' (looked in {path}). Shipped models: "
             "{known}. Pass a directory holding config.json, vocabulary.json and "

@@ -29,6 +29,7 @@ from thinc.api import Config
 
 from ..errors import Errors
 from .hooks import Definitions, FastTextHooks
+from .settings import check_settings
 from .vectors import FastTextVectors, open_vectors
 
 DEFAULT_VECTORS = "gutenberg-en"
@@ -113,9 +114,10 @@ class FastTextVectorsComponent:
         path (Optional[str]): fastText `.bin`/`.vec` or `init-fasttext` directory.
         lowercase (bool): look up lower-cased token texts.
         """
+        check_settings({"path": path, "lowercase": lowercase})
         self.vocab = vocab
         self.name = name
-        self.cfg = {"path": None if path is None else str(path), "lowercase": bool(lowercase)}
+        self.cfg = {"path": None if path is None else str(path), "lowercase": lowercase}
         self.definitions: Definitions = {}
         self._table: Optional[FastTextVectors] = None
         self._hooks: Optional[FastTextHooks] = None

@@ -21,6 +21,7 @@ from thinc.api import Config, Model, Optimizer, set_dropout_rate
 from ..errors import Errors
 from ..layers.listener import TRF_DATA_ATTR, TransformerListener
 from .extensions import install_extensions
+from .settings import check_settings
 from .util import TransformerEncoderOutput
 
 # Held while pretrained weights load on first use, so that threads load them once (module level, as in the
@@ -83,7 +84,8 @@ class TransformerEncoder(TrainablePipe):
         self.vocab = vocab
         self.model = model
         self.name = name
-        self.cfg = {"keep_wordpieces": bool(keep_wordpieces), "overwrite": bool(overwrite)}
+        self.cfg = {"keep_wordpieces": keep_wordpieces, "overwrite": overwrite}
+        check_settings(self.cfg)
         self.listener_map: Dict[str, List[TransformerListener]] = {}
         install_extensions()
 

@@ -140,3 +140,15 @@ def test_fasttext_vectors_n_process_keeps_hooks():
     assert not plain[0].user_hooks
     # the pipeline still pickles with the wrapped _multiprocessing_pipe
     assert pickle.loads(pickle.dumps(nlp)).pipe_names == ["fasttext_vectors"]
+
+
+@pytest.mark.parametrize("settings", [{"path": None, "lowercase": "yes"}, {"path": 3, "lowercase": False}])
+def test_fasttext_vectors_class_checks_its_settings(settings):
+    """Built directly (no factory, so no config validation), a bad setting still gets E114 naming it."""
+    from spacy.vocab import Vocab
+
+    from spacy_transfer.fasttext_vectors.component import FastTextVectorsComponent
+
+    key = "lowercase" if settings["lowercase"] == "yes" else "path"
+    with pytest.raises(ValueError, match=f"E114.*{key}"):
+        FastTextVectorsComponent(Vocab(), **settings)

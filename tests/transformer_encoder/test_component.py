@@ -237,3 +237,16 @@ def test_transformer_encoder_cap_pieces_unit():
     assert new_ids.tolist() == [10, 11, 12, 13, 17, 18, 19]
     assert new_wp.tolist() == [0, 1, 2, 3, 5, 6, 6]
     assert new_tok.tolist() == [0, 0, 1, 1, 2, 2, 3]
+
+
+@pytest.mark.parametrize("key", ["keep_wordpieces", "overwrite"])
+def test_transformer_encoder_class_checks_its_settings(key):
+    """Built directly (no factory, so no config validation), a non-bool setting still gets E205."""
+    from spacy.vocab import Vocab
+    from thinc.api import Model
+
+    from spacy_transfer.transformer_encoder.component import TransformerEncoder
+
+    settings = {"keep_wordpieces": False, "overwrite": False, key: "no"}
+    with pytest.raises(ValueError, match=f"E205.*{key}"):
+        TransformerEncoder(Vocab(), Model("dummy", lambda *a: None), **settings)
