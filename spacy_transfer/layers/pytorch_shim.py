@@ -4,6 +4,10 @@ Thinc's `PyTorchShim.predict` switches the module to eval mode, runs it, and swi
 With one pipeline called from several threads (a web server), a thread that finishes switches dropout back on
 while another thread is still in its forward pass, which then returns silently different numbers. Here
 prediction leaves the module in eval mode; `begin_update` (training) switches to train mode as before.
+
+Modules may cache values derived from their weights for prediction (torchmoji fuses its LSTM gates). Thinc's
+optimizer changes the weights in place through numpy, which torch's version counters do not see, so after each
+optimizer step every submodule with a `reset_inference_cache()` method is told to drop its cache.
 """
 from typing import Any
 
@@ -22,6 +26,18 @@ class EvalModePyTorchShim(PyTorchShim):
         with torch.no_grad():
             with torch.autocast(device_type="cuda", enabled=self._mixed_precision):
                 return self._model(*inputs.args, **inputs.kwargs)
+
+    def finish_update(self, optimizer) -> None:
+        super().finish_update(optimizer)
+        reset_inference_caches(self._model)
+
+
+def reset_inference_caches(module) -> None:
+    """Tell every submodule of `module` that caches values derived from its weights to drop them."""
+    for sub in module.modules():
+        reset = getattr(sub, "reset_inference_cache", None)
+        if callable(reset):
+            reset()
 
 
 def keep_eval_mode(wrapper: Model) -> Model:

@@ -16,7 +16,7 @@ from thinc.types import Floats2d
 
 from ..errors import Errors
 from .precision import check_inference_dtype, inference_autocast
-from .pytorch_shim import EvalModePyTorchShim
+from .pytorch_shim import EvalModePyTorchShim, reset_inference_caches
 from .torch import get_torch_module, get_torch_wrapper
 
 DEFAULT_MAX_WORDPIECES_PER_TOKEN = 64
@@ -172,3 +172,4 @@ class ScaledRatePyTorchShim(EvalModePyTorchShim):
             data, _ = optimizer((self.id, key), torch2xp(param.data), torch2xp(param.grad), lr_scale=self.lr_scale)
             param.data = xp2torch(data, requires_grad=True, device=param.device)
             param.grad.zero_()
+        reset_inference_caches(self._model)

@@ -19,7 +19,7 @@ from ..errors import Errors, check_n_preds
 from ..layers.torch import get_torch_module
 from . import training  # noqa: F401  (registers the scorer and batcher)
 from .extensions import USER_DATA_KEY, install_extensions
-from .model import chain_thaw_schedule, set_trainable
+from .model import TORCH_REF, chain_thaw_schedule, set_trainable
 from .settings import check_settings
 
 default_model_config = """
@@ -158,7 +158,7 @@ class TorchMojiClassifier(TrainablePipe):
             )
         if label in self.cfg["labels"]:
             return 0
-        if self.model.has_ref("torchmoji_torch"):
+        if self.model.has_ref(TORCH_REF):
             raise ValueError(SpacyErrors.E922.format(name=self.name))
         self.cfg["labels"].append(label)
         self.vocab.strings.add(label)
@@ -176,7 +176,7 @@ class TorchMojiClassifier(TrainablePipe):
             width = self.model.get_dim("nF")
             return (numpy.zeros((len(docs), n_labels), dtype="f"),
                     numpy.zeros((len(docs), width), dtype="f"), [[] for _ in docs])  # fmt: skip
-        if not self.model.has_ref("torchmoji_torch"):
+        if not self.model.has_ref(TORCH_REF):
             raise ValueError(SpacyErrors.E109.format(name=self.name))
         # Empty docs are not run: they get zero scores and no emotions.
         owners: List[Tuple[int, int, int]] = (
@@ -370,7 +370,7 @@ class TorchMojiClassifier(TrainablePipe):
 
     def _initialize_before_deserializing(self) -> None:
         """Rebuild the torch module from cfg so saved weights can load into it."""
-        if self.model.has_ref("torchmoji_torch") or not self.labels:
+        if self.model.has_ref(TORCH_REF) or not self.labels:
             return
         if self.model.attrs.get("n_tokens") is None:
             self.model.attrs["n_tokens"] = self.cfg["n_tokens"]

@@ -24,7 +24,7 @@ from . import token_words, words
 InT = List[Union[Doc, Span]]
 OutT = Tuple[Floats2d, Floats2d]
 FINETUNE_METHODS = ("full", "last", "new", "chain-thaw")
-TORCH_REF = "torchmoji_torch"
+TORCH_REF = "torch"  # pipelines saved before 2026-12 also carry the old name "torchmoji_torch"; Thinc restores both
 # How a model turns Docs/Spans into DeepMoji words: "spacy_tokens" (TorchMoji.v1,
 # token_words.py) or "deepmoji" (TorchMoji.v2: DeepMoji's own tokenizer, words.py).
 WORD_MAPPINGS = ("spacy_tokens", "deepmoji")

@@ -144,7 +144,9 @@ class HardSigmoidLSTM(nn.Module):
     def fused_weights(self) -> Tuple[Tensor, Tensor, Tensor]:
         """Both directions' weights in the layout _recurrence wants: input kernel
         (In x 8*hidden), bias (8*hidden), recurrent kernels (2 x hidden x 4*hidden).
-        Cached while gradients are off and the parameters are unchanged.
+        Cached while gradients are off and the parameters are unchanged: the key (storage address, version)
+        sees torch's own in-place updates and `load_state_dict`, but not Thinc's optimizer, which updates the
+        weights in place through numpy; its step ends with `reset_inference_cache` (layers/pytorch_shim.py).
         """
         params = list(self.parameters())
         key = [(p.data_ptr(), p._version) for p in params]
@@ -163,6 +165,9 @@ class HardSigmoidLSTM(nn.Module):
         fused = (w_ih.contiguous(), bias, w_hh.contiguous())
         self._fused_cache = (key, fused) if not torch.is_grad_enabled() else None
         return fused
+
+    def reset_inference_cache(self) -> None:
+        self._fused_cache = None
 
     def forward(self, x: Tensor, batch: Batch) -> Tensor:
         """x (Tensor): n_tokens x input_size, packed as `batch`.

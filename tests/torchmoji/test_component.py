@@ -364,3 +364,40 @@ def test_torchmoji_word_mappings_v1_v2(vocab_path):
     # is kept as a word, unknown.
     assert ids["v2"] == [i, love, this, number, unknown, number, unknown]
     assert ids["v1"] == [i, love, this, unknown]  # "15:00" one unknown word, emoji dropped
+
+
+def test_torchmoji_loads_pipelines_saved_under_the_old_ref_name(trained, tmp_path):
+    """Pipelines saved before the torch ref was renamed to "torch" name it "torchmoji_torch": they still load."""
+    from spacy_transfer.torchmoji.model import TORCH_REF
+
+    nlp, _ = trained
+    model = nlp.get_pipe("torchmoji").model
+    nlp.to_disk(tmp_path / "new")
+    expected = spacy.load(tmp_path / "new")("I hate this.").cats
+    wrapper = model.get_ref(TORCH_REF)
+    model._refs = {"torchmoji_torch": wrapper}  # as the old code saved it
+    try:
+        nlp.to_disk(tmp_path / "old")
+    finally:
+        model._refs = {TORCH_REF: wrapper}
+    loaded = spacy.load(tmp_path / "old")
+    assert loaded.get_pipe("torchmoji").model.has_ref(TORCH_REF)
+    assert loaded("I hate this.").cats == pytest.approx(expected)
+
+
+def test_torchmoji_prediction_follows_an_optimizer_step(vocab_path, tmp_path):
+    """torchmoji caches its fused LSTM weights for prediction. Thinc's optimizer changes the weights in place
+    (through numpy, unseen by torch's version counters): a step with no forward pass in between, here Adam's
+    momentum on an update whose only doc is empty, must still reach predictions, as the saved pipeline shows."""
+    fix_random_seed(0)
+    nlp = make_nlp(vocab_path)
+    train = examples(nlp)
+    optimizer = nlp.initialize(lambda: train)
+    for _ in range(5):
+        nlp.update(train, sgd=optimizer)
+    before = nlp("I hate this.").cats  # fills the cache
+    nlp.update([Example.from_dict(nlp.make_doc(""), {"cats": {"joy": 1.0}})], sgd=optimizer)
+    after = nlp("I hate this.").cats
+    nlp.to_disk(tmp_path / "nlp")
+    assert after == pytest.approx(spacy.load(tmp_path / "nlp")("I hate this.").cats, abs=1e-7)
+    assert after != pytest.approx(before, abs=1e-7)  # the step did change the weights
