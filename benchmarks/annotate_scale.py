@@ -12,6 +12,7 @@ every 0.25 s; forked workers share pages, so the sum over-counts).
 
 DATA_DIR defaults to $SPACY_TRANSFER_DATA; it holds gutenberg_litbank_corpus/.
 """
+
 import argparse
 import json
 import os
@@ -62,11 +63,22 @@ def sample_tree(proc: psutil.Process, cpu: dict) -> int:
     return total
 
 
-def run(engine: str, n: int, pipeline: str, corpus: Path, out: Path, batch_size: int
-        ) -> dict:
-    cmd = [sys.executable, "-m", "spacy_transfer.annotate", pipeline, str(corpus),
-           str(out), "--engine", engine, "--n-process", str(n), "--batch-size",
-           str(batch_size), "--no-progress"]
+def run(engine: str, n: int, pipeline: str, corpus: Path, out: Path, batch_size: int) -> dict:
+    cmd = [
+        sys.executable,
+        "-m",
+        "spacy_transfer.annotate",
+        pipeline,
+        str(corpus),
+        str(out),
+        "--engine",
+        engine,
+        "--n-process",
+        str(n),
+        "--batch-size",
+        str(batch_size),
+        "--no-progress",
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     ps, peak, load, cpu = psutil.Process(proc.pid), 0, [], {}
@@ -88,16 +100,22 @@ def run(engine: str, n: int, pipeline: str, corpus: Path, out: Path, batch_size:
     if proc.returncode != 0:
         raise RuntimeError(f"{engine} x{n} failed:\n{log[-3000:]}")
     summary = json.loads((out / "summary.json").read_text())
-    return {"engine": engine, "workers": n, "docs": summary["docs"],
-            "words": summary["words"], "errors": summary["errors"],
-            "run_seconds": summary["seconds"], "words_per_s": summary["words_per_s"],
-            "docs_per_s": summary["docs_per_s"],
-            "first_result_s": summary.get("first_result_s"),
-            "cpu_seconds": round(sum(cpu.values()), 1),
-            "words_per_cpu_s": round(summary["words"] / max(sum(cpu.values()), 1e-9)),
-            "wall_seconds_with_startup": round(wall, 1),
-            "peak_tree_rss_mb": round(peak / 2**20), "mean_load_1min": round(
-                sum(load) / max(len(load), 1), 2)}
+    return {
+        "engine": engine,
+        "workers": n,
+        "docs": summary["docs"],
+        "words": summary["words"],
+        "errors": summary["errors"],
+        "run_seconds": summary["seconds"],
+        "words_per_s": summary["words_per_s"],
+        "docs_per_s": summary["docs_per_s"],
+        "first_result_s": summary.get("first_result_s"),
+        "cpu_seconds": round(sum(cpu.values()), 1),
+        "words_per_cpu_s": round(summary["words"] / max(sum(cpu.values()), 1e-9)),
+        "wall_seconds_with_startup": round(wall, 1),
+        "peak_tree_rss_mb": round(peak / 2**20),
+        "mean_load_1min": round(sum(load) / max(len(load), 1), 2),
+    }
 
 
 def main() -> None:
@@ -106,8 +124,11 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=100_000)
     parser.add_argument("--pipeline", default="en_core_web_sm")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--runs", default=",".join(f"{e}:{n}" for e, n in RUNS),
-                        help="comma-separated engine:workers, e.g. local:1,ray:2")
+    parser.add_argument(
+        "--runs",
+        default=",".join(f"{e}:{n}" for e, n in RUNS),
+        help="comma-separated engine:workers, e.g. local:1,ray:2",
+    )
     args = parser.parse_args()
     if not args.data_dir:
         parser.error("give DATA_DIR or set SPACY_TRANSFER_DATA")
@@ -118,18 +139,26 @@ def main() -> None:
         results = []
         for spec in args.runs.split(","):
             engine, n = spec.split(":")
-            results.append(run(engine, int(n), args.pipeline, corpus,
-                               Path(tmp) / f"out-{engine}-{n}", args.batch_size))
+            results.append(run(engine, int(n), args.pipeline, corpus, Path(tmp) / f"out-{engine}-{n}", args.batch_size))
             print(json.dumps(results[-1]), file=sys.stderr)
     base = next((r for r in results if r["engine"] == "local" and r["workers"] == 1), None)
     for r in results:
-        r["scaling_vs_local_1"] = (round(r["words_per_s"] / base["words_per_s"], 2)
-                                   if base else None)
+        r["scaling_vs_local_1"] = round(r["words_per_s"] / base["words_per_s"], 2) if base else None
 
-    print(json.dumps({"benchmark": "annotate_scale", "pipeline": args.pipeline,
-                      "corpus": info, "batch_size": args.batch_size,
-                      "cpu_count": os.cpu_count(), "load_1min_at_end": os.getloadavg()[0],
-                      "runs": results}, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "annotate_scale",
+                "pipeline": args.pipeline,
+                "corpus": info,
+                "batch_size": args.batch_size,
+                "cpu_count": os.cpu_count(),
+                "load_1min_at_end": os.getloadavg()[0],
+                "runs": results,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 usage: python benchmarks/coref_long_doc.py [--repeats 9100]   (9,100 x 11 tokens = 100,100 tokens)
 Prints one JSON object. Peak RSS is the process's maximum; rss_before_mb is measured after loading.
 """
+
 import argparse
 import json
 import resource
@@ -26,15 +27,20 @@ def main():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.process_time()
     doc = nlp(text)
-    print(json.dumps({
-        "measure": "CPU time (time.process_time), torch threads 1; ru_maxrss",
-        "tokens": len(doc),
-        "cpu_s": round(time.process_time() - start, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "rss_before_mb": round(before / 1024),
-        "clusters": len(doc._.coref_clusters),
-        "coref_encoder_dtype": encoder_dtype(nlp),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "measure": "CPU time (time.process_time), torch threads 1; ru_maxrss",
+                "tokens": len(doc),
+                "cpu_s": round(time.process_time() - start, 1),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "rss_before_mb": round(before / 1024),
+                "clusters": len(doc._.coref_clusters),
+                "coref_encoder_dtype": encoder_dtype(nlp),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ usage: python benchmarks/coref_speed.py [--data DIR] [--words 50000] [--doc-word
        python benchmarks/coref_speed.py --component coref [--weights NAME_OR_DIR] [--repeats 3]
 Prints one JSON object.
 """
+
 import argparse
 import json
 import os
@@ -47,8 +48,8 @@ def read_texts(data_dir: Path, n_words: int, doc_words: int):
 
 def straightforward_clusters(coref, doc):
     """Clusters from the unsplit networks on the full inputs (the reference path)."""
-    from spacy_transfer.neuralcoref.clustering import build_clusters, decide_antecedents
     from spacy_transfer.layers.torch import get_torch_module
+    from spacy_transfer.neuralcoref.clustering import build_clusters, decide_antecedents
 
     feats = coref.featurize(doc)
     if feats.n_mentions == 0:
@@ -56,7 +57,9 @@ def straightforward_clusters(coref, doc):
     module = get_torch_module(coref.model)
     with torch.no_grad():
         single = module.single(torch.from_numpy(feats.single_input())).numpy()
-        pair = module.pair(torch.from_numpy(feats.pair_input())).numpy() if len(feats.ant) else numpy.zeros(0, "float32")
+        pair = (
+            module.pair(torch.from_numpy(feats.pair_input())).numpy() if len(feats.ant) else numpy.zeros(0, "float32")
+        )
     best = decide_antecedents(single, pair, feats.ant, feats.men, coref.cfg["greedyness"])
     return [[tuple(feats.spans[i]) for i in members] for members, _ in build_clusters(best, feats.types)]
 
@@ -98,7 +101,9 @@ def coref_cpu_time(texts, n_words: int, weights: str, repeats: int) -> dict:
 
 
 def main():
-    default_data = os.environ.get("SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
+    default_data = os.environ.get(
+        "SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
+    )
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=default_data)
     parser.add_argument("--words", type=int, default=50000)

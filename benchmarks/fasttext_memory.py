@@ -8,6 +8,7 @@ abs difference of the vectors to the official fasttext bindings. Prints one JSON
 
 DIR defaults: --data $SPACY_TRANSFER_DATA or ../shared/datasets; --work projects/fasttext/training (git-ignored).
 """
+
 import argparse
 import json
 import os
@@ -51,8 +52,17 @@ def build_model(data_dir: Path, work: Path, dim: int, bucket: int, epoch: int, k
     for lr in (0.05, 0.025, 0.01):  # small runs sometimes stop with "Encountered NaN"
         try:
             model = fasttext.train_unsupervised(
-                str(corpus), model="skipgram", dim=dim, bucket=bucket, minn=3, maxn=6,
-                minCount=5, epoch=epoch, lr=lr, thread=2, verbose=0,
+                str(corpus),
+                model="skipgram",
+                dim=dim,
+                bucket=bucket,
+                minn=3,
+                maxn=6,
+                minCount=5,
+                epoch=epoch,
+                lr=lr,
+                thread=2,
+                verbose=0,
             )
             break
         except RuntimeError as err:
@@ -186,20 +196,35 @@ def worker(impl: str, model_path: str, words_path: str, out_path: str, max_secon
     vocab_vecs = np.stack([one(w) for w in vocab])
     np.savez(out_path, unique=np.stack(kept), vocab=vocab_vecs.astype(np.float32))
     mem = memory_status()
-    result.update({
-        "peak_rss_mb": round(mem["VmHWM"], 1),
-        "peak_rss_model_mb": round(mem["VmHWM"] - mem_before["VmRSS"], 1),
-        "rss_anon_model_mb": round(mem["RssAnon"] - mem_before["RssAnon"], 1),
-        "rss_file_model_mb": round(mem["RssFile"] - mem_before["RssFile"], 1),
-        "rss_before_load_mb": round(mem_before["VmRSS"], 1),
-    })
+    result.update(
+        {
+            "peak_rss_mb": round(mem["VmHWM"], 1),
+            "peak_rss_model_mb": round(mem["VmHWM"] - mem_before["VmRSS"], 1),
+            "rss_anon_model_mb": round(mem["RssAnon"] - mem_before["RssAnon"], 1),
+            "rss_file_model_mb": round(mem["RssFile"] - mem_before["RssFile"], 1),
+            "rss_before_load_mb": round(mem_before["VmRSS"], 1),
+        }
+    )
     return result
 
 
 def run_worker(impl: str, model_path: Path, words_path: Path, work: Path, max_seconds: float) -> dict:
     out = work / f"vectors_{impl}.npz"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "worker", "--impl", impl, "--model", str(model_path),
-           "--words", str(words_path), "--out", str(out), "--max-seconds", str(max_seconds)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "worker",
+        "--impl",
+        impl,
+        "--model",
+        str(model_path),
+        "--words",
+        str(words_path),
+        "--out",
+        str(out),
+        "--max-seconds",
+        str(max_seconds),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     if proc.returncode != 0:
         raise RuntimeError(f"{impl} worker failed:\n{proc.stderr[-3000:]}")
@@ -210,11 +235,9 @@ def export_tradeoff(model_path: Path, work: Path, held_out: list, vocab: list) -
     """Size vs quality of init-fasttext exports: mean cosine to the full vectors on held-out OOV words."""
     import numpy as np
 
-    from spacy_transfer.fasttext_vectors.export import export_fasttext, mean_cosine
+    from spacy_transfer.fasttext_vectors.export import bucket_usage, export_fasttext, mean_cosine
     from spacy_transfer.fasttext_vectors.io import load_fasttext
     from spacy_transfer.fasttext_vectors.vectors import FastTextVectors
-
-    from spacy_transfer.fasttext_vectors.export import bucket_usage
 
     full = FastTextVectors(load_fasttext(model_path), cache_size=0)
     n_used = int(np.count_nonzero(bucket_usage(full.model)))  # buckets some vocabulary n-gram hashes to
@@ -233,14 +256,19 @@ def export_tradeoff(model_path: Path, work: Path, held_out: list, vocab: list) -
         info = export_fasttext(model_path, work / name, **setting)
         table = FastTextVectors(load_fasttext(work / name), cache_size=0)
         in_vocab = np.abs(table.compute(vocab) - full.compute(vocab)).max()
-        rows.append({
-            "setting": setting, "dir": str(work / name), "mb": round(info["bytes"] / 1e6, 1),
-            "n_buckets": info["n_buckets"], "n_words": info["n_words"],
-            "mean_cos_held_out_oov": round(mean_cosine(full, table, held_out), 4),
-            # vocabulary words ranked 10000-12000: dropped by --max-words 5000, rebuilt from n-grams
-            "mean_cos_vocab_10k_12k": round(mean_cosine(full, table, full.model.words[10000:12000]), 4),
-            "max_abs_diff_vocab": float(in_vocab),
-        })
+        rows.append(
+            {
+                "setting": setting,
+                "dir": str(work / name),
+                "mb": round(info["bytes"] / 1e6, 1),
+                "n_buckets": info["n_buckets"],
+                "n_words": info["n_words"],
+                "mean_cos_held_out_oov": round(mean_cosine(full, table, held_out), 4),
+                # vocabulary words ranked 10000-12000: dropped by --max-words 5000, rebuilt from n-grams
+                "mean_cos_vocab_10k_12k": round(mean_cosine(full, table, full.model.words[10000:12000]), 4),
+                "max_abs_diff_vocab": float(in_vocab),
+            }
+        )
     return rows
 
 
@@ -270,15 +298,18 @@ def main() -> None:
         return
     import numpy as np
 
-    words_path, lists = make_word_lists(model_path, a.work / "gutenberg_corpus.txt", a.work, a.n_unique,
-                                        a.n_tokens)
+    words_path, lists = make_word_lists(model_path, a.work / "gutenberg_corpus.txt", a.work, a.n_unique, a.n_tokens)
     tradeoff = export_tradeoff(model_path, a.work, lists["held_out_rare"], lists["vocab"])
     lossless_dir = tradeoff[0]["dir"]  # float32, all non-zero buckets
     compact_dir = tradeoff[3]["dir"]  # float16, the buckets the vocabulary uses
-    contenders = [("fasttext", model_path), ("gensim", model_path), ("spacy_transfer_bin", model_path),
-                  ("spacy_transfer_export_f32_lossless", Path(lossless_dir)),
-                  ("spacy_transfer_export_f32_used_buckets", Path(tradeoff[2]["dir"])),
-                  ("spacy_transfer_export_f16_used_buckets", Path(compact_dir))]
+    contenders = [
+        ("fasttext", model_path),
+        ("gensim", model_path),
+        ("spacy_transfer_bin", model_path),
+        ("spacy_transfer_export_f32_lossless", Path(lossless_dir)),
+        ("spacy_transfer_export_f32_used_buckets", Path(tradeoff[2]["dir"])),
+        ("spacy_transfer_export_f16_used_buckets", Path(compact_dir)),
+    ]
     results = [run_worker(impl, path, words_path, a.work, a.max_seconds) for impl, path in contenders]
     ref = np.load(a.work / "vectors_fasttext.npz")
     for r in results:
@@ -292,12 +323,23 @@ def main() -> None:
             r[f"peak_rss_ratio_vs_{anchor}"] = round(r["peak_rss_mb"] / base[anchor]["peak_rss_mb"], 3)
             r[f"model_rss_ratio_vs_{anchor}"] = round(r["peak_rss_model_mb"] / base[anchor]["peak_rss_model_mb"], 3)
     report = {
-        "model": {"path": str(model_path), "mb": round(model_path.stat().st_size / 1e6, 1), "dim": a.dim,
-                  "bucket": a.bucket},
-        "words": {"distinct_oov": len(lists["unique"]), "stream_tokens": len(lists["stream_ids"]),
-                  "stream_distinct": len(set(lists["stream_ids"])), "held_out_rare": len(lists["held_out_rare"])},
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                    "load_avg_1min_at_end": os.getloadavg()[0]},
+        "model": {
+            "path": str(model_path),
+            "mb": round(model_path.stat().st_size / 1e6, 1),
+            "dim": a.dim,
+            "bucket": a.bucket,
+        },
+        "words": {
+            "distinct_oov": len(lists["unique"]),
+            "stream_tokens": len(lists["stream_ids"]),
+            "stream_distinct": len(set(lists["stream_ids"])),
+            "held_out_rare": len(lists["held_out_rare"]),
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_avg_1min_at_end": os.getloadavg()[0],
+        },
         "results": results,
         "export_tradeoff": tradeoff,
     }

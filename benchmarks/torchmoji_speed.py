@@ -43,9 +43,7 @@ def anchor_cell(x: Tensor, h: Tensor, c: Tensor, w_ih, w_hh, b_ih, b_hh):
     return hard_sigmoid(o) * torch.tanh(c), c
 
 
-def anchor_direction(
-    data: Tensor, batch_sizes: List[int], weights, reverse: bool
-) -> Tensor:
+def anchor_direction(data: Tensor, batch_sizes: List[int], weights, reverse: bool) -> Tensor:
     """One direction over packed data, torchMoji-style (VariableRecurrent[Reverse])."""
     hidden = weights[1].shape[1]
     outputs = []

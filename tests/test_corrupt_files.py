@@ -1,4 +1,5 @@
 """Issue 14, point 5: every corrupt or missing file raises a coded error that names the file and what to do."""
+
 import json
 import shutil
 from pathlib import Path
@@ -18,8 +19,9 @@ def tiny_export(tmp_path) -> Path:
     vectors = np.arange(len(words) * 4, dtype="float32").reshape((len(words), 4))
     buckets = np.ones((3, 4), dtype="float32")
     meta = {"minn": 2, "maxn": 3, "bucket": 10}
-    return write_export(tmp_path / "export", meta, words, np.arange(len(words)), vectors, buckets,
-                        np.asarray([1, 4, 7]))
+    return write_export(
+        tmp_path / "export", meta, words, np.arange(len(words)), vectors, buckets, np.asarray([1, 4, 7])
+    )
 
 
 def test_fasttext_vectors_export_reads_back(tiny_export):
@@ -86,7 +88,7 @@ def test_torchmoji_corrupt_vocabulary_json(torchmoji_dir):
 def test_torchmoji_corrupt_config_json(torchmoji_dir):
     from spacy_transfer.torchmoji.io import load_pretrained
 
-    (torchmoji_dir / "config.json").write_text("{\"labels\": [", encoding="utf8")
+    (torchmoji_dir / "config.json").write_text('{"labels": [', encoding="utf8")
     with pytest.raises(ValueError, match=r"E165.*config\.json.*not valid JSON"):
         load_pretrained(torchmoji_dir)
 
@@ -144,7 +146,7 @@ def test_neuralcoref_missing_cache_says_download(tmp_path, monkeypatch):
 def test_neuralcoref_corrupt_weights_names_the_file(tmp_path):
     from spacy_transfer.neuralcoref.io import load_weights
 
-    (tmp_path / "weights.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\"")
+    (tmp_path / "weights.safetensors").write_bytes(b'\x10\x00\x00\x00\x00\x00\x00\x00{"a"')
     (tmp_path / "vectors.safetensors").write_bytes(b"")
     (tmp_path / "cfg.json").write_text("{}", encoding="utf8")
     with pytest.raises(ValueError, match=r"E003.*weights\.safetensors is corrupt"):
@@ -188,7 +190,11 @@ def test_annotate_cli_output_path_is_a_file_without_traceback(tmp_path):
     source.write_text('{"id": 1, "text": "Hello."}\n', encoding="utf8")
     out = tmp_path / "out.jsonl"
     out.write_text("not a directory", encoding="utf8")
-    run = subprocess.run([sys.executable, "-m", "spacy_transfer", "annotate", "blank:en", str(source), str(out),
-                          "--no-progress"], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "spacy_transfer", "annotate", "blank:en", str(source), str(out), "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     both = run.stdout + run.stderr
     assert run.returncode == 1 and "E317" in both and "Traceback" not in both

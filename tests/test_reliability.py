@@ -5,6 +5,7 @@
   scripts, HTML, long tokens) run without error, with consistent outputs, the same through `nlp.pipe`, and
   survive DocBin and pickle.
 """
+
 import pickle
 import random
 from concurrent.futures import ThreadPoolExecutor
@@ -77,8 +78,10 @@ def assert_same(a, b, atol=1e-5):
 def test_reliability_threads_match_serial(full_nlp):
     """Point 1: 4 threads sharing one pipeline get the serial results (they differed by up to 0.5 in doc.cats
     and 1.5 in doc.tensor while Thinc's shim switched dropout back on between calls)."""
-    texts = [f"Alice told Bob that she would cook pasta {i} times. He said the game was great!" * (1 + i % 3)
-             for i in range(8)]
+    texts = [
+        f"Alice told Bob that she would cook pasta {i} times. He said the game was great!" * (1 + i % 3)
+        for i in range(8)
+    ]
     serial = [outputs(full_nlp(text)) for text in texts]
     with ThreadPoolExecutor(4) as pool:
         threaded = list(pool.map(lambda text: outputs(full_nlp(text)), texts * 3))
@@ -108,8 +111,9 @@ def test_reliability_seeded_probes(full_nlp):
     restored = list(DocBin().from_bytes(docbin.to_bytes()).get_docs(full_nlp.vocab))
     for doc, back in zip(docs, restored):
         assert back.cats == doc.cats
-        assert [(k, [(s.start, s.end) for s in g]) for k, g in back.spans.items()] == \
-            [(k, [(s.start, s.end) for s in g]) for k, g in doc.spans.items()]
+        assert [(k, [(s.start, s.end) for s in g]) for k, g in back.spans.items()] == [
+            (k, [(s.start, s.end) for s in g]) for k, g in doc.spans.items()
+        ]
     for doc in docs[:10]:
         assert_same(outputs(doc), outputs(pickle.loads(pickle.dumps(doc))), atol=0)
 
@@ -158,18 +162,31 @@ def test_reliability_threads_on_a_cold_pipeline(coref_weights):
 def worst_case_docs(full_nlp):
     """Prose and pathological texts of 6,000 characters, parsed by en_core_web_sm (as bytes: fresh copies)."""
     n = 6000
-    prose = ("It was a bright cold day in April, and the clocks were striking thirteen. Alice told Bob that she "
-             "had seen the old house by the river, and he said he would visit it with her the next morning. ")
-    inputs = {"prose": (prose * (n // len(prose) + 1))[:n], "emoji_run": "😀" * n, "cjk_one_token": "字" * n,
-              "punctuation": ("!?.,;:" * n)[:n]}
+    prose = (
+        "It was a bright cold day in April, and the clocks were striking thirteen. Alice told Bob that she "
+        "had seen the old house by the river, and he said he would visit it with her the next morning. "
+    )
+    inputs = {
+        "prose": (prose * (n // len(prose) + 1))[:n],
+        "emoji_run": "😀" * n,
+        "cjk_one_token": "字" * n,
+        "punctuation": ("!?.,;:" * n)[:n],
+    }
     ours = {"neuralcoref", "torchmoji", "zero_shot_classifier", "fasttext_vectors", "transformer_encoder"}
     with full_nlp.select_pipes(enable=[name for name in full_nlp.pipe_names if name not in ours]):
         return {key: full_nlp(text).to_bytes() for key, text in inputs.items()}
 
 
-@pytest.mark.parametrize("component", [
-    "neuralcoref", "torchmoji", "zero_shot_classifier", "fasttext_vectors", "transformer_encoder",
-])
+@pytest.mark.parametrize(
+    "component",
+    [
+        "neuralcoref",
+        "torchmoji",
+        "zero_shot_classifier",
+        "fasttext_vectors",
+        "transformer_encoder",
+    ],
+)
 def test_reliability_worst_case_within_10x_prose(full_nlp, worst_case_docs, component):
     """Point 4: pathological inputs cost at most 10x prose of the same length (CPU time, 1 torch thread, best of
     2, alternating); benchmarks/worst_case.py measures more inputs at larger sizes."""

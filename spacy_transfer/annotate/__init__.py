@@ -2,6 +2,7 @@
 
 Nothing heavy is imported here; Ray is imported only by the ray engine.
 """
+
 from .settings import AnnotateSettings
 
 __all__ = ["AnnotateSettings", "annotate_local", "annotate_ray"]

@@ -3,6 +3,7 @@
 The same command as `python -m spacy_transfer annotate`, without importing the other
 components' commands (worker processes and tests start faster).
 """
+
 import typer
 
 from .commands import annotate_command

@@ -1,4 +1,5 @@
 """`python -m spacy_transfer annotate`: corpus-scale batch annotation."""
+
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -15,8 +16,12 @@ class Engine(str, Enum):
 
 
 def annotate_command(
-    pipeline: str = typer.Argument(..., help="Pipeline name/path, or a spec like 'en_core_web_sm + neuralcoref + torchmoji'"),
-    input_path: Path = typer.Argument(..., metavar="INPUT", help="JSONL file (one {\"id\", \"text\"} per line) or Parquet file/directory"),
+    pipeline: str = typer.Argument(
+        ..., help="Pipeline name/path, or a spec like 'en_core_web_sm + neuralcoref + torchmoji'"
+    ),
+    input_path: Path = typer.Argument(
+        ..., metavar="INPUT", help='JSONL file (one {"id", "text"} per line) or Parquet file/directory'
+    ),
     output: Path = typer.Argument(..., help="Output directory for result shards and errors.jsonl"),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local: nlp.pipe(n_process); ray: Ray Data actors"),
     n_process: int = typer.Option(1, "--n-process", "-n", help="Processes (local) or actors (ray)"),
@@ -24,13 +29,21 @@ def annotate_command(
     shard_size: int = typer.Option(1000, "--shard-size", help="Records per output shard (the unit of resuming)"),
     text_key: str = typer.Option("text", "--text-key", help="Key/column holding the text"),
     id_key: str = typer.Option("id", "--id-key", help="Key/column holding the id"),
-    max_length: int = typer.Option(DEFAULT_MAX_LENGTH, "--max-length", help="Longer texts go to errors.jsonl (characters)"),
-    coref_prefix: str = typer.Option(DEFAULT_COREF_PREFIX, "--coref-prefix", help="Span-group prefix of coref clusters"),
-    emotions_attr: str = typer.Option(DEFAULT_EMOTIONS_ATTR, "--emotions-attr", help="Doc extension holding emotion scores"),
+    max_length: int = typer.Option(
+        DEFAULT_MAX_LENGTH, "--max-length", help="Longer texts go to errors.jsonl (characters)"
+    ),
+    coref_prefix: str = typer.Option(
+        DEFAULT_COREF_PREFIX, "--coref-prefix", help="Span-group prefix of coref clusters"
+    ),
+    emotions_attr: str = typer.Option(
+        DEFAULT_EMOTIONS_ATTR, "--emotions-attr", help="Doc extension holding emotion scores"
+    ),
     docbin: bool = typer.Option(False, "--docbin", help="Also write .spacy DocBin shards"),
     resolved: bool = typer.Option(False, "--resolved", help="Add each doc's resolved text (coref mentions replaced)"),
     code: Optional[Path] = typer.Option(None, "--code", help="Python file registering custom components"),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: start a local Ray)"),
+    ray_address: Optional[str] = typer.Option(
+        None, "--ray-address", help="Ray cluster address (default: start a local Ray)"
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
 ) -> None:
     """Annotate a corpus with a pipeline; re-running the same command resumes.
@@ -41,9 +54,25 @@ def annotate_command(
     from wasabi import msg
 
     try:
-        _annotate(pipeline, input_path, output, engine, n_process, batch_size, shard_size, text_key,
-                  id_key, max_length, coref_prefix, emotions_attr, docbin, resolved, code,
-                  ray_address, progress)
+        _annotate(
+            pipeline,
+            input_path,
+            output,
+            engine,
+            n_process,
+            batch_size,
+            shard_size,
+            text_key,
+            id_key,
+            max_length,
+            coref_prefix,
+            emotions_attr,
+            docbin,
+            resolved,
+            code,
+            ray_address,
+            progress,
+        )
     except (ValueError, OSError) as err:
         # A coded error already says what was wrong and what to do: no traceback for it.
         if not str(err).startswith("[spacy_transfer."):
@@ -51,18 +80,44 @@ def annotate_command(
         msg.fail(str(err), exits=1)
 
 
-def _annotate(pipeline, input_path, output, engine, n_process, batch_size, shard_size, text_key,
-              id_key, max_length, coref_prefix, emotions_attr, docbin, resolved, code,
-              ray_address, progress) -> None:
+def _annotate(
+    pipeline,
+    input_path,
+    output,
+    engine,
+    n_process,
+    batch_size,
+    shard_size,
+    text_key,
+    id_key,
+    max_length,
+    coref_prefix,
+    emotions_attr,
+    docbin,
+    resolved,
+    code,
+    ray_address,
+    progress,
+) -> None:
     from .io import check_input
     from .pipeline import load_pipeline
     from .progress import print_summary
 
     settings = AnnotateSettings(
-        pipeline=pipeline, input=input_path, output=output, text_key=text_key,
-        id_key=id_key, shard_size=shard_size, max_length=max_length,
-        coref_prefix=coref_prefix, emotions_attr=emotions_attr, docbin=docbin, resolved=resolved, code=str(code) if code else None,
-        batch_size=batch_size)
+        pipeline=pipeline,
+        input=input_path,
+        output=output,
+        text_key=text_key,
+        id_key=id_key,
+        shard_size=shard_size,
+        max_length=max_length,
+        coref_prefix=coref_prefix,
+        emotions_attr=emotions_attr,
+        docbin=docbin,
+        resolved=resolved,
+        code=str(code) if code else None,
+        batch_size=batch_size,
+    )
     check_input(settings.input, settings.text_key, settings.id_key)
     if engine == Engine.local:
         from wasabi import msg
@@ -71,8 +126,7 @@ def _annotate(pipeline, input_path, output, engine, n_process, batch_size, shard
 
         nlp, used = load_pipeline(settings.pipeline, settings.code)
         msg.info(f"Pipeline: {used} with components {nlp.pipe_names}")
-        summary = annotate_local(settings, n_process=n_process, show_progress=progress,
-                                 nlp=nlp, pipeline_loaded=used)
+        summary = annotate_local(settings, n_process=n_process, show_progress=progress, nlp=nlp, pipeline_loaded=used)
     else:
         from wasabi import msg
 
@@ -80,8 +134,7 @@ def _annotate(pipeline, input_path, output, engine, n_process, batch_size, shard
         from .pipeline import resolve_spec
 
         msg.info(f"Pipeline for the Ray actors: {resolve_spec(settings.pipeline)[0]}")
-        summary = annotate_ray(settings, n_actors=n_process, address=ray_address,
-                               show_progress=progress)
+        summary = annotate_ray(settings, n_actors=n_process, address=ray_address, show_progress=progress)
     print_summary(summary)
 
 

@@ -7,6 +7,7 @@ and component by component, in this process: docs that are fine get annotated, a
 one that breaks gets an errors.jsonl entry naming the component. Both engines use this
 module, so they produce the same records.
 """
+
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, Optional, Tuple
@@ -71,13 +72,11 @@ def _finish(doc: Doc, record: Record, context: Any, to_record: ToRecord) -> Anno
     try:
         line = dumps(to_record(doc, record.doc_id))
     except (TypeError, ValueError) as err:
-        return Annotated(record, context, error=error_entry(record.line, record.doc_id,
-                                                            "E307", detail=err))
+        return Annotated(record, context, error=error_entry(record.line, record.doc_id, "E307", detail=err))
     return Annotated(record, context, line=line, doc=doc, n_words=len(doc))
 
 
-def annotate_alone(nlp: Language, record: Record, context: Any, to_record: ToRecord
-                   ) -> Annotated:
+def annotate_alone(nlp: Language, record: Record, context: Any, to_record: ToRecord) -> Annotated:
     """Annotate one record outside `nlp.pipe`, one component at a time.
 
     nlp (Language): the pipeline (prepared with `prepare_pipeline`).
@@ -97,15 +96,19 @@ def annotate_alone(nlp: Language, record: Record, context: Any, to_record: ToRec
             finally:
                 _set_handler(proc, skip_failed_batch)
     except Exception as err:
-        return Annotated(record, context, error=error_entry(
-            record.line, record.doc_id, "E305", component=component,
-            exc_type=type(err).__name__, detail=err))
+        return Annotated(
+            record,
+            context,
+            error=error_entry(
+                record.line, record.doc_id, "E305", component=component, exc_type=type(err).__name__, detail=err
+            ),
+        )
     return _finish(doc, record, context, to_record)
 
 
-def annotate_stream(nlp: Language, items: Iterable[Tuple[Record, Any]], *,
-                    n_process: int = 1, batch_size: int = 64,
-                    to_record: ToRecord) -> Iterator[Annotated]:
+def annotate_stream(
+    nlp: Language, items: Iterable[Tuple[Record, Any]], *, n_process: int = 1, batch_size: int = 64, to_record: ToRecord
+) -> Iterator[Annotated]:
     """Annotate records in input order; every record yields exactly one result.
 
     nlp (Language): the pipeline (prepared with `prepare_pipeline`).
@@ -131,8 +134,7 @@ def annotate_stream(nlp: Language, items: Iterable[Tuple[Record, Any]], *,
 
     source = texts()
     while True:
-        docs = nlp.pipe(source, as_tuples=True, n_process=n_process,
-                        batch_size=batch_size)
+        docs = nlp.pipe(source, as_tuples=True, n_process=n_process, batch_size=batch_size)
         failed = False
         try:
             for doc, seq in docs:
@@ -155,16 +157,22 @@ def annotate_stream(nlp: Language, items: Iterable[Tuple[Record, Any]], *,
             break
 
 
-def shards_to_annotate(settings: AnnotateSettings, done: Iterable[int],
-                       progress: Progress) -> Iterator[Tuple[int, Shard]]:
+def shards_to_annotate(
+    settings: AnnotateSettings, done: Iterable[int], progress: Progress
+) -> Iterator[Tuple[int, Shard]]:
     """The input's shards that an earlier run did not finish, as (index, shard). The progress bar counts, for
     both engines alike, the records of finished shards, the records rejected while reading and blank lines.
 
     done (Iterable[int]): indices of the shards already written.
     """
     for index, n_input, shard in iter_shards(
-            settings.input, settings.shard_size, text_key=settings.text_key,
-            id_key=settings.id_key, max_length=settings.max_length, skip=done):
+        settings.input,
+        settings.shard_size,
+        text_key=settings.text_key,
+        id_key=settings.id_key,
+        max_length=settings.max_length,
+        skip=done,
+    ):
         if shard is None:
             progress.skip(n_input)
             continue

@@ -8,6 +8,7 @@ The worker processes die with the annotate process: `nlp.pipe` workers otherwise
 forever for input once their parent is killed (`kill -9`, OOM killer), each holding a
 whole pipeline in memory.
 """
+
 import os
 import signal
 import sys
@@ -23,7 +24,6 @@ from .io import OutputDir, Record, Shard, check_input, count_records
 from .pipeline import load_pipeline
 from .progress import Progress
 from .settings import AnnotateSettings
-
 
 # The pid of the annotate process while it runs `nlp.pipe` with worker processes; the
 # at-fork hook below only acts in children forked by that process during that time.
@@ -83,9 +83,14 @@ class _OpenShard:
             self.errors.append(result.error)
 
 
-def annotate_local(settings: AnnotateSettings, *, n_process: int = 1,
-                   show_progress: bool = True, nlp=None,
-                   pipeline_loaded: Optional[str] = None) -> Dict[str, Any]:
+def annotate_local(
+    settings: AnnotateSettings,
+    *,
+    n_process: int = 1,
+    show_progress: bool = True,
+    nlp=None,
+    pipeline_loaded: Optional[str] = None,
+) -> Dict[str, Any]:
     """Annotate the input with `nlp.pipe`, writing shards that a re-run skips.
 
     settings (AnnotateSettings): the run settings.
@@ -117,24 +122,28 @@ def annotate_local(settings: AnnotateSettings, *, n_process: int = 1,
         while open_shards and (index is None or open_shards[0].shard.index < index):
             _write(out, open_shards.popleft())
 
-    results = annotate_stream(nlp, items(), n_process=n_process,
-                              batch_size=settings.batch_size,
-                              to_record=settings.to_record())
+    results = annotate_stream(
+        nlp, items(), n_process=n_process, batch_size=settings.batch_size, to_record=settings.to_record()
+    )
     global _PARENT_PID
     _PARENT_PID = os.getpid()
     try:
         for result in results:
             close_until(result.context)
             open_shards[0].add(result)
-            progress.update(int(result.line is not None), result.n_words,
-                            int(result.error is not None))
+            progress.update(int(result.line is not None), result.n_words, int(result.error is not None))
     finally:
         _PARENT_PID = None
     # Shards after the last doc (or all-error shards) are complete once input ends.
     close_until(None)
     summary = progress.close()
-    summary.update(engine="local", n_process=n_process, pipeline=settings.pipeline,
-                   pipeline_loaded=used, output=str(settings.output))
+    summary.update(
+        engine="local",
+        n_process=n_process,
+        pipeline=settings.pipeline,
+        pipeline_loaded=used,
+        output=str(settings.output),
+    )
     return out.finish(summary)
 
 

@@ -13,6 +13,7 @@
 
 Ray is imported only here, and only when this engine runs.
 """
+
 import dataclasses
 import json
 import shutil
@@ -83,18 +84,16 @@ class RayAnnotator:
         """
         from spacy.tokens import DocBin
 
-        items = [(Record(line=int(line), doc_id=json.loads(id_json), text=text), int(shard))
-                 for shard, line, id_json, text in zip(batch["shard"], batch["line"],
-                                                       batch["id_json"], batch["text"])]
-        out: Dict[str, List[Any]] = {"shard": [], "line": [], "result": [], "error": [],
-                                     "words": [], "doc": []}
-        for result in annotate_stream(self.nlp, items, batch_size=self.batch_size,
-                                      to_record=self.to_record):
+        items = [
+            (Record(line=int(line), doc_id=json.loads(id_json), text=text), int(shard))
+            for shard, line, id_json, text in zip(batch["shard"], batch["line"], batch["id_json"], batch["text"])
+        ]
+        out: Dict[str, List[Any]] = {"shard": [], "line": [], "result": [], "error": [], "words": [], "doc": []}
+        for result in annotate_stream(self.nlp, items, batch_size=self.batch_size, to_record=self.to_record):
             out["shard"].append(result.context)
             out["line"].append(result.record.line)
             out["result"].append(result.line)
-            out["error"].append(json.dumps(result.error, ensure_ascii=False)
-                                if result.error is not None else None)
+            out["error"].append(json.dumps(result.error, ensure_ascii=False) if result.error is not None else None)
             out["words"].append(result.n_words)
             doc_bytes = None
             if self.docbin and result.doc is not None:
@@ -106,8 +105,7 @@ class RayAnnotator:
 class _PendingShard:
     """Results of a shard gathered on the driver until all its records are back."""
 
-    def __init__(self, errors: List[Dict[str, Any]], n_records: int, staged: Path,
-                 n_bytes: int):
+    def __init__(self, errors: List[Dict[str, Any]], n_records: int, staged: Path, n_bytes: int):
         self.errors = list(errors)
         self.n_records = n_records
         self.n_bytes = n_bytes
@@ -119,21 +117,23 @@ def _stage(path: Path, index: int, records: List[Record]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({
-        "shard": pa.array([index] * len(records), pa.int64()),
-        "line": pa.array([r.line for r in records], pa.int64()),
-        # JSON keeps an integer id an integer and a string id a string.
-        "id_json": pa.array([json.dumps(r.doc_id) for r in records], pa.string()),
-        "text": pa.array([r.text for r in records], pa.string()),
-    })
+    table = pa.table(
+        {
+            "shard": pa.array([index] * len(records), pa.int64()),
+            "line": pa.array([r.line for r in records], pa.int64()),
+            # JSON keeps an integer id an integer and a string id a string.
+            "id_json": pa.array([json.dumps(r.doc_id) for r in records], pa.string()),
+            "text": pa.array([r.text for r in records], pa.string()),
+        }
+    )
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     atomic_write(path, sink.getvalue().to_pybytes())
 
 
-def annotate_ray(settings: AnnotateSettings, *, n_actors: int = 2,
-                 address: Optional[str] = None, show_progress: bool = True
-                 ) -> Dict[str, Any]:
+def annotate_ray(
+    settings: AnnotateSettings, *, n_actors: int = 2, address: Optional[str] = None, show_progress: bool = True
+) -> Dict[str, Any]:
     """Annotate the input with Ray Data actors, writing shards that a re-run skips.
 
     settings (AnnotateSettings): the run settings.
@@ -148,8 +148,7 @@ def annotate_ray(settings: AnnotateSettings, *, n_actors: int = 2,
     ray = import_ray()
     check_input(settings.input, settings.text_key, settings.id_key)
     if isinstance(n_actors, bool) or not isinstance(n_actors, int) or n_actors < 1:
-        raise ValueError(Errors.E314.format(key="n_actors", value=n_actors,
-                                            detail="must be a positive integer"))
+        raise ValueError(Errors.E314.format(key="n_actors", value=n_actors, detail="must be a positive integer"))
     out = OutputDir(settings.output)
     done = out.prepare(settings.output_settings())
     staging = out.path / STAGING_DIR
@@ -172,20 +171,26 @@ def annotate_ray(settings: AnnotateSettings, *, n_actors: int = 2,
         if started:
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
         try:
-            _run_actors(ray, dataclasses.replace(settings, pipeline=spec), n_actors, out,
-                        pending, progress)
+            _run_actors(ray, dataclasses.replace(settings, pipeline=spec), n_actors, out, pending, progress)
         finally:
             if started:
                 ray.shutdown()
     shutil.rmtree(staging, ignore_errors=True)
     summary = progress.close()
-    summary.update(engine="ray", n_actors=n_actors, pipeline=settings.pipeline,
-                   pipeline_loaded=used, output=str(settings.output))
+    summary.update(
+        engine="ray", n_actors=n_actors, pipeline=settings.pipeline, pipeline_loaded=used, output=str(settings.output)
+    )
     return out.finish(summary)
 
 
-def _run_actors(ray, settings: AnnotateSettings, n_actors: int, out: OutputDir,
-                pending: Dict[int, _PendingShard], progress: Progress) -> None:
+def _run_actors(
+    ray,
+    settings: AnnotateSettings,
+    n_actors: int,
+    out: OutputDir,
+    pending: Dict[int, _PendingShard],
+    progress: Progress,
+) -> None:
     context = ray.data.DataContext.get_current()
     saved = (context.enable_progress_bars, context.target_max_block_size)
     try:
@@ -193,13 +198,18 @@ def _run_actors(ray, settings: AnnotateSettings, n_actors: int, out: OutputDir,
     finally:
         context.enable_progress_bars, context.target_max_block_size = saved
     for index, shard in sorted(pending.items()):
-        raise RuntimeError(Errors.E316.format(shard=index, n_got=len(shard.rows),
-                                              n_expected=shard.n_records))
+        raise RuntimeError(Errors.E316.format(shard=index, n_got=len(shard.rows), n_expected=shard.n_records))
 
 
-def _stream_results(ray, context, settings: AnnotateSettings, n_actors: int,
-                    out: OutputDir, pending: Dict[int, _PendingShard],
-                    progress: Progress) -> None:
+def _stream_results(
+    ray,
+    context,
+    settings: AnnotateSettings,
+    n_actors: int,
+    out: OutputDir,
+    pending: Dict[int, _PendingShard],
+    progress: Progress,
+) -> None:
     from ray.data import ActorPoolStrategy
 
     context.enable_progress_bars = False
@@ -209,24 +219,26 @@ def _stream_results(ray, context, settings: AnnotateSettings, n_actors: int,
     n_records = sum(shard.n_records for shard in pending.values())
     batch_bytes = n_bytes // max(n_records, 1) * settings.batch_size
     context.target_max_block_size = min(
-        context.target_max_block_size or 128 * 2**20,
-        max(n_bytes // (4 * n_actors), batch_bytes, 4096))
+        context.target_max_block_size or 128 * 2**20, max(n_bytes // (4 * n_actors), batch_bytes, 4096)
+    )
     staged = [str(shard.staged) for _, shard in sorted(pending.items())]
     # Reading the small staged files needs no CPU of its own: with reads asking for one, a pool whose actors
     # hold every CPU starves them (after a lost node, the restarted actor takes the last free CPU).
     dataset = ray.data.read_parquet(staged, ray_remote_args={"num_cpus": 0})
     dataset = dataset.map_batches(
-        RayAnnotator, fn_constructor_kwargs={"settings": settings},
-        batch_size=settings.batch_size, batch_format="numpy",
+        RayAnnotator,
+        fn_constructor_kwargs={"settings": settings},
+        batch_size=settings.batch_size,
+        batch_format="numpy",
         compute=ActorPoolStrategy(size=n_actors),
-        num_cpus=actor_cpus(ray.cluster_resources().get("CPU", 0), n_actors))
+        num_cpus=actor_cpus(ray.cluster_resources().get("CPU", 0), n_actors),
+    )
     for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
         for row in batch.to_pylist():
             shard = pending[row["shard"]]
             shard.rows.append(row)
             words = row["words"] if row["result"] is not None else 0
-            progress.update(int(row["result"] is not None), words,
-                            int(row["error"] is not None))
+            progress.update(int(row["result"] is not None), words, int(row["error"] is not None))
             if len(shard.rows) == shard.n_records:
                 _write(out, settings, row["shard"], pending.pop(row["shard"]))
 
@@ -244,9 +256,11 @@ def actor_cpus(total_cpus: float, n_actors: int) -> float:
     """
     spare = total_cpus - 1.0
     if spare <= 0:
-        raise ValueError(Errors.E314.format(
-            key="n_actors", value=n_actors,
-            detail=f"the Ray cluster has {total_cpus} CPUs; it needs at least 2"))
+        raise ValueError(
+            Errors.E314.format(
+                key="n_actors", value=n_actors, detail=f"the Ray cluster has {total_cpus} CPUs; it needs at least 2"
+            )
+        )
     return min(1.0, spare / n_actors)
 
 
@@ -261,12 +275,10 @@ def _docbin_bytes(settings: AnnotateSettings, doc_bytes: List[bytes]) -> Optiona
     return docbin.to_bytes()
 
 
-def _write(out: OutputDir, settings: AnnotateSettings, index: int,
-           shard: _PendingShard) -> None:
+def _write(out: OutputDir, settings: AnnotateSettings, index: int, shard: _PendingShard) -> None:
     rows = sorted(shard.rows, key=lambda row: row["line"])
     results = [row["result"] for row in rows if row["result"] is not None]
-    errors = shard.errors + [json.loads(row["error"]) for row in rows
-                             if row["error"] is not None]
+    errors = shard.errors + [json.loads(row["error"]) for row in rows if row["error"] is not None]
     docs = [row["doc"] for row in rows if row["result"] is not None]
     out.write_shard(index, results, errors, _docbin_bytes(settings, docs))
     shard.staged.unlink(missing_ok=True)

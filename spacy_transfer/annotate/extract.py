@@ -5,6 +5,7 @@ Extraction is generic, so any pipeline works: coref clusters come from the span 
 categories from `doc.cats`, emotions from `doc._.emotions` when some component registered
 that extension. Both engines call `doc_to_record`, which is what makes their output equal.
 """
+
 import json
 import math
 from typing import Any, Dict, List
@@ -42,9 +43,14 @@ def to_json_safe(value: Any) -> Any:
     raise TypeError(f"cannot store a value of type {type(value).__name__}")
 
 
-def doc_to_record(doc: Doc, doc_id: Any, *, coref_prefix: str = DEFAULT_COREF_PREFIX,
-                  emotions_attr: str = DEFAULT_EMOTIONS_ATTR,
-                  resolved: bool = False) -> Dict[str, Any]:
+def doc_to_record(
+    doc: Doc,
+    doc_id: Any,
+    *,
+    coref_prefix: str = DEFAULT_COREF_PREFIX,
+    emotions_attr: str = DEFAULT_EMOTIONS_ATTR,
+    resolved: bool = False,
+) -> Dict[str, Any]:
     """Build the output record of one doc.
 
     doc (Doc): the annotated doc.

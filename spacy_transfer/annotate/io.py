@@ -12,6 +12,7 @@ Output directory layout:
     errors.jsonl             all errors, in input order (merged at the end)
     summary.json             counts and speed of the last run
 """
+
 import codecs
 import gzip
 import json
@@ -54,8 +55,7 @@ def error_entry(line: int, doc_id: Any, code: str, **details) -> Dict[str, Any]:
     code (str): error code such as "E301"; its message is formatted with `details`.
     RETURNS (Dict[str, Any]): the entry.
     """
-    entry = {"line": line, "id": doc_id, "code": code,
-             "reason": getattr(Errors, code).format(line=line, **details)}
+    entry = {"line": line, "id": doc_id, "code": code, "reason": getattr(Errors, code).format(line=line, **details)}
     if "component" in details:
         entry["component"] = details["component"]
     return entry
@@ -97,8 +97,7 @@ def check_input(path: Path, text_key: str, id_key: str) -> str:
             columns = pq.ParquetFile(part).schema_arrow.names
             for column in (id_key, text_key):
                 if column not in columns:
-                    raise ValueError(Errors.E309.format(path=part, column=column,
-                                                        columns=columns))
+                    raise ValueError(Errors.E309.format(path=part, column=column, columns=columns))
     return fmt
 
 
@@ -144,8 +143,7 @@ def _iter_raw(path: Path, text_key: str, id_key: str) -> Iterator[Tuple[int, Any
         columns = parquet.schema_arrow.names
         for column in (id_key, text_key):
             if column not in columns:
-                raise ValueError(Errors.E309.format(path=part, column=column,
-                                                    columns=columns))
+                raise ValueError(Errors.E309.format(path=part, column=column, columns=columns))
         # Small batches keep memory bounded whatever the row-group size.
         for batch in parquet.iter_batches(batch_size=1024, columns=[id_key, text_key]):
             for row in batch.to_pylist():
@@ -153,8 +151,7 @@ def _iter_raw(path: Path, text_key: str, id_key: str) -> Iterator[Tuple[int, Any
                 yield i, row
 
 
-def parse_raw(line: int, raw: Any, *, text_key: str, id_key: str, max_length: int
-              ) -> Union[Record, Dict[str, Any]]:
+def parse_raw(line: int, raw: Any, *, text_key: str, id_key: str, max_length: int) -> Union[Record, Dict[str, Any]]:
     """Validate one raw input item.
 
     line (int): its 1-based line/row number.
@@ -166,14 +163,13 @@ def parse_raw(line: int, raw: Any, *, text_key: str, id_key: str, max_length: in
     """
     if isinstance(raw, bytes):
         if line == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8):]  # written by Windows tools; not part of the first record
+            raw = raw[len(codecs.BOM_UTF8) :]  # written by Windows tools; not part of the first record
         try:
             obj = json.loads(raw.decode("utf8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             return error_entry(line, None, "E301", detail=err)
         if not isinstance(obj, dict):
-            return error_entry(line, None, "E302", type=type(obj).__name__,
-                               text_key=text_key)
+            return error_entry(line, None, "E302", type=type(obj).__name__, text_key=text_key)
     else:
         obj = raw
     doc_id = obj.get(id_key)
@@ -182,16 +178,16 @@ def parse_raw(line: int, raw: Any, *, text_key: str, id_key: str, max_length: in
         return error_entry(line, None, "E306", id_key=id_key, detail=detail)
     text = obj.get(text_key)
     if not isinstance(text, str):
-        detail = "missing" if text_key not in obj else (
-            "null" if text is None else f"of type {type(text).__name__}")
+        detail = "missing" if text_key not in obj else ("null" if text is None else f"of type {type(text).__name__}")
         return error_entry(line, doc_id, "E303", text_key=text_key, detail=detail)
     if len(text) > max_length:
         return error_entry(line, doc_id, "E304", n_chars=len(text), max_length=max_length)
     return Record(line=line, doc_id=doc_id, text=text)
 
 
-def iter_shards(path: Path, shard_size: int, *, text_key: str, id_key: str,
-                max_length: int, skip: Iterable[int] = ()) -> Iterator[Tuple[int, int, Optional[Shard]]]:
+def iter_shards(
+    path: Path, shard_size: int, *, text_key: str, id_key: str, max_length: int, skip: Iterable[int] = ()
+) -> Iterator[Tuple[int, int, Optional[Shard]]]:
     """Stream the input shard by shard, holding one shard in memory at a time.
 
     path (Path): the input.
@@ -210,8 +206,7 @@ def iter_shards(path: Path, shard_size: int, *, text_key: str, id_key: str,
         for line, raw in items:
             if isinstance(raw, bytes) and not raw.strip():
                 continue  # blank lines (often a trailing one) are not records
-            parsed = parse_raw(line, raw, text_key=text_key, id_key=id_key,
-                               max_length=max_length)
+            parsed = parse_raw(line, raw, text_key=text_key, id_key=id_key, max_length=max_length)
             (shard.records if isinstance(parsed, Record) else shard.errors).append(parsed)
         return index, len(items), shard
 
@@ -278,16 +273,16 @@ class OutputDir:
         run_file = self.path / "run.json"
         if run_file.exists():
             old = json.loads(run_file.read_text(encoding="utf8"))
-            diff = [f"{key}: {old.get(key)!r} != {value!r}" for key, value in settings.items()
-                    if old.get(key) != value]
+            diff = [f"{key}: {old.get(key)!r} != {value!r}" for key, value in settings.items() if old.get(key) != value]
             if diff:
                 raise ValueError(Errors.E312.format(path=self.path, detail="; ".join(diff)))
         else:
             atomic_write(run_file, json.dumps(settings, indent=2).encode("utf8"))
         return self.done_shards()
 
-    def write_shard(self, index: int, results: List[str], errors: List[Dict[str, Any]],
-                    docbin: Optional[bytes] = None) -> None:
+    def write_shard(
+        self, index: int, results: List[str], errors: List[Dict[str, Any]], docbin: Optional[bytes] = None
+    ) -> None:
         """Write one finished shard; the results file goes last as the "done" marker.
 
         index (int): shard index.
@@ -298,8 +293,7 @@ class OutputDir:
         if docbin is not None:
             atomic_write(self.docbin_path(index), docbin)
         errors = sorted(errors, key=lambda entry: entry["line"])
-        atomic_write(self.errors_path(index),
-                     jsonl_bytes(json.dumps(e, ensure_ascii=False) for e in errors))
+        atomic_write(self.errors_path(index), jsonl_bytes(json.dumps(e, ensure_ascii=False) for e in errors))
         atomic_write(self.results_path(index), jsonl_bytes(results))
 
     def finish(self, summary: Dict[str, Any]) -> Dict[str, Any]:
@@ -317,7 +311,6 @@ class OutputDir:
             n_errors += part.count(b"\n")
             chunks.append(part)
         atomic_write(self.path / "errors.jsonl", b"".join(chunks))
-        summary = dict(summary, total_docs=n_docs, total_errors=n_errors,
-                       total_shards=len(chunks))
+        summary = dict(summary, total_docs=n_docs, total_errors=n_errors, total_shards=len(chunks))
         atomic_write(self.path / "summary.json", json.dumps(summary, indent=2).encode("utf8"))
         return summary

@@ -3,6 +3,7 @@
 The spec is a plain string so that every worker (a forked `nlp.pipe` process or a Ray
 actor on another machine) can rebuild exactly the same pipeline from it.
 """
+
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -45,8 +46,7 @@ def import_code(code_path: Optional[str]) -> None:
     from spacy.util import import_file
 
     if not Path(key).is_file():
-        raise ValueError(Errors.E314.format(key="code", value=code_path,
-                                            detail="file not found"))
+        raise ValueError(Errors.E314.format(key="code", value=code_path, detail="file not found"))
     module_name = f"spacy_transfer_annotate_code_{len(_IMPORTED_CODE)}"
     _IMPORTED_CODE[key] = import_file(module_name, key)
 

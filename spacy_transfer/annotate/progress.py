@@ -1,4 +1,5 @@
 """Progress bar (docs/s and words/s) and the end-of-run summary, shared by both engines."""
+
 import sys
 import time
 from typing import Any, Dict, Optional
@@ -17,8 +18,7 @@ class Progress:
         self.start = time.perf_counter()
         self.docs = self.words = self.errors = self.skipped = 0
         self.first_result: Optional[float] = None
-        self.bar = tqdm(total=total, unit="doc", disable=not show, file=sys.stderr,
-                        dynamic_ncols=True, smoothing=0.1)
+        self.bar = tqdm(total=total, unit="doc", disable=not show, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
 
     def skip(self, n_records: int) -> None:
         """Count records of a shard finished by an earlier run."""
@@ -40,32 +40,37 @@ class Progress:
         self.errors += n_errors
         self.bar.update(n_docs + n_errors)
         elapsed = max(time.perf_counter() - self.start, 1e-9)
-        self.bar.set_postfix(words_s=f"{self.words / elapsed:,.0f}",
-                             errors=self.errors, refresh=False)
+        self.bar.set_postfix(words_s=f"{self.words / elapsed:,.0f}", errors=self.errors, refresh=False)
 
     def close(self) -> Dict[str, Any]:
         """Stop the bar and return this run's figures."""
         self.bar.close()
         seconds = time.perf_counter() - self.start
-        return {"docs": self.docs, "words": self.words, "errors": self.errors,
-                "skipped_records": self.skipped, "seconds": round(seconds, 3),
-                "first_result_s": round(self.first_result, 3)
-                if self.first_result is not None else None,
-                "docs_per_s": round(self.docs / seconds, 1) if seconds else 0.0,
-                "words_per_s": round(self.words / seconds, 1) if seconds else 0.0}
+        return {
+            "docs": self.docs,
+            "words": self.words,
+            "errors": self.errors,
+            "skipped_records": self.skipped,
+            "seconds": round(seconds, 3),
+            "first_result_s": round(self.first_result, 3) if self.first_result is not None else None,
+            "docs_per_s": round(self.docs / seconds, 1) if seconds else 0.0,
+            "words_per_s": round(self.words / seconds, 1) if seconds else 0.0,
+        }
 
 
 def print_summary(summary: Dict[str, Any]) -> None:
     """Print the summary of a finished run."""
     from wasabi import msg
 
-    msg.good(f"Annotated {summary['docs']:,} docs ({summary['words']:,} words) in "
-             f"{summary['seconds']:.1f}s: {summary['docs_per_s']:,.1f} docs/s, "
-             f"{summary['words_per_s']:,.1f} words/s")
+    msg.good(
+        f"Annotated {summary['docs']:,} docs ({summary['words']:,} words) in "
+        f"{summary['seconds']:.1f}s: {summary['docs_per_s']:,.1f} docs/s, "
+        f"{summary['words_per_s']:,.1f} words/s"
+    )
     if summary["skipped_records"]:
-        msg.info(f"Skipped {summary['skipped_records']:,} records of shards finished "
-                 "by an earlier run")
+        msg.info(f"Skipped {summary['skipped_records']:,} records of shards finished " "by an earlier run")
     total = summary["total_errors"]
     (msg.warn if total else msg.info)(
         f"Output: {summary['total_docs']:,} docs in {summary['total_shards']} shards, "
-        f"{total:,} errors in {summary['output']}/errors.jsonl")
+        f"{total:,} errors in {summary['output']}/errors.jsonl"
+    )

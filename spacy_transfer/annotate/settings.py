@@ -1,11 +1,11 @@
 """Settings of an annotate run, shared by the engines and checked on resume."""
+
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 from ..errors import Errors
-from functools import partial
-
 from .extract import DEFAULT_COREF_PREFIX, DEFAULT_EMOTIONS_ATTR, doc_to_record
 
 DEFAULT_MAX_LENGTH = 1_000_000  # spaCy's own default nlp.max_length
@@ -50,8 +50,7 @@ class AnnotateSettings:
         for key in ("shard_size", "max_length", "batch_size"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(Errors.E314.format(key=key, value=value,
-                                                    detail="must be a positive integer"))
+                raise ValueError(Errors.E314.format(key=key, value=value, detail="must be a positive integer"))
 
     def output_settings(self) -> Dict[str, Any]:
         """The settings that change the output: a resumed run must repeat them.
@@ -61,19 +60,26 @@ class AnnotateSettings:
         """
         # "resolved" only when set, so that runs started before the option existed resume.
         extra = {"resolved": True} if self.resolved else {}
-        return {**extra, "pipeline": self.pipeline, "input": str(self.input.resolve()),
-                "input_bytes": _input_bytes(self.input), "text_key": self.text_key,
-                "id_key": self.id_key, "shard_size": self.shard_size,
-                "max_length": self.max_length, "coref_prefix": self.coref_prefix,
-                "emotions_attr": self.emotions_attr,
-                "docbin": self.docbin,
-                "code": str(Path(self.code).resolve()) if self.code else None}
-
+        return {
+            **extra,
+            "pipeline": self.pipeline,
+            "input": str(self.input.resolve()),
+            "input_bytes": _input_bytes(self.input),
+            "text_key": self.text_key,
+            "id_key": self.id_key,
+            "shard_size": self.shard_size,
+            "max_length": self.max_length,
+            "coref_prefix": self.coref_prefix,
+            "emotions_attr": self.emotions_attr,
+            "docbin": self.docbin,
+            "code": str(Path(self.code).resolve()) if self.code else None,
+        }
 
     def to_record(self):
         """RETURNS (Callable[[Doc, Any], dict]): the record builder for these settings."""
-        return partial(doc_to_record, coref_prefix=self.coref_prefix,
-                       emotions_attr=self.emotions_attr, resolved=self.resolved)
+        return partial(
+            doc_to_record, coref_prefix=self.coref_prefix, emotions_attr=self.emotions_attr, resolved=self.resolved
+        )
 
 
 def _input_bytes(path: Path) -> int:

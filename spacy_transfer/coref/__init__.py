@@ -5,6 +5,7 @@ whose `doc.spans` hold `coref_clusters_N` groups, however they got there.
 
 DOCS: docs/coref.md
 """
+
 from .clusters import (
     COREF_DATA_KEY,
     DEFAULT_CLUSTER_PREFIX,

@@ -9,6 +9,7 @@ scores, the resolved-text style) under `doc.user_data[COREF_DATA_KEY]`. Nothing 
 stored, so DocBin (with store_user_data=True for that data), pickle and `n_process`
 keep it all.
 """
+
 import re
 from typing import Iterator, List, NamedTuple, Optional, Tuple
 
@@ -72,8 +73,7 @@ class Cluster:
         return (
             isinstance(other, Cluster)
             and self.i == other.i
-            and [(m.start, m.end) for m in self.mentions]
-            == [(m.start, m.end) for m in other.mentions]
+            and [(m.start, m.end) for m in self.mentions] == [(m.start, m.end) for m in other.mentions]
         )
 
     def __repr__(self) -> str:
@@ -164,9 +164,7 @@ def get_clusters(doc: Doc, span_prefix: Optional[str] = None) -> Optional[List[C
     return clusters
 
 
-def doc_clusters(
-    doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX, *, chars: bool = False
-) -> List[List[TokenSpan]]:
+def doc_clusters(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX, *, chars: bool = False) -> List[List[TokenSpan]]:
     """Read clusters back from doc.spans as offsets.
 
     doc (Doc): The doc.

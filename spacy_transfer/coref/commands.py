@@ -10,19 +10,13 @@ from .clusters import DEFAULT_CLUSTER_PREFIX
 
 
 def convert_coref_cli(
-    input_path: Path = typer.Argument(
-        ..., help="CoNLL or JSON lines file, or a directory of them"
-    ),
+    input_path: Path = typer.Argument(..., help="CoNLL or JSON lines file, or a directory of them"),
     output_path: Path = typer.Argument(
         ...,
         help="A .spacy file for all documents, or a directory for one .spacy per input file",
     ),
-    file_format: str = typer.Option(
-        "auto", "--format", "-f", help="conll, jsonl or auto (by file name)"
-    ),
-    n_sents: int = typer.Option(
-        0, "--n-sents", "-n", help="Sentences per output doc; 0 keeps whole documents"
-    ),
+    file_format: str = typer.Option("auto", "--format", "-f", help="conll, jsonl or auto (by file name)"),
+    n_sents: int = typer.Option(0, "--n-sents", "-n", help="Sentences per output doc; 0 keeps whole documents"),
     ids: Optional[Path] = typer.Option(
         None,
         "--ids",
@@ -33,9 +27,7 @@ def convert_coref_cli(
         "--on-duplicate",
         help="A span in two clusters: 'error' or keep it in the 'first'",
     ),
-    span_prefix: str = typer.Option(
-        DEFAULT_CLUSTER_PREFIX, "--span-prefix", help="Span group prefix"
-    ),
+    span_prefix: str = typer.Option(DEFAULT_CLUSTER_PREFIX, "--span-prefix", help="Span group prefix"),
 ) -> None:
     """Convert CoNLL-2012 or e2e-coref JSON lines coreference data to .spacy
     DocBin files with gold clusters in doc.spans["coref_clusters_N"]."""
@@ -68,15 +60,9 @@ def visualize_cli(
         help="Pipeline name/path, or a spec like 'en_core_web_sm + neuralcoref'",
     ),
     port: int = typer.Option(5002, "--port", "-p", help="Port to serve on"),
-    host: str = typer.Option(
-        "127.0.0.1", "--host", help="Interface; 0.0.0.0 serves other machines too"
-    ),
-    max_length: int = typer.Option(
-        100_000, "--max-length", help="Longest pasted text accepted (characters)"
-    ),
-    code: Optional[Path] = typer.Option(
-        None, "--code", help="Python file registering custom components"
-    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface; 0.0.0.0 serves other machines too"),
+    max_length: int = typer.Option(100_000, "--max-length", help="Longest pasted text accepted (characters)"),
+    code: Optional[Path] = typer.Option(None, "--code", help="Python file registering custom components"),
 ) -> None:
     """Serve a page where you paste text and see its coreference clusters and
     resolved text; the pipeline runs on this machine."""

@@ -3,6 +3,7 @@
 No torch import at module level: spaCy imports every `spacy_factories` entry point when a
 Language is created, so this module must import fast and never fail.
 """
+
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional
@@ -17,9 +18,9 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
 from ..errors import Errors, check_n_preds
-from .model import scorer_module  # also registers the architecture; no torch import
 from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
+from .model import scorer_module  # also registers the architecture; no torch import
 from .settings import check_settings
 
 default_model_config = """
@@ -83,9 +84,17 @@ def make_coref(
 ) -> "WordCoreference":
     """Create a coref component (see WordCoreference for the settings)."""
     return WordCoreference(
-        nlp.vocab, model, name, weights=weights, span_prefix=span_prefix, overwrite=overwrite,
-        resolve=resolve, store_scores=store_scores, gender_agreement=gender_agreement,
-        name_agreement=name_agreement, scorer=scorer,
+        nlp.vocab,
+        model,
+        name,
+        weights=weights,
+        span_prefix=span_prefix,
+        overwrite=overwrite,
+        resolve=resolve,
+        store_scores=store_scores,
+        gender_agreement=gender_agreement,
+        name_agreement=name_agreement,
+        scorer=scorer,
     )
 
 
@@ -116,8 +125,12 @@ class WordCoreference(TrainablePipe):
         self.name = name
         self.scorer = scorer
         self.cfg: Dict[str, Any] = {
-            "weights": weights, "span_prefix": span_prefix, "overwrite": overwrite,
-            "resolve": resolve, "store_scores": store_scores, "gender_agreement": gender_agreement,
+            "weights": weights,
+            "span_prefix": span_prefix,
+            "overwrite": overwrite,
+            "resolve": resolve,
+            "store_scores": store_scores,
+            "gender_agreement": gender_agreement,
             "name_agreement": name_agreement,
         }
         check_settings(self.cfg)
@@ -159,12 +172,15 @@ class WordCoreference(TrainablePipe):
                 encoder_state["layer_logits"] = state.pop("layer_logits")
             head.load_state_dict({k: v.float() for k, v in state.items()})
             if tuned:
-                load_tuned_state(tok2vec, {k: v.float() for k, v in encoder_state.items()},
-                                 complete=require_encoder)
+                load_tuned_state(tok2vec, {k: v.float() for k, v in encoder_state.items()}, complete=require_encoder)
         except Exception as err:  # safetensors and torch raise several types
-            raise ValueError(Errors.E076.format(
-                name=name, detail=f"unreadable or of other sizes than the model config ({err})",
-                packaged=packaged_names())) from err
+            raise ValueError(
+                Errors.E076.format(
+                    name=name,
+                    detail=f"unreadable or of other sizes than the model config ({err})",
+                    packaged=packaged_names(),
+                )
+            ) from err
         self._ready = True
 
     # ---------------------------------------------------------------- prediction
@@ -202,12 +218,24 @@ class WordCoreference(TrainablePipe):
             data: Dict[str, Any] = {"resolve": self.cfg["resolve"]}
             if self.cfg["store_scores"] and pred["scores"] is not None:
                 data["scores"] = pred["scores"]
-            write_clusters(doc, clusters, mains, span_prefix=self.cfg["span_prefix"],
-                           overwrite=self.cfg["overwrite"], component=self.name, data=data)
+            write_clusters(
+                doc,
+                clusters,
+                mains,
+                span_prefix=self.cfg["span_prefix"],
+                overwrite=self.cfg["overwrite"],
+                component=self.name,
+                data=data,
+            )
 
     # ---------------------------------------------------------------- training
-    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None,
-                   weights: Optional[str] = None) -> None:
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]],
+        *,
+        nlp: Optional[Language] = None,
+        weights: Optional[str] = None,
+    ) -> None:
         """Load the encoder and start the head from random weights, or from trained ones (training).
 
         weights (Optional[str]): start from these weights (a packaged name or a directory), as set in
@@ -220,8 +248,9 @@ class WordCoreference(TrainablePipe):
             self.load_weights(weights, require_encoder=False)
         self._ready = True
 
-    def update(self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None,
-               losses: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+    def update(
+        self, examples: Iterable[Example], *, drop: float = 0.0, sgd=None, losses: Optional[Dict[str, float]] = None
+    ) -> Dict[str, float]:
         """Learn from a batch of examples (gold clusters in reference.spans)."""
         losses = {} if losses is None else losses
         losses.setdefault(self.name, 0.0)
@@ -304,5 +333,10 @@ def weights_path(name: str) -> Path:
     for candidate in (PACKAGED_WEIGHTS / name, Path(name)):
         if (candidate / HEAD_WEIGHTS_FILE).is_file():
             return candidate / HEAD_WEIGHTS_FILE
-    raise ValueError(Errors.E076.format(name=name, detail="neither a packaged name nor a directory with "
-                                        f"{HEAD_WEIGHTS_FILE}", packaged=packaged_names()))
+    raise ValueError(
+        Errors.E076.format(
+            name=name,
+            detail="neither a packaged name nor a directory with " f"{HEAD_WEIGHTS_FILE}",
+            packaged=packaged_names(),
+        )
+    )

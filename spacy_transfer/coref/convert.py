@@ -8,6 +8,7 @@ from spacy.vocab import Vocab
 
 from ..errors import Errors
 from .conll import read_conll
+from .jsonl import read_jsonl
 from .records import (
     DEFAULT_CLUSTER_PREFIX,
     CorefRecord,
@@ -16,7 +17,6 @@ from .records import (
     record_to_doc,
     split_record,
 )
-from .jsonl import read_jsonl
 
 FORMATS = ("auto", "conll", "jsonl")
 JSONL_SUFFIXES = (".jsonl", ".json")
@@ -33,9 +33,7 @@ def detect_format(path: Path) -> Optional[str]:
     return None
 
 
-def read_records(
-    path: Union[str, Path], file_format: str = "auto"
-) -> Iterator[CorefRecord]:
+def read_records(path: Union[str, Path], file_format: str = "auto") -> Iterator[CorefRecord]:
     """Read one file as CoNLL or JSON lines.
 
     path (Union[str, Path]): The file.
@@ -44,11 +42,7 @@ def read_records(
     """
     path = Path(path)
     if file_format not in FORMATS:
-        raise ValueError(
-            Errors.E067.format(
-                name="format", value=file_format, detail=f"use one of {FORMATS}"
-            )
-        )
+        raise ValueError(Errors.E067.format(name="format", value=file_format, detail=f"use one of {FORMATS}"))
     if not path.exists():
         raise ValueError(Errors.E050.format(path=path))
     fmt = detect_format(path) if file_format == "auto" else file_format
@@ -65,9 +59,7 @@ def input_files(path: Union[str, Path], file_format: str = "auto") -> List[Path]
         raise ValueError(Errors.E050.format(path=path))
     if path.is_file():
         return [path]
-    files = sorted(
-        p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
-    )
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
     if file_format == "auto":
         files = [p for p in files if detect_format(p) is not None]
     if not files:
@@ -80,11 +72,7 @@ def read_ids(path: Union[str, Path]) -> List[str]:
     path = Path(path)
     if not path.exists():
         raise ValueError(Errors.E050.format(path=path))
-    return [
-        line.strip()
-        for line in path.read_text(encoding="utf8").splitlines()
-        if line.strip()
-    ]
+    return [line.strip() for line in path.read_text(encoding="utf8").splitlines() if line.strip()]
 
 
 def convert_records(
@@ -128,9 +116,7 @@ def convert_coref(
         per output file.
     """
     if n_sents < 0:
-        raise ValueError(
-            Errors.E067.format(name="n_sents", value=n_sents, detail="must be >= 0")
-        )
+        raise ValueError(Errors.E067.format(name="n_sents", value=n_sents, detail="must be >= 0"))
     output_path = Path(output_path)
     files = input_files(input_path, file_format)
     wanted = set(ids) if ids is not None else None
@@ -141,9 +127,7 @@ def convert_coref(
     for path in files:
         records = read_records(path, file_format)
         if wanted is not None:
-            records = (
-                r for r in records if r.doc_key in wanted and not found.add(r.doc_key)
-            )
+            records = (r for r in records if r.doc_key in wanted and not found.add(r.doc_key))
         docs = list(
             convert_records(
                 records,
@@ -157,9 +141,7 @@ def convert_coref(
         groups.setdefault(target, []).extend(docs)
     if wanted is not None and found != wanted:
         missing = sorted(wanted - found)
-        raise ValueError(
-            Errors.E064.format(n=len(missing), path=input_path, missing=missing[:10])
-        )
+        raise ValueError(Errors.E064.format(n=len(missing), path=input_path, missing=missing[:10]))
     stats = {}
     for target, docs in groups.items():
         if not docs:

@@ -29,9 +29,7 @@ def create_coref_corpus_reader(
     keep_sent_starts (bool): Give the predicted docs the gold sentence starts.
     RETURNS (Callable[[Language], Iterable[Example]]): The corpus.
     """
-    return CorefCorpus(
-        path, limit=limit, shuffle=shuffle, keep_sent_starts=keep_sent_starts
-    )
+    return CorefCorpus(path, limit=limit, shuffle=shuffle, keep_sent_starts=keep_sent_starts)
 
 
 class CorefCorpus:
@@ -78,7 +76,5 @@ class CorefCorpus:
         for i, reference in enumerate(docs):
             if self.limit and i >= self.limit:
                 break
-            predicted = copy_without_clusters(
-                reference, keep_sent_starts=self.keep_sent_starts
-            )
+            predicted = copy_without_clusters(reference, keep_sent_starts=self.keep_sent_starts)
             yield Example(predicted, reference)

@@ -4,6 +4,7 @@ They read the span groups and `doc.user_data[COREF_DATA_KEY]` (see clusters.py),
 work on any doc holding `coref_clusters_N` groups: predicted by `neuralcoref` or another
 component, read from gold data, or set by hand.
 """
+
 from typing import Dict, List, Optional
 
 from spacy.tokens import Doc, Span, Token

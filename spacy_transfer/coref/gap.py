@@ -53,9 +53,7 @@ class GapExample:
         return "F" if self.pronoun.lower() in FEMININE else "M"
 
 
-def _check_offset(
-    path: str, line: int, row: Dict[str, str], what: str, offset: int
-) -> None:
+def _check_offset(path: str, line: int, row: Dict[str, str], what: str, offset: int) -> None:
     expected = row[what]
     found = row["Text"][offset : offset + len(expected)]
     if found != expected:
@@ -109,9 +107,7 @@ def read_gap(path: Union[str, Path]) -> List[GapExample]:
             try:
                 offsets = {k: int(row[f"{k}-offset"]) for k in ("Pronoun", "A", "B")}
             except ValueError as err:
-                raise ValueError(
-                    Errors.E068.format(path=path, line=line, detail=err)
-                ) from None
+                raise ValueError(Errors.E068.format(path=path, line=line, detail=err)) from None
             for key in ("A-coref", "B-coref"):
                 if row[key] not in BOOLEANS:
                     raise ValueError(
@@ -153,9 +149,7 @@ def _matches_name(start: int, end: int, name_start: int, name_end: int) -> bool:
     return start < name_end and end > name_start and end <= name_end
 
 
-def predict_gap(
-    example: GapExample, doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX
-) -> Tuple[bool, bool]:
+def predict_gap(example: GapExample, doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> Tuple[bool, bool]:
     """Read the A and B decisions off a doc's predicted clusters.
 
     example (GapExample): The example.
@@ -188,9 +182,7 @@ def _prf(tp: int, fp: int, fn: int) -> Tuple[float, float, float]:
     return p, r, f
 
 
-def score_gap(
-    examples: Sequence[GapExample], predictions: Iterable[Tuple[bool, bool]]
-) -> Dict[str, float]:
+def score_gap(examples: Sequence[GapExample], predictions: Iterable[Tuple[bool, bool]]) -> Dict[str, float]:
     """The GAP metric: P/R/F1 over (pronoun, name) decisions, by pronoun gender.
 
     examples (Sequence[GapExample]): The gold examples.
@@ -201,9 +193,7 @@ def score_gap(
     """
     predictions = list(predictions)
     if len(predictions) != len(examples):
-        raise ValueError(
-            Errors.E070.format(n_gold=len(examples), n_pred=len(predictions))
-        )
+        raise ValueError(Errors.E070.format(n_gold=len(examples), n_pred=len(predictions)))
     counts = {g: [0, 0, 0] for g in ("", "_masculine", "_feminine")}
     for example, (pred_a, pred_b) in zip(examples, predictions):
         group = "_feminine" if example.gender == "F" else "_masculine"

@@ -97,9 +97,7 @@ def _cluster_index(clusters: MentionClusters) -> Dict[Mention, int]:
     return {m: i for i, cluster in enumerate(clusters) for m in cluster}
 
 
-def _overlaps(
-    clusters: MentionClusters, other_index: Dict[Mention, int]
-) -> List[Counter]:
+def _overlaps(clusters: MentionClusters, other_index: Dict[Mention, int]) -> List[Counter]:
     """For each cluster, how many of its mentions fall in each cluster of the other
     side (key -1 counts mentions the other side does not have)."""
     return [Counter(other_index.get(m, -1) for m in c) for c in clusters]
@@ -211,23 +209,17 @@ class BlancCounts:
         return 0.0, 0.0, 0.0
 
 
-def _blanc_counts(
-    key: MentionClusters, response: MentionClusters, key_overlaps: List[Counter]
-) -> BlancCounts:
+def _blanc_counts(key: MentionClusters, response: MentionClusters, key_overlaps: List[Counter]) -> BlancCounts:
     # Luo et al. (2014): links over the union of key and response mentions; counted
     # in closed form instead of enumerating the O(n^2) mention pairs.
     n_key_m = sum(len(c) for c in key)
     n_resp_m = sum(len(c) for c in response)
     c_key = sum(_pairs(len(c)) for c in key)
     c_resp = sum(_pairs(len(c)) for c in response)
-    c_tp = sum(
-        _pairs(c) for counts in key_overlaps for j, c in counts.items() if j >= 0
-    )
+    c_tp = sum(_pairs(c) for counts in key_overlaps for j, c in counts.items() if j >= 0)
     # Non-coreference links in both: pairs of common mentions that lie in different
     # key clusters and in different response clusters.
-    common_per_key = [
-        sum(c for j, c in counts.items() if j >= 0) for counts in key_overlaps
-    ]
+    common_per_key = [sum(c for j, c in counts.items() if j >= 0) for counts in key_overlaps]
     common_per_resp: Counter = Counter()
     for counts in key_overlaps:
         for j, c in counts.items():
@@ -274,26 +266,20 @@ class CorefEvaluator:
         n_key_m, n_resp_m = len(key_index), len(resp_index)
         n_common = sum(1 for m in key_index if m in resp_index)
         self.mentions += PRF(n_common, n_key_m, n_common, n_resp_m)
-        self.counts["muc"] += PRF(
-            *_muc_side(key, key_ov), *_muc_side(response, resp_ov)
-        )
+        self.counts["muc"] += PRF(*_muc_side(key, key_ov), *_muc_side(response, resp_ov))
         self.counts["b3"] += PRF(*_b3_side(key, key_ov), *_b3_side(response, resp_ov))
         phi3 = _ceaf(key, response, key_ov, _phi3)
         self.counts["ceafm"] += PRF(phi3, n_key_m, phi3, n_resp_m)
         phi4 = _ceaf(key, response, key_ov, _phi4)
         self.counts["ceafe"] += PRF(phi4, len(key), phi4, len(response))
-        self.counts["lea"] += PRF(
-            *_lea_side(key, key_ov, response), *_lea_side(response, resp_ov, key)
-        )
+        self.counts["lea"] += PRF(*_lea_side(key, key_ov, response), *_lea_side(response, resp_ov, key))
         self.blanc += _blanc_counts(key, response, key_ov)
         self.n_docs += 1
 
     def scores(self) -> Dict[str, Tuple[float, float, float]]:
         """RETURNS (Dict[str, Tuple[float, float, float]]): (R, P, F1) per metric
         name in METRICS, plus "mentions" (exact-span mention detection)."""
-        result = {
-            name: (c.recall, c.precision, c.f1) for name, c in self.counts.items()
-        }
+        result = {name: (c.recall, c.precision, c.f1) for name, c in self.counts.items()}
         result["blanc"] = self.blanc.scores()
         result["mentions"] = (
             self.mentions.recall,
@@ -323,11 +309,7 @@ def evaluate_documents(
     RETURNS (CorefEvaluator): The filled evaluator.
     """
     if len(gold_docs_clusters) != len(pred_docs_clusters):
-        raise ValueError(
-            Errors.E070.format(
-                n_gold=len(gold_docs_clusters), n_pred=len(pred_docs_clusters)
-            )
-        )
+        raise ValueError(Errors.E070.format(n_gold=len(gold_docs_clusters), n_pred=len(pred_docs_clusters)))
     evaluator = CorefEvaluator()
     for key, response in zip(gold_docs_clusters, pred_docs_clusters):
         # De-duplicate first, so that [m, m] does not pass for a two-mention cluster.
@@ -340,9 +322,7 @@ def evaluate_documents(
     return evaluator
 
 
-def _score_keys(
-    evaluator: CorefEvaluator, prefix: str, suffix: str
-) -> Dict[str, float]:
+def _score_keys(evaluator: CorefEvaluator, prefix: str, suffix: str) -> Dict[str, float]:
     scores = evaluator.scores()
     result = {f"{prefix}conll_f{suffix}": evaluator.conll_f1()}
     for name, key in (("muc", "muc"), ("b3", "b3"), ("ceafe", "ceafe"), ("lea", "lea")):
@@ -376,9 +356,7 @@ def score_clusters(
     )
     result.update(
         _score_keys(
-            evaluate_documents(
-                gold_docs_clusters, pred_docs_clusters, singletons=False
-            ),
+            evaluate_documents(gold_docs_clusters, pred_docs_clusters, singletons=False),
             prefix,
             "_nosingletons",
         )

@@ -2,6 +2,7 @@
 
 torch is imported inside functions, so importing this module stays cheap.
 """
+
 from dataclasses import dataclass
 from typing import Callable, List, Tuple
 
@@ -61,14 +62,21 @@ def build_word_coref_model(
     from ..layers.pytorch_shim import keep_eval_mode
     from .torch_model import WordCorefScorer
 
-    for key, value in (("width", width), ("hidden", hidden), ("rough_k", rough_k),
-                       ("max_distance", max_distance), ("span_left", span_left),
-                       ("span_right", span_right), ("n_layers", n_layers)):
+    for key, value in (
+        ("width", width),
+        ("hidden", hidden),
+        ("rough_k", rough_k),
+        ("max_distance", max_distance),
+        ("span_left", span_left),
+        ("span_right", span_right),
+        ("n_layers", n_layers),
+    ):
         if not isinstance(value, int) or value < 1:
             raise ValueError(Errors.E067.format(name=key, value=value, detail="must be a positive integer"))
     if width % n_layers:
-        raise ValueError(Errors.E067.format(name="width", value=width,
-                                            detail=f"must be a multiple of n_layers ({n_layers})"))
+        raise ValueError(
+            Errors.E067.format(name="width", value=width, detail=f"must be a multiple of n_layers ({n_layers})")
+        )
     scorer = keep_eval_mode(
         PyTorchWrapper_v2(
             WordCorefScorer(width, hidden, rough_k, max_distance, span_left, span_right, dropout, n_layers),
@@ -94,14 +102,16 @@ def word_coref_init(model: Model, X=None, Y=None) -> None:
     tok2vec.initialize(X=X)
     width = tok2vec.get_dim("nO") if tok2vec.has_dim("nO") else None
     if width is not None and width != model.get_dim("nI"):
-        raise ValueError(Errors.E067.format(
-            name="width", value=model.get_dim("nI"),
-            detail=f"the token vectors have {width} dimensions: set width = {width}"))
+        raise ValueError(
+            Errors.E067.format(
+                name="width",
+                value=model.get_dim("nI"),
+                detail=f"the token vectors have {width} dimensions: set width = {width}",
+            )
+        )
 
 
-def word_coref_forward(
-    model: Model, docs: List[Doc], is_train: bool
-) -> Tuple[List[WordCorefOutput], Callable]:
+def word_coref_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[WordCorefOutput], Callable]:
     tok2vec = model.get_ref("tok2vec")
     scorer = model.get_ref("scorer")
     window = model.attrs["span_left"] + model.attrs["span_right"] + 1
@@ -110,8 +120,7 @@ def word_coref_forward(
     for doc, tokens in zip(docs, vectors):
         if len(doc) == 0:
             ops = model.ops
-            outputs.append(WordCorefOutput(
-                ops.alloc2i(0, 1), ops.alloc2f(0, 1), ops.alloc3f(0, window, 2)))
+            outputs.append(WordCorefOutput(ops.alloc2i(0, 1), ops.alloc2f(0, 1), ops.alloc3f(0, window, 2)))
             callbacks.append(None)
             continue
         (cands, scores, spans), backprop = scorer(tokens, is_train)
@@ -161,4 +170,3 @@ def convert_scorer_outputs(model: Model, inputs_outputs, is_train: bool):
 def scorer_module(model: Model):
     """The torch WordCorefScorer inside a WordCoref model (to load or save its weights)."""
     return get_torch_module(model.get_ref("scorer"))
-

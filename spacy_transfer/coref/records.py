@@ -111,9 +111,7 @@ def split_record(record: CorefRecord, n_sents: int) -> Iterator[CorefRecord]:
     Clusters are cut to the chunk; a mention across a chunk boundary raises E063.
     """
     if n_sents < 0:
-        raise ValueError(
-            Errors.E067.format(name="n_sents", value=n_sents, detail="must be >= 0")
-        )
+        raise ValueError(Errors.E067.format(name="n_sents", value=n_sents, detail="must be >= 0"))
     if n_sents == 0 or len(record.sentences) <= n_sents:
         yield record
         return
@@ -129,11 +127,7 @@ def split_record(record: CorefRecord, n_sents: int) -> Iterator[CorefRecord]:
                 if start >= offset and stop <= end:
                     inside.append((start - offset, stop - offset))
                 elif start <= end and stop >= offset:
-                    raise ValueError(
-                        Errors.E063.format(
-                            doc=record.doc_key, mention=[start, stop], n_sents=n_sents
-                        )
-                    )
+                    raise ValueError(Errors.E063.format(doc=record.doc_key, mention=[start, stop], n_sents=n_sents))
             if inside:
                 clusters.append(inside)
         speakers = record.speakers[i : i + n_sents] if record.speakers else None
@@ -149,9 +143,7 @@ def split_record(record: CorefRecord, n_sents: int) -> Iterator[CorefRecord]:
         offset += size
 
 
-def record_to_doc(
-    vocab: Vocab, record: CorefRecord, span_prefix: str = DEFAULT_CLUSTER_PREFIX
-) -> Doc:
+def record_to_doc(vocab: Vocab, record: CorefRecord, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> Doc:
     """Build a gold Doc: words, sentence starts, clusters in doc.spans.
 
     vocab (Vocab): The vocab.
@@ -163,9 +155,7 @@ def record_to_doc(
     sent_starts = [i == 0 for sent in record.sentences for i in range(len(sent))]
     doc = Doc(vocab, words=words, sent_starts=sent_starts)
     for i, cluster in enumerate(record.clusters, start=1):
-        doc.spans[f"{span_prefix}_{i}"] = [
-            Span(doc, start, end + 1) for start, end in cluster
-        ]
+        doc.spans[f"{span_prefix}_{i}"] = [Span(doc, start, end + 1) for start, end in cluster]
     doc.user_data[DOC_KEY] = record.doc_key
     doc.user_data[PART_KEY] = record.part
     if record.speakers is not None:
@@ -197,9 +187,7 @@ def copy_without_clusters(doc: Doc, *, keep_sent_starts: bool = True) -> Doc:
     return new
 
 
-def count_mentions(
-    docs: Sequence[Doc], span_prefix: str = DEFAULT_CLUSTER_PREFIX
-) -> Dict[str, int]:
+def count_mentions(docs: Sequence[Doc], span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> Dict[str, int]:
     """Docs, tokens, mentions and clusters (all, and with 2+ mentions)."""
     stats = {"docs": 0, "tokens": 0, "mentions": 0, "clusters": 0, "clusters_2plus": 0}
     for doc in docs:

@@ -6,6 +6,7 @@ elements, and a mention that crosses another is drawn in pieces sharing one
 `data-mention` id. Styles and the hover/click script are inline: the page loads nothing
 from the network.
 """
+
 import html
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 

@@ -13,6 +13,7 @@ examples, are in docs/coref.md#resolved-text:
 "literal" is neuralcoref's behaviour: every mention except the main one becomes the main
 mention's text, nothing else changes.
 """
+
 from bisect import bisect_left
 from typing import Dict, List, Optional, Tuple
 
@@ -43,9 +44,7 @@ my your his her its our their one two three
 Replacement = Tuple[int, int, str]
 
 
-def resolve_text(
-    doc: Doc, clusters: Optional[List[Cluster]], style: str = "grammatical"
-) -> str:
+def resolve_text(doc: Doc, clusters: Optional[List[Cluster]], style: str = "grammatical") -> str:
     """The doc's text with coreferent mentions replaced.
 
     doc (Doc): the doc.
@@ -56,11 +55,7 @@ def resolve_text(
     DOCS: docs/coref.md#resolved-text
     """
     if style not in RESOLVE_STYLES:
-        raise ValueError(
-            Errors.E067.format(
-                name="resolve style", value=style, detail=f"use one of {RESOLVE_STYLES}"
-            )
-        )
+        raise ValueError(Errors.E067.format(name="resolve style", value=style, detail=f"use one of {RESOLVE_STYLES}"))
     if not clusters:
         return doc.text
     if style == "literal":
@@ -121,7 +116,7 @@ def _grammatical(doc: Doc, clusters: List[Cluster]) -> str:
         # Outermost first: a longer mention hides the mentions nested in it.
         chosen: List[Replacement] = []
         taken_until = lo
-        for start, _, mention, source in candidates[bisect_left(starts, lo):]:
+        for start, _, mention, source in candidates[bisect_left(starts, lo) :]:
             if start >= hi:
                 break
             if mention.end > hi or start < taken_until:
@@ -163,9 +158,7 @@ def _lowerable(token, annotations: Annotations) -> bool:
     # Only a word capitalised for its position is lowered, never a name or "I".
     if annotations.tag and token.pos_ == "PROPN":
         return False
-    return token.lower_ in LOWERABLE_FIRST_WORDS or (
-        annotations.tag and token.pos_ in ("DET", "NOUN", "ADJ", "NUM")
-    )
+    return token.lower_ in LOWERABLE_FIRST_WORDS or (annotations.tag and token.pos_ in ("DET", "NOUN", "ADJ", "NUM"))
 
 
 def _is_kept(mention: Span) -> bool:
@@ -188,9 +181,7 @@ def _is_possessive(mention: Span, annotations: Annotations) -> bool:
     return following is not None and following.is_alpha and following.lower_ not in AFTER_OBJECT_HER
 
 
-def _apply(
-    doc: Doc, lo: int, hi: int, replacements: List[Replacement], final_ws: bool = True
-) -> str:
+def _apply(doc: Doc, lo: int, hi: int, replacements: List[Replacement], final_ws: bool = True) -> str:
     parts = []
     i = lo
     for start, end, text in sorted(replacements):

@@ -24,9 +24,7 @@ def _nonspace_offsets(doc: Doc) -> List[int]:
     return offsets
 
 
-def doc_mention_clusters(
-    doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX
-) -> List[List[Tuple[int, int]]]:
+def doc_mention_clusters(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> List[List[Tuple[int, int]]]:
     """Clusters of a doc as (start, end) offsets into its whitespace-free text.
 
     doc (Doc): A doc with clusters in `doc.spans[f"{span_prefix}_{i}"]`.
@@ -35,8 +33,7 @@ def doc_mention_clusters(
     """
     offsets = _nonspace_offsets(doc)
     return [
-        [(offsets[span.start], offsets[span.end]) for span in doc.spans[key]]
-        for key in cluster_keys(doc, span_prefix)
+        [(offsets[span.start], offsets[span.end]) for span in doc.spans[key]] for key in cluster_keys(doc, span_prefix)
     ]
 
 

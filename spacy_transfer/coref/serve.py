@@ -5,6 +5,7 @@ one pastes text that a pipeline annotates server-side (`serve_visualizer`, behin
 The standard library's WSGI server handles one request at a time, so the pipeline is
 never called from two threads at once.
 """
+
 import html
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import parse_qs

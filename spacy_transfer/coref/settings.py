@@ -1,4 +1,5 @@
 """Validation of the `coref` component's settings, called from its __init__."""
+
 from typing import Any, Dict
 
 from ..errors import Errors

@@ -5,6 +5,7 @@ word, standing for the mention it heads, picks an antecedent word among the top-
 cheap bilinear score, re-scored by a pairwise network; a span predictor then widens each
 head word to its mention's start and end.
 """
+
 from typing import Tuple
 
 import torch
@@ -166,8 +167,7 @@ class WordCorefScorer(nn.Module):
             cands, rough = self.rough(words)
             # Rows in chunks: a pair costs k x hidden floats, so a 100k-word doc in one piece
             # would need gigabytes.
-            fine = torch.cat([self.pair(words, cands[lo : lo + ROW_CHUNK], lo)
-                              for lo in range(0, n, ROW_CHUNK)])
+            fine = torch.cat([self.pair(words, cands[lo : lo + ROW_CHUNK], lo) for lo in range(0, n, ROW_CHUNK)])
             scores = (rough + fine).masked_fill(cands < 0, float("-inf"))
         heads = torch.arange(n)
         spans = [self.span(words, heads[lo : lo + ROW_CHUNK]) for lo in range(0, n, ROW_CHUNK)]

@@ -1,4 +1,5 @@
 """Between word-level scores and span clusters (numpy only): gold targets, losses, decoding."""
+
 from typing import Dict, List, Optional, Tuple
 
 import numpy
@@ -74,8 +75,9 @@ def antecedent_loss(scores: numpy.ndarray, gold: numpy.ndarray) -> Tuple[float, 
     return loss, (p_all - p_gold)[:, 1:].astype(scores.dtype)
 
 
-def span_loss(spans: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]], left: int,
-              right: int) -> Tuple[float, numpy.ndarray]:
+def span_loss(
+    spans: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]], left: int, right: int
+) -> Tuple[float, numpy.ndarray]:
     """Cross-entropy of each gold mention's start and end given its head word.
 
     spans (numpy.ndarray): n x window x 2 scores (-inf where impossible).
@@ -110,8 +112,20 @@ def pronoun_genders(words: List[str]) -> numpy.ndarray:
     return numpy.asarray([GENDERED_PRONOUNS.get(w.lower(), 0) for w in words], dtype="int8")
 
 
-NOT_NAMES = frozenset(GENDERED_PRONOUNS) | {"i", "it", "its", "we", "you", "me", "my", "our", "your", "they",
-                                            "them", "their"}
+NOT_NAMES = frozenset(GENDERED_PRONOUNS) | {
+    "i",
+    "it",
+    "its",
+    "we",
+    "you",
+    "me",
+    "my",
+    "our",
+    "your",
+    "they",
+    "them",
+    "their",
+}
 
 
 def is_name(word: str) -> bool:
@@ -129,8 +143,13 @@ def drop_name_mismatches(words: List[str], cands: numpy.ndarray, scores: numpy.n
     return numpy.where(mismatch, -numpy.inf, scores).astype(scores.dtype)
 
 
-def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.ndarray,
-                    left: int, genders: Optional[numpy.ndarray] = None) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
+def decode_clusters(
+    cands: numpy.ndarray,
+    scores: numpy.ndarray,
+    spans: numpy.ndarray,
+    left: int,
+    genders: Optional[numpy.ndarray] = None,
+) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
     """Link each word to its best antecedent (or none), cluster the links, widen heads to spans.
 
     genders (Optional[numpy.ndarray]): per word, MALE/FEMALE for gendered pronouns (see
@@ -195,8 +214,9 @@ def decode_clusters(cands: numpy.ndarray, scores: numpy.ndarray, spans: numpy.nd
     return clusters, heads
 
 
-def link_scores(cands: numpy.ndarray, scores: numpy.ndarray, clusters: List[Spans],
-                heads: List[List[int]]) -> Dict[str, list]:
+def link_scores(
+    cands: numpy.ndarray, scores: numpy.ndarray, clusters: List[Spans], heads: List[List[int]]
+) -> Dict[str, list]:
     """Scores in the format of doc._.coref_scores: every clustered mention's "new entity"
     score (0) and its scores for the candidates that are clustered mentions too."""
     spans: Spans = [m for cluster in clusters for m in cluster]
@@ -209,8 +229,7 @@ def link_scores(cands: numpy.ndarray, scores: numpy.ndarray, clusters: List[Span
                 ant.append(index[cand])
                 men.append(i)
                 pair.append(float(scores[head, j]))
-    return {"spans": [list(s) for s in spans], "single": [0.0] * len(spans),
-            "ant": ant, "men": men, "pair": pair}
+    return {"spans": [list(s) for s in spans], "single": [0.0] * len(spans), "ant": ant, "men": men, "pair": pair}
 
 
 def _log_softmax_parts(x: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
@@ -223,4 +242,3 @@ def _log_softmax_parts(x: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
         lse = (numpy.log(total) + top)[:, 0]
     probs = numpy.divide(exp, total, out=numpy.zeros_like(exp), where=total > 0)
     return lse, probs
-

@@ -6,6 +6,7 @@ for 2 M buckets), where a binary search over the sorted ids (4 bytes per kept id
 buckets of a 2 M-bucket model) missed the CPU cache at almost every step. Both arrays are `array.array`s (fast
 item access from Python, for one word) with zero-copy numpy views (for batches).
 """
+
 from array import array
 
 import numpy as np

@@ -7,6 +7,7 @@ whole cache when full would throw them out with the rest and recompute them all 
 place, so memory stays at `size` rows (allocated once, taken by the OS page by page as they fill) and `get`
 returns copies, not views that a later reuse would change.
 """
+
 import mmap
 import threading
 from collections.abc import Sequence

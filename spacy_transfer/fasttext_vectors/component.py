@@ -15,6 +15,7 @@ once per process (`vectors.open_vectors`), shared with the `spacy_transfer.FastT
 hooks (its warning W109), so the docs would silently fall back to other vectors. The factory therefore wraps the
 pipeline's `_multiprocessing_pipe` (`RestoreHooks`), which installs the hooks again on every doc that comes back.
 """
+
 import functools
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
@@ -186,8 +187,13 @@ class FastTextVectorsComponent:
         if isinstance(words, str):
             words = [words]
         if not word or not words:
-            raise ValueError(Errors.E108.format(word=word, detail="need a non-empty word and at least one word "
-                                                "to average, e.g. define('Kendall Jenner', ['woman', 'model'])"))
+            raise ValueError(
+                Errors.E108.format(
+                    word=word,
+                    detail="need a non-empty word and at least one word "
+                    "to average, e.g. define('Kendall Jenner', ['woman', 'model'])",
+                )
+            )
         vectors = self.get_vectors(words)
         if not np.any(vectors):
             raise ValueError(Errors.E108.format(word=word, detail=f"none of {list(words)} has a vector"))

@@ -41,5 +41,7 @@ def run_demo(nlp_base) -> None:
     pipe.define("Kendall Jenner", ["woman", "model"])
     doc = nlp_base("Kendall Jenner met a woman and a man.")
     span, woman, man = doc[0:2], doc[4], doc[7]
-    print(f"define('Kendall Jenner', ['woman', 'model']): similarity to 'woman' "
-          f"{span.similarity(woman):.2f}, to 'man' {span.similarity(man):.2f}")
+    print(
+        f"define('Kendall Jenner', ['woman', 'model']): similarity to 'woman' "
+        f"{span.similarity(woman):.2f}, to 'man' {span.similarity(man):.2f}"
+    )

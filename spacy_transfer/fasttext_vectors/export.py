@@ -1,4 +1,5 @@
 """Compact export of a fastText model: precomputed word vectors + (optionally pruned, float16) bucket table."""
+
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Union
 
@@ -76,8 +77,11 @@ def export_fasttext(
     if model.has_subwords:
         source_ids = model.bucket_ids
         if source_ids is not None and prune_buckets is not None:
-            raise ValueError(Errors.E109.format(option="prune_buckets", value=prune_buckets,
-                                                detail=f"{src} is already pruned; export from the .bin"))
+            raise ValueError(
+                Errors.E109.format(
+                    option="prune_buckets", value=prune_buckets, detail=f"{src} is already pruned; export from the .bin"
+                )
+            )
         if source_ids is not None:
             bucket_ids = source_ids  # a pruned export: its rows are copied as they are
         else:
@@ -95,16 +99,26 @@ def export_fasttext(
         # a pruned source already holds only its kept rows; a pruned export of a full source takes a subset
         buckets = _TakeRows(model.bucket_rows, None if source_ids is not None else bucket_ids)
     meta: Dict[str, Any] = {
-        "minn": model.minn, "maxn": model.maxn, "bucket": model.bucket, "source": str(model.path),
-        "source_words": len(model.words), "max_words": max_words, "prune_buckets": prune_buckets,
+        "minn": model.minn,
+        "maxn": model.maxn,
+        "bucket": model.bucket,
+        "source": str(model.path),
+        "source_words": len(model.words),
+        "max_words": max_words,
+        "prune_buckets": prune_buckets,
     }
     out = write_export(out_dir, meta, words, model.counts[:n_words], word_vectors, None, bucket_ids)
     if buckets is not None:
         _save_rows(Path(out) / BUCKETS_FILE, buckets, dtype)
         _patch_meta(Path(out), n_buckets=len(buckets))
     size = sum(p.stat().st_size for p in Path(out).iterdir())
-    return {**meta, "n_words": n_words, "dtype": dtype, "n_buckets": 0 if buckets is None else len(buckets),
-            "bytes": size}
+    return {
+        **meta,
+        "n_words": n_words,
+        "dtype": dtype,
+        "n_buckets": 0 if buckets is None else len(buckets),
+        "bytes": size,
+    }
 
 
 class _TakeRows:

@@ -3,6 +3,7 @@
 The hook objects are small picklable classes, not closures, so docs that carry them still pickle: the vector
 table pickles as its path (see `FastTextVectors.__reduce__`).
 """
+
 from typing import Dict, List, Union
 
 import numpy as np
@@ -97,10 +98,17 @@ class FastTextHooks:
 
     def install(self, doc: Doc) -> None:
         """Set the user hooks on `doc` (spans and tokens read them from their doc)."""
-        doc.user_hooks.update(vector=self.doc_vector, has_vector=self.doc_has_vector,
-                              vector_norm=self.doc_vector_norm, similarity=self.similarity)
+        doc.user_hooks.update(
+            vector=self.doc_vector,
+            has_vector=self.doc_has_vector,
+            vector_norm=self.doc_vector_norm,
+            similarity=self.similarity,
+        )
         # no span "vector_norm" hook: spaCy 3.8's Span.vector_norm calls the "vector" hook for it
-        doc.user_span_hooks.update(vector=self.span_vector, has_vector=self.span_has_vector,
-                                   similarity=self.similarity)
-        doc.user_token_hooks.update(vector=self.token_vector, has_vector=self.token_has_vector,
-                                    vector_norm=self.token_vector_norm, similarity=self.similarity)
+        doc.user_span_hooks.update(vector=self.span_vector, has_vector=self.span_has_vector, similarity=self.similarity)
+        doc.user_token_hooks.update(
+            vector=self.token_vector,
+            has_vector=self.token_has_vector,
+            vector_norm=self.token_vector_norm,
+            similarity=self.similarity,
+        )

@@ -16,6 +16,7 @@ Layout of `.bin` (fastText src/fasttext.cc, args.cc, dictionary.cc, densematrix.
   bool quant_input; dense matrix: int64 rows, int64 cols, rows*cols float32 (rows = nwords + bucket)
   bool qout; output matrix (not needed for word vectors)
 """
+
 import json
 import mmap
 import shutil
@@ -39,8 +40,20 @@ WORD_VECTORS_FILE = "word_vectors.npy"
 BUCKETS_FILE = "buckets.npy"
 BUCKET_IDS_FILE = "bucket_ids.npy"
 DATA_DIR = Path(__file__).parent / "data"
-ARG_NAMES = ("dim", "ws", "epoch", "min_count", "neg", "word_ngrams", "loss", "model", "bucket", "minn", "maxn",
-             "lr_update_rate")
+ARG_NAMES = (
+    "dim",
+    "ws",
+    "epoch",
+    "min_count",
+    "neg",
+    "word_ngrams",
+    "loss",
+    "model",
+    "bucket",
+    "minn",
+    "maxn",
+    "lr_update_rate",
+)
 META_INT_KEYS = ("n_words", "dim", "n_buckets", "bucket", "minn", "maxn")
 MODEL_SUPERVISED = 3  # fastText's model_name::sup
 
@@ -160,8 +173,11 @@ def read_bin(path: Union[str, Path]) -> FastTextModel:
         size, nwords, nlabels = cur.take("<3i", "dictionary header")
         ntokens, pruneidx_size = cur.take("<2q", "dictionary header")
         if not (0 <= nwords <= size and nlabels >= 0 and nwords + nlabels == size and args["dim"] > 0):
-            raise ValueError(Errors.E112.format(path=path, detail=f"size={size}, nwords={nwords}, "
-                                                f"nlabels={nlabels}, dim={args['dim']}"))
+            raise ValueError(
+                Errors.E112.format(
+                    path=path, detail=f"size={size}, nwords={nwords}, " f"nlabels={nlabels}, dim={args['dim']}"
+                )
+            )
         words: List[str] = []
         counts = np.zeros(nwords, dtype=np.int64)
         find = buf.find
@@ -169,8 +185,9 @@ def read_bin(path: Union[str, Path]) -> FastTextModel:
         for i in range(size):
             end = find(b"\0", pos)
             if end < 0 or end + 10 > len(buf):
-                raise ValueError(Errors.E103.format(path=path, what=f"dictionary entry {i} of {size}",
-                                                    offset=pos, size=len(buf)))
+                raise ValueError(
+                    Errors.E103.format(path=path, what=f"dictionary entry {i} of {size}", offset=pos, size=len(buf))
+                )
             count, entry_type = struct.unpack_from("<qb", buf, end + 1)
             if i < nwords:
                 if entry_type != 0:
@@ -186,20 +203,36 @@ def read_bin(path: Union[str, Path]) -> FastTextModel:
             raise ValueError(Errors.E104.format(path=path))
         rows, cols = cur.take("<2q", "input matrix shape")
         if cols != args["dim"] or rows != nwords + args["bucket"]:
-            raise ValueError(Errors.E112.format(path=path, detail=f"input matrix is {rows}x{cols}, expected "
-                                                f"{nwords + args['bucket']}x{args['dim']}"))
+            raise ValueError(
+                Errors.E112.format(
+                    path=path,
+                    detail=f"input matrix is {rows}x{cols}, expected " f"{nwords + args['bucket']}x{args['dim']}",
+                )
+            )
         offset = cur.pos
         needed = offset + rows * cols * 4
         if needed > len(buf):
-            raise ValueError(Errors.E103.format(path=path, what=f"input matrix ({rows}x{cols} float32)",
-                                                offset=offset, size=len(buf)))
+            raise ValueError(
+                Errors.E103.format(
+                    path=path, what=f"input matrix ({rows}x{cols} float32)", offset=offset, size=len(buf)
+                )
+            )
     finally:
         buf.close()
     matrix = np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=(rows, cols))
     meta = {"source": str(path), "version": version, "ntokens": ntokens, "matrix_offset": offset, **args}
     return FastTextModel(
-        path=path, dim=args["dim"], minn=args["minn"], maxn=args["maxn"], bucket=args["bucket"], words=words,
-        counts=counts, word_rows=matrix[:nwords], bucket_rows=matrix[nwords:], precomputed=False, input_matrix=matrix,
+        path=path,
+        dim=args["dim"],
+        minn=args["minn"],
+        maxn=args["maxn"],
+        bucket=args["bucket"],
+        words=words,
+        counts=counts,
+        word_rows=matrix[:nwords],
+        bucket_rows=matrix[nwords:],
+        precomputed=False,
+        input_matrix=matrix,
         meta=meta,
     )
 
@@ -215,8 +248,9 @@ def read_vec(path: Union[str, Path]) -> FastTextModel:
     with path.open("r", encoding="utf8", errors="surrogateescape") as f:
         header = f.readline().split()
         if len(header) != 2 or not all(h.isdigit() for h in header):
-            raise ValueError(Errors.E105.format(path=path, line=1, detail=f"header {' '.join(header)!r} is not "
-                                                "'<n_words> <dim>'"))
+            raise ValueError(
+                Errors.E105.format(path=path, line=1, detail=f"header {' '.join(header)!r} is not " "'<n_words> <dim>'")
+            )
         n, dim = int(header[0]), int(header[1])
         table = np.zeros((n, dim), dtype=np.float32)
         words: List[str] = []
@@ -225,36 +259,62 @@ def read_vec(path: Union[str, Path]) -> FastTextModel:
                 raise ValueError(Errors.E105.format(path=path, line=i + 2, detail=f"more than {n} rows"))
             parts = line.rstrip("\n").rstrip(" ").split(" ")
             if len(parts) != dim + 1:
-                raise ValueError(Errors.E105.format(path=path, line=i + 2, detail=f"{len(parts) - 1} values, "
-                                                    f"expected {dim}"))
+                raise ValueError(
+                    Errors.E105.format(path=path, line=i + 2, detail=f"{len(parts) - 1} values, " f"expected {dim}")
+                )
             words.append(parts[0])
             try:
                 table[i] = np.asarray(parts[1:], dtype=np.float32)
             except ValueError as err:
                 raise ValueError(Errors.E105.format(path=path, line=i + 2, detail=str(err))) from None
     if len(words) != n:
-        raise ValueError(Errors.E103.format(path=path, what=f"row {len(words) + 1} of {n}", offset="end",
-                                            size=path.stat().st_size))
-    return FastTextModel(path=path, dim=dim, minn=0, maxn=0, bucket=0, words=words,
-                         counts=np.zeros(n, dtype=np.int64), word_rows=table, bucket_rows=None, precomputed=True,
-                         meta={"source": str(path)})
+        raise ValueError(
+            Errors.E103.format(path=path, what=f"row {len(words) + 1} of {n}", offset="end", size=path.stat().st_size)
+        )
+    return FastTextModel(
+        path=path,
+        dim=dim,
+        minn=0,
+        maxn=0,
+        bucket=0,
+        words=words,
+        counts=np.zeros(n, dtype=np.int64),
+        word_rows=table,
+        bucket_rows=None,
+        precomputed=True,
+        meta={"source": str(path)},
+    )
 
 
-def write_export(out_dir: Union[str, Path], meta: Dict[str, Any], words: List[str], counts: np.ndarray,
-                 word_vectors: np.ndarray, buckets: Optional[np.ndarray],
-                 bucket_ids: Optional[np.ndarray]) -> Path:
+def write_export(
+    out_dir: Union[str, Path],
+    meta: Dict[str, Any],
+    words: List[str],
+    counts: np.ndarray,
+    word_vectors: np.ndarray,
+    buckets: Optional[np.ndarray],
+    bucket_ids: Optional[np.ndarray],
+) -> Path:
     """Write a compact, memory-mappable vectors directory (see `read_export`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for word in words:
         if not word or any(c in word for c in "\n\r"):
             raise ValueError(Errors.E106.format(path=out_dir, detail=f"word {word!r} cannot be stored one per line"))
-    meta = {**meta, "format": EXPORT_FORMAT, "format_version": EXPORT_VERSION, "n_words": len(words),
-            "dim": int(word_vectors.shape[1]), "dtype": str(word_vectors.dtype),
-            "n_buckets": 0 if buckets is None else int(buckets.shape[0]), "pruned": bucket_ids is not None}
+    meta = {
+        **meta,
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_VERSION,
+        "n_words": len(words),
+        "dim": int(word_vectors.shape[1]),
+        "dtype": str(word_vectors.dtype),
+        "n_buckets": 0 if buckets is None else int(buckets.shape[0]),
+        "pruned": bucket_ids is not None,
+    }
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf8")
-    (out_dir / WORDS_FILE).write_text("".join(f"{w}\t{int(c)}\n" for w, c in zip(words, counts)),
-                                      encoding="utf8", errors="surrogateescape")
+    (out_dir / WORDS_FILE).write_text(
+        "".join(f"{w}\t{int(c)}\n" for w, c in zip(words, counts)), encoding="utf8", errors="surrogateescape"
+    )
     np.save(out_dir / WORD_VECTORS_FILE, word_vectors)
     for name in (BUCKETS_FILE, BUCKET_IDS_FILE):
         (out_dir / name).unlink(missing_ok=True)
@@ -274,8 +334,13 @@ def read_export(path: Union[str, Path]) -> FastTextModel:
     path = Path(path)
     meta_path = path / META_FILE
     if not meta_path.exists():
-        raise ValueError(Errors.E106.format(path=path, detail=f"no {META_FILE}; create the directory with "
-                                            "`python -m spacy_transfer init-fasttext MODEL.bin OUT_DIR`"))
+        raise ValueError(
+            Errors.E106.format(
+                path=path,
+                detail=f"no {META_FILE}; create the directory with "
+                "`python -m spacy_transfer init-fasttext MODEL.bin OUT_DIR`",
+            )
+        )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -283,8 +348,11 @@ def read_export(path: Union[str, Path]) -> FastTextModel:
     if not isinstance(meta, dict):
         raise ValueError(Errors.E113.format(path=meta_path, detail="not a JSON object"))
     if meta.get("format") != EXPORT_FORMAT or meta.get("format_version") != EXPORT_VERSION:
-        raise ValueError(Errors.E106.format(path=path, detail=f"unknown format {meta.get('format')!r} "
-                                            f"version {meta.get('format_version')!r}"))
+        raise ValueError(
+            Errors.E106.format(
+                path=path, detail=f"unknown format {meta.get('format')!r} " f"version {meta.get('format_version')!r}"
+            )
+        )
     missing = [key for key in META_INT_KEYS if not isinstance(meta.get(key), int)]
     if missing:
         raise ValueError(Errors.E113.format(path=meta_path, detail=f"no integer {', '.join(missing)}"))
@@ -315,8 +383,17 @@ def read_export(path: Union[str, Path]) -> FastTextModel:
     bucket_index = None if bucket_ids is None else BucketIndex(bucket_ids, meta["bucket"])
     del bucket_ids
     return FastTextModel(
-        path=path, dim=meta["dim"], minn=meta["minn"], maxn=meta["maxn"], bucket=meta["bucket"], words=words,
-        counts=counts, word_rows=word_vectors, bucket_rows=buckets, precomputed=True, bucket_index=bucket_index,
+        path=path,
+        dim=meta["dim"],
+        minn=meta["minn"],
+        maxn=meta["maxn"],
+        bucket=meta["bucket"],
+        words=words,
+        counts=counts,
+        word_rows=word_vectors,
+        bucket_rows=buckets,
+        precomputed=True,
+        bucket_index=bucket_index,
         meta=meta,
     )
 

@@ -3,6 +3,7 @@
 `spacy_transfer.FastTextEmbed.v1` maps each token to its (static) fastText vector, OOV words included, and
 projects it to `width` with a trainable Maxout or Linear layer, for use as the `embed` of `spacy.Tok2Vec.v2`.
 """
+
 from typing import List, Optional, Tuple
 
 from spacy.tokens import Doc
@@ -33,9 +34,7 @@ def build_fasttext_embed(
         projection = Linear(nO=width)
     if dropout:
         projection = chain(projection, Dropout(dropout))
-    model: Model[List[Doc], List[Floats2d]] = chain(
-        build_fasttext_static(path, lowercase), with_array(projection)
-    )
+    model: Model[List[Doc], List[Floats2d]] = chain(build_fasttext_static(path, lowercase), with_array(projection))
     model.name = "fasttext_embed"
     return model
 
@@ -49,8 +48,13 @@ def build_fasttext_static(path: Optional[str], lowercase: bool = False) -> Model
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens, dim) array per doc.
     """
     # a null path is allowed in the config (filled in by --paths.fasttext); it fails when the layer is used
-    return Model("fasttext_static", _static_forward, init=_static_init, attrs={"vectors": VectorsRef(path),
-                 "lowercase": lowercase}, dims={"nO": None})
+    return Model(
+        "fasttext_static",
+        _static_forward,
+        init=_static_init,
+        attrs={"vectors": VectorsRef(path), "lowercase": lowercase},
+        dims={"nO": None},
+    )
 
 
 class VectorsRef:

@@ -6,6 +6,7 @@ n-gram's bytes with 32-bit FNV-1a. Its hash XORs `uint32_t(int8_t(byte))`: bytes
 0xFFFFFFxx before the XOR. Implementations that XOR the raw byte (gensim before PR #2313, issue #2059) get
 different buckets for every non-ASCII n-gram. Bucket row = nwords + hash % bucket.
 """
+
 from typing import List, Sequence, Tuple
 
 import numpy as np

@@ -4,6 +4,7 @@ A word's vector is fastText's `get_word_vector`: the mean of its own input row (
 the bucket rows of its character n-grams, summed in fastText's order so that float32 results match. An OOV word
 uses its n-grams only; a word without any n-gram row gets the zero vector (as in fastText).
 """
+
 import threading
 from itertools import repeat
 from pathlib import Path
@@ -233,8 +234,9 @@ class FastTextVectors:
         if not model.precomputed:
             # the word's own row comes first: its sort key is below every n-gram key of that word
             vocab_idx = np.flatnonzero(ids >= 0)
-            lengths = np.fromiter((len(w.encode("utf8", errors="surrogateescape")) + 2 for w in words),
-                                  dtype=np.int64, count=len(words))
+            lengths = np.fromiter(
+                (len(w.encode("utf8", errors="surrogateescape")) + 2 for w in words), dtype=np.int64, count=len(words)
+            )
             starts = np.cumsum(lengths) - lengths
             word_keys = starts[vocab_idx] * (model.maxn + 1)
             all_keys = np.concatenate([word_keys, keys])

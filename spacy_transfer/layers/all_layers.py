@@ -1,5 +1,6 @@
 """Hugging Face encoders that give every hidden layer, side by side or mixed with learned weights
 (imports torch; used by FrozenTransformer.v1 with all_layers = true and by TunedTransformer.v1)."""
+
 import torch
 from torch import nn
 

@@ -1,4 +1,5 @@
 """Keep torch usable in processes forked by `nlp.pipe(n_process=...)`."""
+
 import os
 import sys
 

@@ -6,6 +6,7 @@ the layer tree: it is neither updated nor saved with the pipeline, only named (a
 its outputs can be cached: with `cache_docs > 0` the vectors of that many recently seen docs are kept, so
 every training epoch after the first costs only the head that sits on top.
 """
+
 from collections import OrderedDict
 from typing import Callable, List, Tuple
 
@@ -49,23 +50,29 @@ def build_frozen_transformer(
         raise ValueError(Errors.E205.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
     check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling)
-    return FrozenTransformer(encoder, name=name, cache_docs=cache_docs, all_layers=all_layers,
-                             inference_dtype=inference_dtype)
+    return FrozenTransformer(
+        encoder, name=name, cache_docs=cache_docs, all_layers=all_layers, inference_dtype=inference_dtype
+    )
 
 
 class FrozenTransformer(Model):
     """Holds the encoder and the cache outside the layer tree (see the module docstring)."""
 
-    def __init__(self, encoder: Model, *, name: str, cache_docs: int, all_layers: bool,
-                 inference_dtype: str = "float32") -> None:
+    def __init__(
+        self, encoder: Model, *, name: str, cache_docs: int, all_layers: bool, inference_dtype: str = "float32"
+    ) -> None:
         Model.__init__(
             self,
             "frozen_transformer",
             frozen_forward,
             init=frozen_init,
             dims={"nO": None},
-            attrs={"name": name, "cache_docs": cache_docs, "all_layers": all_layers,
-                   "inference_dtype": inference_dtype},
+            attrs={
+                "name": name,
+                "cache_docs": cache_docs,
+                "all_layers": all_layers,
+                "inference_dtype": inference_dtype,
+            },
         )
         self.encoder = encoder
         self.cache: "OrderedDict[CacheKey, Floats2d]" = OrderedDict()

@@ -6,6 +6,7 @@ so a saved pipeline reloads offline and does not need the original directory or 
 
 torch and transformers are imported inside the functions: this module is imported by component modules.
 """
+
 import importlib
 import json
 from pathlib import Path

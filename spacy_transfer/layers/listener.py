@@ -5,6 +5,7 @@ callback to every listener (`receive`); the listener's gradient flows back throu
 prediction time the listener reads what the upstream component stored on the docs: doc._.trf_data["tokens"]
 (also doc.tensor, which DocBin does not keep).
 """
+
 from typing import Callable, List, Optional, Tuple
 
 from spacy.attrs import ORTH
@@ -77,9 +78,7 @@ def listener_init(model: TransformerListener, X: Optional[List[Doc]] = None, Y=N
     model._init_pass = True
 
 
-def listener_forward(
-    model: TransformerListener, docs: List[Doc], is_train: bool
-) -> Tuple[List[Floats2d], Callable]:
+def listener_forward(model: TransformerListener, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
     if is_train and model._batch_id is not None and model._batch_id == model.get_batch_id(docs):
         outputs, upstream_backprop = model._outputs, model._backprop
         model.clear()
@@ -116,11 +115,17 @@ def _doc_output(model: TransformerListener, doc: Doc, init_pass: bool) -> Floats
     if not _has_output(doc):
         if init_pass and model.upstream_linked and width is not None:
             return model.ops.alloc2f(len(doc), width)
-        raise ValueError(Errors.E209.format(listener=model.component_name, n_tokens=len(doc), upstream=model.upstream_name))
+        raise ValueError(
+            Errors.E209.format(listener=model.component_name, n_tokens=len(doc), upstream=model.upstream_name)
+        )
     data = doc._.get(TRF_DATA_ATTR)
     data_width = int(data["width"])
     if width is not None and width != data_width:
-        raise ValueError(Errors.E210.format(listener=model.component_name, width=width, upstream=model.upstream_name, hidden=data_width))
+        raise ValueError(
+            Errors.E210.format(
+                listener=model.component_name, width=width, upstream=model.upstream_name, hidden=data_width
+            )
+        )
     tokens = data["tokens"]
     if tokens.shape != (len(doc), data_width):
         raise ValueError(Errors.E211.format(shape=tokens.shape, n_tokens=len(doc), width=data_width))

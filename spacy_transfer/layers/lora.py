@@ -6,6 +6,7 @@ encoder computes exactly what it did. The adapters are parameters of the Linear 
 forward hook, so the pretrained weights keep their Hugging Face names (saved pipelines, `tuned_state`) and only
 `*.lora_a` / `*.lora_b` are new.
 """
+
 import math
 from typing import Iterable
 

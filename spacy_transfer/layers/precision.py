@@ -4,6 +4,7 @@ bfloat16 matrix products nearly halve a transformer's CPU time where the process
 (AVX512-BF16 or AMX) and change the outputs little (cosine 0.9999 to float32 on MiniLM); elsewhere they are
 emulated and slower, which is why "auto" looks at the processor. Training always runs in float32.
 """
+
 import contextlib
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +28,9 @@ def check_inference_dtype(setting: str) -> None:
     from ..errors import Errors
 
     if setting not in INFERENCE_DTYPES:
-        raise ValueError(Errors.E205.format(key="inference_dtype", value=setting,
-                                            detail=f"must be one of {INFERENCE_DTYPES}"))
+        raise ValueError(
+            Errors.E205.format(key="inference_dtype", value=setting, detail=f"must be one of {INFERENCE_DTYPES}")
+        )
 
 
 def resolve_inference_dtype(setting: str) -> str:

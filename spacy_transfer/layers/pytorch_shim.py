@@ -9,6 +9,7 @@ Modules may cache values derived from their weights for prediction (torchmoji fu
 optimizer changes the weights in place through numpy, which torch's version counters do not see, so after each
 optimizer step every submodule with a `reset_inference_cache()` method is told to drop its cache.
 """
+
 from typing import Any
 
 from thinc.api import Model, PyTorchShim

@@ -6,6 +6,7 @@ take gradients: the embeddings and lower layers stay as pretrained (no backward 
 tuned layers learn at `lr_scale` times the optimizer's rate, because a pretrained encoder wants a far smaller
 step than a head that starts from scratch (Thinc has one optimizer for the whole pipeline).
 """
+
 import contextlib
 from typing import Callable, List, Tuple
 
@@ -61,7 +62,10 @@ def build_tuned_transformer(
         raise ValueError(Errors.E205.format(key="layers", value=layers, detail=f"must be one of {LAYER_CHOICES}"))
     check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(
-        name, window=window, stride=stride, pooling=pooling,
+        name,
+        window=window,
+        stride=stride,
+        pooling=pooling,
         max_wordpieces_per_token=DEFAULT_MAX_WORDPIECES_PER_TOKEN,
     )
     return Model(
@@ -70,8 +74,14 @@ def build_tuned_transformer(
         init=tuned_init,
         layers=[encoder],
         dims={"nO": None},
-        attrs={"name": name, "tuned_layers": tuned_layers, "lr_scale": float(lr_scale), "layers": layers,
-               "inference_dtype": inference_dtype, "lora_rank": lora_rank},
+        attrs={
+            "name": name,
+            "tuned_layers": tuned_layers,
+            "lr_scale": float(lr_scale),
+            "layers": layers,
+            "inference_dtype": inference_dtype,
+            "lora_rank": lora_rank,
+        },
     )
 
 
@@ -83,8 +93,9 @@ def tuned_init(model: Model, X=None, Y=None) -> None:
     encoder = model.layers[0]
     if not encoder.layers:
         transformer, tokenizer = load_hf_model(model.attrs["name"])
-        freeze_lower_layers(transformer, model.attrs["tuned_layers"], model.attrs["name"],
-                            lora_rank=model.attrs.get("lora_rank", 0))
+        freeze_lower_layers(
+            transformer, model.attrs["tuned_layers"], model.attrs["name"], lora_rank=model.attrs.get("lora_rank", 0)
+        )
         set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"])
         shim = get_torch_wrapper(encoder).shims[0]
         shim.__class__ = ScaledRatePyTorchShim
@@ -113,10 +124,14 @@ def freeze_lower_layers(transformer, tuned_layers: int, name: str, *, lora_rank:
 
     layers = transformer_layers(transformer)
     if tuned_layers > len(layers):
-        raise ValueError(Errors.E205.format(
-            key="tuned_layers", value=tuned_layers,
-            detail=f"the encoder '{name}' has {len(layers)} transformer layers (encoder.layer)"))
-    top = layers[len(layers) - tuned_layers:] if tuned_layers else []
+        raise ValueError(
+            Errors.E205.format(
+                key="tuned_layers",
+                value=tuned_layers,
+                detail=f"the encoder '{name}' has {len(layers)} transformer layers (encoder.layer)",
+            )
+        )
+    top = layers[len(layers) - tuned_layers :] if tuned_layers else []
     if lora_rank:
         for param in transformer.parameters():
             param.requires_grad_(False)

@@ -1,4 +1,5 @@
 """Greedy antecedent decisions and cluster building (numpy only, no torch)."""
+
 from typing import Dict
 
 import numpy
@@ -9,7 +10,15 @@ MENTION_TYPE_PROPER, MENTION_TYPE_NOMINAL, MENTION_TYPE_PRONOMINAL = 2, 1, 0
 def empty_prediction() -> Dict[str, numpy.ndarray]:
     i = numpy.zeros((0,), dtype=numpy.int64)
     f = numpy.zeros((0,), dtype="float32")
-    return {"spans": numpy.zeros((0, 2), dtype=numpy.int64), "types": i, "single": f, "pair": f, "ant": i, "men": i, "best": i}
+    return {
+        "spans": numpy.zeros((0, 2), dtype=numpy.int64),
+        "types": i,
+        "single": f,
+        "pair": f,
+        "ant": i,
+        "men": i,
+        "best": i,
+    }
 
 
 def decide_antecedents(single, pair, ant, men, greedyness: float) -> numpy.ndarray:
@@ -52,7 +61,8 @@ def build_clusters(best: numpy.ndarray, types: numpy.ndarray):
             owner[idx] = keep
         members[keep].extend(members.pop(gone))
         if types[a] != types[m] and (
-            types[m] == MENTION_TYPE_PROPER or (types[m] == MENTION_TYPE_NOMINAL and types[a] == MENTION_TYPE_PRONOMINAL)
+            types[m] == MENTION_TYPE_PROPER
+            or (types[m] == MENTION_TYPE_NOMINAL and types[a] == MENTION_TYPE_PRONOMINAL)
         ):
             main[a] = m
     out = []

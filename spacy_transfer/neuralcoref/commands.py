@@ -25,8 +25,8 @@ def export(
 
     import spacy
 
-    from .io import export_weights
     from ..layers.torch import get_torch_module
+    from .io import export_weights
 
     nlp = spacy.load(pipeline)
     coref = nlp.get_pipe(component)

@@ -213,7 +213,9 @@ class NeuralCoref(TrainablePipe):
         try:
             self.model.from_bytes(data)
         except AttributeError:
-            raise ValueError(Errors.E003.format(path=path, detail="weights do not match the model config", name=self.name))
+            raise ValueError(
+                Errors.E003.format(path=path, detail="weights do not match the model config", name=self.name)
+            )
 
     def _set_vectors(self, arrays: Dict[str, numpy.ndarray]) -> None:
         from .vectors import CorefVectors

@@ -5,6 +5,7 @@ Pair input (1364) = antecedent embedding (650) + mention embedding (650) + 29 pa
 features + antecedent's 17 + mention's 17 mention features + 1 genre.
 Everything is computed per document with numpy; there is no per-pair Python loop.
 """
+
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
@@ -225,7 +226,9 @@ def featurize(
     pair[:, 3] = root_lower[ant] == root_lower[men]
     text, idx = doc.text, table.idx
     ends = idx[end - 1] + table.length[end - 1]
-    text_lower = numpy.asarray([hash(text[a:b].lower()) for a, b in zip(idx[start].tolist(), ends.tolist())], dtype=numpy.int64)
+    text_lower = numpy.asarray(
+        [hash(text[a:b].lower()) for a, b in zip(idx[start].tolist(), ends.tolist())], dtype=numpy.int64
+    )
     pair[:, 4] = text_lower[ant] == text_lower[men]
     pair[:, 5] = _relaxed_match(ant, men, match, n_m)
     rows = numpy.arange(len(ant))
@@ -275,8 +278,9 @@ def _match_keys(words: List[set], n_m: int, window: int) -> numpy.ndarray:
     return _sorted_unique(numpy.concatenate(keys))
 
 
-def _candidate_pairs(n_m: int, match: numpy.ndarray, max_dist: int, max_dist_match: Optional[int],
-                     max_match: Optional[int] = None):
+def _candidate_pairs(
+    n_m: int, match: numpy.ndarray, max_dist: int, max_dist_match: Optional[int], max_match: Optional[int] = None
+):
     """Antecedents of each mention: the max_dist previous ones, plus any within
     max_dist_match sharing a content word (the nearest max_match of them, if given).
     Returned grouped by mention, ascending."""

@@ -5,6 +5,7 @@ score), "top_pairs" (only the best true and best false antecedent of each mentio
 "ranking" (slack-rescaled max-margin with costs for false new, false link, wrong link).
 Each function takes score tensors and returns a scalar loss summed over mentions.
 """
+
 from typing import Dict
 
 import torch
@@ -71,7 +72,9 @@ def mention_ranking_loss(
     pair_cost = torch.where(
         is_true,
         torch.zeros_like(pair),
-        torch.where(anaphoric[men], torch.full_like(pair, costs["wrong_link"]), torch.full_like(pair, costs["false_link"])),
+        torch.where(
+            anaphoric[men], torch.full_like(pair, costs["wrong_link"]), torch.full_like(pair, costs["false_link"])
+        ),
     )
     margin_pair = _group_max(pair_cost * (1 + pair - correct[men]), men, n_m, 0.0)
     return torch.clamp(torch.maximum(margin_new, margin_pair), min=0).sum()

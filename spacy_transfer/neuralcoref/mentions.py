@@ -5,6 +5,7 @@ on purpose where the pretrained weights were trained with them (for example a po
 subject span is one token longer than its subtree), because the model's features were
 computed on exactly these mentions.
 """
+
 from typing import Dict, List, Set, Tuple
 
 import numpy

@@ -1,4 +1,5 @@
 """The registered Thinc architecture: neuralcoref's mention-ranking scorer in PyTorch."""
+
 from typing import Callable, Tuple
 
 from spacy.util import registry
@@ -25,11 +26,13 @@ def build_coref_scorer(
     """
     from .torch_model import MentionRanker
 
-    return keep_eval_mode(PyTorchWrapper_v2(
-        MentionRanker(hidden1, hidden2, hidden3, dropout),
-        convert_inputs=convert_coref_inputs,
-        convert_outputs=convert_coref_outputs,
-    ))
+    return keep_eval_mode(
+        PyTorchWrapper_v2(
+            MentionRanker(hidden1, hidden2, hidden3, dropout),
+            convert_inputs=convert_coref_inputs,
+            convert_outputs=convert_coref_outputs,
+        )
+    )
 
 
 def convert_coref_inputs(model: Model, X: CorefFeatures, is_train: bool) -> Tuple[ArgsKwargs, Callable]:

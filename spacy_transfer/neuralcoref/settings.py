@@ -1,4 +1,5 @@
 """Validation of the neuralcoref component's settings, shared by the factory and setters."""
+
 from typing import Any, Dict
 
 from ..coref.resolve import output_setting_problem

@@ -1,4 +1,5 @@
 """PyTorch modules of the neuralcoref scorer (torch only: no Doc, Thinc or I/O)."""
+
 from typing import Tuple
 
 import torch

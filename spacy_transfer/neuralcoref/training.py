@@ -1,5 +1,6 @@
 """Training helpers of neuralcoref: gold matching, batch packing, loss and gradient (starting weights:
 weights.py)."""
+
 from typing import Callable, Dict, Iterable, Iterator, Tuple
 
 import numpy
@@ -60,7 +61,13 @@ def loss_and_gradient(ops, feats: CorefFeatures, gold: numpy.ndarray, scores, ki
     single = torch.tensor(ops.to_numpy(scores[0]), requires_grad=True)
     pair = torch.tensor(ops.to_numpy(scores[1]), requires_grad=True)
     loss = mention_ranking_loss(
-        single, pair, torch.as_tensor(feats.ant), torch.as_tensor(feats.men), torch.as_tensor(gold), kind=kind, costs=costs
+        single,
+        pair,
+        torch.as_tensor(feats.ant),
+        torch.as_tensor(feats.men),
+        torch.as_tensor(gold),
+        kind=kind,
+        costs=costs,
     )
     (loss / max(feats.n_mentions, 1)).backward()
     return float(loss.item()), (ops.asarray1f(single.grad.numpy()), ops.asarray1f(pair.grad.numpy()))

@@ -1,4 +1,5 @@
 """neuralcoref's two 50-d word-vector tables and the look-up rules the model was trained with."""
+
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy

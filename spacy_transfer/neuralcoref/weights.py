@@ -1,6 +1,7 @@
 """Where a NeuralCoref's weights come from, returned as data (so that training never needs the component):
 the converted original weights, a saved pipeline's component, or fresh scorer weights with the original
 word vectors."""
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional

@@ -9,14 +9,10 @@ from wasabi import msg
 
 
 def torchmoji_import(
-    weights: Path = typer.Argument(
-        ..., help="torchMoji pytorch_model.bin", exists=True
-    ),
+    weights: Path = typer.Argument(..., help="torchMoji pytorch_model.bin", exists=True),
     vocab: Path = typer.Argument(..., help="torchMoji vocabulary.json", exists=True),
     output_dir: Path = typer.Argument(..., help="directory to write"),
-    emoji_codes: Optional[Path] = typer.Option(
-        None, help="emoji_codes.json: label names"
-    ),
+    emoji_codes: Optional[Path] = typer.Option(None, help="emoji_codes.json: label names"),
     max_length: int = typer.Option(30, help="tokens per text (DeepMoji used 30)"),
 ) -> None:
     """Write a directory usable as spacy_transfer.TorchMojiPretrained.v1 `name`

@@ -46,9 +46,7 @@ multi_label = true
 nO = null
 """
 
-Predictions = Tuple[
-    numpy.ndarray, numpy.ndarray, List[List[Tuple[int, int, List[float]]]]
-]
+Predictions = Tuple[numpy.ndarray, numpy.ndarray, List[List[Tuple[int, int, List[float]]]]]
 
 
 @Language.factory(
@@ -153,9 +151,7 @@ class TorchMojiClassifier(TrainablePipe):
     def add_label(self, label: str) -> int:
         """Add a label before initialize. RETURNS (int): 0 if it existed, else 1."""
         if "pretrained" in self.model.attrs:
-            raise ValueError(
-                Errors.E164.format(name=self.model.attrs["pretrained"], label=label)
-            )
+            raise ValueError(Errors.E164.format(name=self.model.attrs["pretrained"], label=label))
         if label in self.cfg["labels"]:
             return 0
         if self.model.has_ref(TORCH_REF):
@@ -179,9 +175,7 @@ class TorchMojiClassifier(TrainablePipe):
         if not self.model.has_ref(TORCH_REF):
             raise ValueError(SpacyErrors.E109.format(name=self.name))
         # Empty docs are not run: they get zero scores and no emotions.
-        owners: List[Tuple[int, int, int]] = (
-            []
-        )  # (doc index, start, end); end -1: whole doc
+        owners: List[Tuple[int, int, int]] = []  # (doc index, start, end); end -1: whole doc
         items: List[Any] = []
         for i, doc in enumerate(docs):
             if not len(doc):
@@ -218,9 +212,7 @@ class TorchMojiClassifier(TrainablePipe):
         check_n_preds(docs, probs, "E159")
         for i, doc in enumerate(docs):
             if not self.cfg["overwrite"]:
-                clash = next(
-                    (label for label in self.labels if label in doc.cats), None
-                )
+                clash = next((label for label in self.labels if label in doc.cats), None)
                 if clash is not None or USER_DATA_KEY in doc.user_data:
                     raise ValueError(Errors.E158.format(label=clash, name=self.name))
             for j, label in enumerate(self.labels):
@@ -252,9 +244,7 @@ class TorchMojiClassifier(TrainablePipe):
             return losses
         self._apply_finetune_method()
         set_dropout_rate(self.model, drop)
-        (probs, _), backprop = self.model.begin_update(
-            [eg.predicted for eg in examples]
-        )
+        (probs, _), backprop = self.model.begin_update([eg.predicted for eg in examples])
         loss, d_probs = self.get_loss(examples, (probs, None))
         backprop(d_probs)
         if sgd is not None:
@@ -291,9 +281,7 @@ class TorchMojiClassifier(TrainablePipe):
             loss = -(truths * ops.xp.log(p)) * mask
         return float(loss.sum() / n_docs), d_probs
 
-    def _examples_to_truth(
-        self, examples, shape
-    ) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    def _examples_to_truth(self, examples, shape) -> Tuple[numpy.ndarray, numpy.ndarray]:
         truths = numpy.zeros(shape, dtype="f")
         mask = numpy.ones(shape, dtype="f")
         for i, eg in enumerate(examples):
@@ -358,9 +346,7 @@ class TorchMojiClassifier(TrainablePipe):
             state = load_original_checkpoint(weights_path)
             widths = widths_from_state_dict(state, weights_path)
             skip = widths.get("nO") != len(self.labels)
-            load_state_dict(
-                self.model, state, vocab, path=weights_path, skip_output=skip
-            )
+            load_state_dict(self.model, state, vocab, path=weights_path, skip_output=skip)
         else:
             from .model import load_vocab
 

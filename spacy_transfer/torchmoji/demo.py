@@ -23,8 +23,6 @@ def run_demo(nlp_base) -> None:
         sents = list(doc.sents)
         if len(sents) > 1:
             for sent in sents:
-                top = ", ".join(
-                    f"{label} {score:.2f}" for label, score in sent._.emotions
-                )
+                top = ", ".join(f"{label} {score:.2f}" for label, score in sent._.emotions)
                 print(f"     [{sent.text}] {top}")
     print(f"  doc._.torchmoji_vector: {len(doc._.torchmoji_vector)} dimensions")

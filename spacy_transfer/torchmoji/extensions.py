@@ -43,9 +43,7 @@ def get_doc_emotions(doc: Doc) -> Optional[Emotions]:
         return None
     if not len(doc):
         return []  # no text, no emotion
-    return select_emotions(
-        {label: doc.cats[label] for label in stored["labels"]}, stored
-    )
+    return select_emotions({label: doc.cats[label] for label in stored["labels"]}, stored)
 
 
 def get_span_emotions(span: Span) -> Optional[Emotions]:

@@ -40,11 +40,7 @@ def resolve_pretrained(name_or_path: Union[str, Path]) -> Path:
     if not path.is_dir():
         path = DATA_DIR / str(name_or_path)
     if not (path / CONFIG_FILE).exists() or not (path / WEIGHTS_FILE).exists():
-        known = (
-            sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir())
-            if DATA_DIR.exists()
-            else []
-        )
+        known = sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir()) if DATA_DIR.exists() else []
         raise ValueError(Errors.E150.format(name=name_or_path, path=path, known=known))
     return path
 
@@ -61,28 +57,18 @@ def read_vocabulary(path: Union[str, Path]) -> Dict[str, int]:
     except ValueError as err:  # JSONDecodeError and UnicodeDecodeError (cut-off or garbled file)
         raise ValueError(Errors.E152.format(path=path, detail=f"not valid JSON ({err})")) from None
     if not isinstance(vocab, dict) or not vocab:
-        raise ValueError(
-            Errors.E152.format(path=path, detail="expected a JSON object token -> id")
-        )
+        raise ValueError(Errors.E152.format(path=path, detail="expected a JSON object token -> id"))
     ids = sorted(vocab.values())
     if ids != list(range(len(ids))) or vocab.get("CUSTOM_UNKNOWN") != 1:
-        raise ValueError(
-            Errors.E152.format(
-                path=path, detail="ids must be 0..n-1 with CUSTOM_UNKNOWN = 1"
-            )
-        )
+        raise ValueError(Errors.E152.format(path=path, detail="ids must be 0..n-1 with CUSTOM_UNKNOWN = 1"))
     return vocab
 
 
-def widths_from_state_dict(
-    state: Dict[str, Any], path: Union[str, Path]
-) -> Dict[str, int]:
+def widths_from_state_dict(state: Dict[str, Any], path: Union[str, Path]) -> Dict[str, int]:
     """Infer n_tokens, embed_width, hidden_width (and nO) from checkpoint shapes."""
     missing = [key for key in REQUIRED_KEYS if key not in state]
     if missing:
-        raise ValueError(
-            Errors.E153.format(path=path, detail=f"missing parameters {missing}")
-        )
+        raise ValueError(Errors.E153.format(path=path, detail=f"missing parameters {missing}"))
     n_tokens, embed_width = state["embed.weight"].shape
     hidden_width = state["lstm_0.weight_hh_l0"].shape[1]
     widths = {
@@ -130,9 +116,7 @@ def load_pretrained(
     try:
         state = load_file(str(path / WEIGHTS_FILE))
     except Exception as err:
-        raise ValueError(
-            Errors.E153.format(path=path / WEIGHTS_FILE, detail=str(err))
-        ) from err
+        raise ValueError(Errors.E153.format(path=path / WEIGHTS_FILE, detail=str(err))) from err
     return {k: v.float() for k, v in state.items()}, vocab, config
 
 

@@ -139,9 +139,7 @@ def _join_chunk(chunk: List[str], vocab: Dict[str, int]) -> List[str]:
     return result
 
 
-def words_to_ids(
-    words: Sequence[str], vocab: Dict[str, int], max_length: int
-) -> List[int]:
+def words_to_ids(words: Sequence[str], vocab: Dict[str, int], max_length: int) -> List[int]:
     """Look words up, unknown words -> CUSTOM_UNKNOWN; truncate to max_length.
 
     A text with no words at all (empty, or only emojis) becomes [CUSTOM_UNKNOWN]:
@@ -151,9 +149,5 @@ def words_to_ids(
     return ids or [UNKNOWN_ID]
 
 
-def texts_to_ids(
-    items: Iterable[Union[Doc, Span]], vocab: Dict[str, int], max_length: int
-) -> List[List[int]]:
-    return [
-        words_to_ids(deepmoji_words(item, vocab), vocab, max_length) for item in items
-    ]
+def texts_to_ids(items: Iterable[Union[Doc, Span]], vocab: Dict[str, int], max_length: int) -> List[List[int]]:
+    return [words_to_ids(deepmoji_words(item, vocab), vocab, max_length) for item in items]

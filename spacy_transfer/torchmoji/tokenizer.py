@@ -73,9 +73,7 @@ TOKEN_RE = re.compile("|".join(f"(?:{shape})" for shape in TOKEN_SHAPES), re.I)
 # The e-mail shape is the only one that scans ahead of a token's start (up to an '@'),
 # which makes long runs like "1-1-1-..." quadratic. Without an '@' it cannot match, so
 # leaving it out gives the same tokens in linear time.
-TOKEN_RE_NO_EMAIL = re.compile(
-    "|".join(f"(?:{shape})" for shape in TOKEN_SHAPES if shape != _EMAIL), re.I
-)
+TOKEN_RE_NO_EMAIL = re.compile("|".join(f"(?:{shape})" for shape in TOKEN_SHAPES if shape != _EMAIL), re.I)
 WORD_RE = re.compile(r"\S+")
 
 TokenSpan = Tuple[str, int, int]

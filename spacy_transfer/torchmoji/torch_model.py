@@ -284,9 +284,7 @@ class TorchMoji(nn.Module):
         packed = torch.cat([out_1, out_0, x], 1)
         n_seqs, n_steps = batch.mask.shape
         padded = packed.new_zeros((n_seqs * n_steps, packed.shape[1]))
-        padded = padded.index_copy(0, batch.padded_rows, packed).view(
-            n_seqs, n_steps, -1
-        )
+        padded = padded.index_copy(0, batch.padded_rows, packed).view(n_seqs, n_steps, -1)
         features, _ = self.attention_layer(padded, batch.mask)
         logits = self.output_layer(self.final_dropout(features))
         unsort = torch.empty_like(batch.order)

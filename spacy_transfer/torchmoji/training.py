@@ -59,10 +59,7 @@ def score_label_sets(
         "macro_r": sum(s.recall for s in per_label.values()) / n,
         "macro_f": sum(s.fscore for s in per_label.values()) / n,
         "micro_f": micro.fscore,
-        "f_per_type": {
-            k: {"p": s.precision, "r": s.recall, "f": s.fscore}
-            for k, s in per_label.items()
-        },
+        "f_per_type": {k: {"p": s.precision, "r": s.recall, "f": s.fscore} for k, s in per_label.items()},
     }
 
 
@@ -92,9 +89,7 @@ def make_torchmoji_scorer() -> Callable[..., Dict[str, Any]]:
 
 
 @registry.batchers("spacy_transfer.torchmoji_balanced_batcher.v1")
-def make_balanced_batcher(
-    size: int, epoch_size: int, seed: int = 0
-) -> Callable[[Iterable[Any]], Iterator[List[Any]]]:
+def make_balanced_batcher(size: int, epoch_size: int, seed: int = 0) -> Callable[[Iterable[Any]], Iterator[List[Any]]]:
     """DeepMoji's class-balanced sampling for skewed labels: every example of a batch
     comes from a label chosen uniformly at random, so rare labels are seen as often as
     common ones. An epoch is a fixed number of examples (epoch_size).

@@ -192,16 +192,12 @@ def deepmoji_words(text: str, *, ignore_emojis: bool = False) -> List[DeepMojiWo
     pieces = normalise_text(text, ignore_emojis=ignore_emojis)
     normal = "".join(char for char, _, _ in pieces)
     return [
-        DeepMojiWord(
-            special_token(shorten_word(token)), pieces[start][1], pieces[end - 1][2]
-        )
+        DeepMojiWord(special_token(shorten_word(token)), pieces[start][1], pieces[end - 1][2])
         for token, start, end in iter_token_spans(normal)
     ]
 
 
-def words_to_ids(
-    words: Sequence[str], vocab: Dict[str, int], max_length: int
-) -> List[int]:
+def words_to_ids(words: Sequence[str], vocab: Dict[str, int], max_length: int) -> List[int]:
     """Look words up, unknown words -> CUSTOM_UNKNOWN; keep the first max_length.
 
     A text with no words at all (empty or only whitespace) becomes [CUSTOM_UNKNOWN]:
@@ -229,9 +225,7 @@ def texts_to_ids(
     ]
 
 
-def align_words(
-    tokens: Union[Doc, Span], words: Optional[Sequence[DeepMojiWord]] = None
-) -> List[Tuple[int, int]]:
+def align_words(tokens: Union[Doc, Span], words: Optional[Sequence[DeepMojiWord]] = None) -> List[Tuple[int, int]]:
     """The spaCy tokens under each DeepMoji word, as (start, end) token indices into
     tokens (a Doc or a Span, whose text the words were made from).
 
@@ -246,9 +240,7 @@ def align_words(
     base_char = 0 if isinstance(tokens, Doc) else tokens.start_char
     result = []
     for word in words:
-        span = doc.char_span(
-            base_char + word.start, base_char + word.end, alignment_mode="expand"
-        )
+        span = doc.char_span(base_char + word.start, base_char + word.end, alignment_mode="expand")
         if span is None or not len(span):
             result.append((0, 0))
         else:

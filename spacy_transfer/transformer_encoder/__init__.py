@@ -1,4 +1,5 @@
 """transformer_encoder: a Hugging Face transformer inside spaCy, shared by downstream components."""
+
 from .component import TransformerEncoder, make_transformer_encoder
 from .extensions import install_extensions
 

@@ -1,4 +1,5 @@
 """CLI: `python -m spacy_transfer convert-textcat CSV OUT_DIR` (text classification CSV -> .spacy)."""
+
 import csv
 import random
 from pathlib import Path

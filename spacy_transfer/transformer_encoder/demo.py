@@ -1,4 +1,5 @@
 """`python -m spacy_transfer demo`: contextual token vectors from the packaged MiniLM transformer."""
+
 from typing import List
 
 from wasabi import msg

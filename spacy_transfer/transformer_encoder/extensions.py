@@ -1,4 +1,5 @@
 """The doc extension written by transformer_encoder."""
+
 from spacy.tokens import Doc
 
 from ..layers.listener import TRF_DATA_ATTR

@@ -2,6 +2,7 @@
 
 The model's own settings (window, stride, pooling, ...) are checked where the model is built (model.py).
 """
+
 from typing import Any, Dict
 
 from ..errors import Errors

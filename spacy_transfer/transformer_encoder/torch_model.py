@@ -1,9 +1,9 @@
 """The PyTorch side of the transformer encoder: imports only torch."""
+
 from typing import List
 
 import torch
 from torch import nn
-
 
 CAPTURE_HOOK_FLAG = "_output_capturing_hooks_installed"
 

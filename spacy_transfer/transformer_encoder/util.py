@@ -1,4 +1,5 @@
 """Wordpiece alignment, strided windows and batch layout: numpy only (no torch)."""
+
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 

@@ -1,4 +1,5 @@
 """`python -m spacy_transfer zero-shot TEXT... --label L ...`: classify texts from the command line."""
+
 from typing import List, Optional
 
 import typer

@@ -3,6 +3,7 @@
 No torch or transformers at module level: spaCy imports this module through the
 entry point on every spacy.blank(). The backend model is loaded on first use.
 """
+
 import json
 import threading
 from pathlib import Path
@@ -209,8 +210,9 @@ class ZeroShotClassifier(Pipe):
                     from .torch_model import EmbeddingBackend, NLIBackend
 
                     cls = NLIBackend if self.cfg["backend"] == "nli" else EmbeddingBackend
-                    self._backend = cls(self.model_path, batch_size=self.cfg["batch_size"],
-                                        max_length=self.cfg["max_length"])
+                    self._backend = cls(
+                        self.model_path, batch_size=self.cfg["batch_size"], max_length=self.cfg["max_length"]
+                    )
                 backend = self._backend
         return backend
 
@@ -263,9 +265,7 @@ class ZeroShotClassifier(Pipe):
             return results
         cfg = self.cfg
         texts = [docs[i].text for i in todo]
-        hypotheses = [
-            label_texts(label_lists[i], self.hypothesis_template, cfg["label_descriptions"]) for i in todo
-        ]
+        hypotheses = [label_texts(label_lists[i], self.hypothesis_template, cfg["label_descriptions"]) for i in todo]
         for i, scores in zip(todo, self._get_backend().scores(texts, hypotheses, cfg)):
             results[i] = (label_lists[i], scores)
         return results

@@ -1,4 +1,5 @@
 """`python -m spacy_transfer demo`: zero-shot classification with the packaged MiniLM model."""
+
 from typing import List, Tuple
 
 from wasabi import msg

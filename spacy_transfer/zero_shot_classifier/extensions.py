@@ -1,4 +1,5 @@
 """Extension attributes of the zero-shot classifier."""
+
 from spacy.tokens import Doc
 
 CANDIDATE_LABELS_ATTR = "candidate_labels"

@@ -1,4 +1,5 @@
 """Registered scorer of the zero-shot classifier: spaCy's cats scores plus accuracy."""
+
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from spacy.scorer import Scorer
@@ -33,9 +34,7 @@ def zero_shot_score(
         for eg in examples:
             seen.update(dict.fromkeys(eg.reference.cats))
         label_list = list(seen)
-    scores = Scorer.score_cats(
-        examples, "cats", labels=label_list, multi_label=multi_label, threshold=0.5
-    )
+    scores = Scorer.score_cats(examples, "cats", labels=label_list, multi_label=multi_label, threshold=0.5)
     n_correct = n_total = 0
     for eg in examples:
         gold = {label for label, value in eg.reference.cats.items() if value == 1.0}

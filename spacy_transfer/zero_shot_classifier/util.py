@@ -1,4 +1,5 @@
 """numpy / plain-Python helpers for the zero-shot classifier (no torch here)."""
+
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy
@@ -54,9 +55,7 @@ def sigmoid(x: numpy.ndarray) -> numpy.ndarray:
     return 0.5 * (1.0 + numpy.tanh(0.5 * x))
 
 
-def nli_scores(
-    logits: numpy.ndarray, entail_id: int, contra_id: int, multi_label: bool
-) -> numpy.ndarray:
+def nli_scores(logits: numpy.ndarray, entail_id: int, contra_id: int, multi_label: bool) -> numpy.ndarray:
     """Turn NLI logits of one document's (premise, hypothesis) pairs into label scores.
 
     Single-label: softmax of the entailment logits across labels. Multi-label,
@@ -74,9 +73,7 @@ def nli_scores(
     return softmax(logits[:, entail_id], axis=-1)
 
 
-def similarity_scores(
-    sims: numpy.ndarray, temperature: float, multi_label: bool, threshold: float
-) -> numpy.ndarray:
+def similarity_scores(sims: numpy.ndarray, temperature: float, multi_label: bool, threshold: float) -> numpy.ndarray:
     """Calibrate cosine similarities of one document to its labels.
 
     Single-label: softmax(sims / temperature) across labels. Multi-label (and
@@ -113,8 +110,6 @@ def check_label_list(labels: object) -> Optional[List[str]]:
     return list(labels)
 
 
-def label_texts(
-    labels: Sequence[str], template: str, descriptions: Dict[str, str]
-) -> List[str]:
+def label_texts(labels: Sequence[str], template: str, descriptions: Dict[str, str]) -> List[str]:
     """The hypothesis text of each label: template filled with its description."""
     return [template.format(descriptions.get(label, label)) for label in labels]

@@ -3,6 +3,7 @@
 They write to the containers the real components use (doc.cats, doc.spans["coref_clusters_N"],
 a Doc extension for emotions), so the output extraction is tested without the real models.
 """
+
 import os
 import time
 
@@ -14,8 +15,7 @@ EMOTIONS_ATTR = "annotate_test_emotions"
 
 @Language.component("annotate_test_cats")
 def annotate_test_cats(doc):
-    doc.cats = {"LONG": float(len(doc) > 8),
-                "HAS_ENT": float(len(doc.ents) > 0)}
+    doc.cats = {"LONG": float(len(doc) > 8), "HAS_ENT": float(len(doc.ents) > 0)}
     return doc
 
 
@@ -36,8 +36,10 @@ def annotate_test_emotions(doc):
     if not Doc.has_extension(EMOTIONS_ATTR):
         Doc.set_extension(EMOTIONS_ATTR, default=None)
     n_words = max(len(doc), 1)
-    doc._.set(EMOTIONS_ATTR, {"excited": sum(t.text == "!" for t in doc) / n_words,
-                              "calm": sum(t.is_alpha for t in doc) / n_words})
+    doc._.set(
+        EMOTIONS_ATTR,
+        {"excited": sum(t.text == "!" for t in doc) / n_words, "calm": sum(t.is_alpha for t in doc) / n_words},
+    )
     return doc
 
 

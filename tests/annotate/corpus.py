@@ -1,4 +1,5 @@
 """Hand-written test corpus and output readers shared by the annotate tests."""
+
 import json
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -17,9 +18,11 @@ def good_texts(n: int) -> List[str]:
     for i in range(n):
         a, b = NAMES[i % 5], NAMES[(i + 2) % 5]
         p, q = PLACES[i % 4], PLACES[(i + 1) % 4]
-        texts.append(f"{a} travelled from {p} to {q} in {1900 + i}. "
-                     f"{'She' if i % 2 else 'He'} wrote to {b} about it"
-                     f"{'!' * (i % 3) or '.'}")
+        texts.append(
+            f"{a} travelled from {p} to {q} in {1900 + i}. "
+            f"{'She' if i % 2 else 'He'} wrote to {b} about it"
+            f"{'!' * (i % 3) or '.'}"
+        )
     texts[3] = ""  # an empty text is a valid (empty) doc
     texts[5] = "Short one."
     return texts
@@ -59,8 +62,7 @@ def read_output(out: Path) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
     results = []
     for shard in sorted(out.glob("results-*.jsonl")):
         results.extend(json.loads(line) for line in shard.read_text("utf8").splitlines())
-    errors = [json.loads(line) for line in
-              (out / "errors.jsonl").read_text("utf8").splitlines()]
+    errors = [json.loads(line) for line in (out / "errors.jsonl").read_text("utf8").splitlines()]
     return results, errors
 
 
@@ -72,13 +74,22 @@ def output_bytes(out: Path) -> Dict[str, bytes]:
 
 # Learned models score a doc slightly differently with other batch neighbours (docs/annotate.md#equality).
 SCORE_TOLERANCE = 1e-6
-EMOTION_TEXTS = ["I love this so much!", "This is terrible, I hate it.", "ok", "What a wonderful surprise, thanks!!",
-                 "Why would anyone do that? So annoying.", "", "Meh.", "The cat sat on the mat and purred happily."]
+EMOTION_TEXTS = [
+    "I love this so much!",
+    "This is terrible, I hate it.",
+    "ok",
+    "What a wonderful surprise, thanks!!",
+    "Why would anyone do that? So annoying.",
+    "",
+    "Meh.",
+    "The cat sat on the mat and purred happily.",
+]
 
 
 def write_emotion_corpus(path: Path) -> Path:
-    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(EMOTION_TEXTS)),
-                    encoding="utf8")
+    path.write_text(
+        "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(EMOTION_TEXTS)), encoding="utf8"
+    )
     return path
 
 

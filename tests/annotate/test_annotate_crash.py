@@ -1,4 +1,5 @@
 """Resume after a real crash: kill -9 a running `annotate` subprocess, then re-run it."""
+
 import os
 import signal
 import subprocess
@@ -17,13 +18,25 @@ MAX_LENGTH = 2000
 
 def run_cli(corpus, out, sleep):
     env = dict(os.environ, ANNOTATE_TEST_SLEEP=str(sleep))
-    cmd = [sys.executable, "-m", "spacy_transfer.annotate", SPEC, str(corpus), str(out),
-           "--code", CODE, "--shard-size", str(SHARD_SIZE), "--batch-size", "2",
-           "--max-length", str(MAX_LENGTH),
-           "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "spacy_transfer.annotate",
+        SPEC,
+        str(corpus),
+        str(out),
+        "--code",
+        CODE,
+        "--shard-size",
+        str(SHARD_SIZE),
+        "--batch-size",
+        "2",
+        "--max-length",
+        str(MAX_LENGTH),
+        "--no-progress",
+    ]
     # A session of its own, so the kill reaches every process of the run.
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def test_annotate_resume_after_kill_9(tmp_path):
@@ -32,10 +45,18 @@ def test_annotate_resume_after_kill_9(tmp_path):
     n_shards = -(-info["n_lines"] // SHARD_SIZE)
     # Reference: the same run, uninterrupted, in this process.
     reference = tmp_path / "reference"
-    annotate_local(AnnotateSettings(pipeline=SPEC, input=corpus, output=reference,
-                                    code=CODE, shard_size=SHARD_SIZE, batch_size=2,
-                                    max_length=MAX_LENGTH),
-                   show_progress=False)
+    annotate_local(
+        AnnotateSettings(
+            pipeline=SPEC,
+            input=corpus,
+            output=reference,
+            code=CODE,
+            shard_size=SHARD_SIZE,
+            batch_size=2,
+            max_length=MAX_LENGTH,
+        ),
+        show_progress=False,
+    )
     out = tmp_path / "out"
     proc = run_cli(corpus, out, sleep=0.05)
     deadline = time.time() + 60

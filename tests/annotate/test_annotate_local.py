@@ -1,4 +1,5 @@
 """Local engine: nothing lost, errors.jsonl, resume, atomic shards, equality with nlp.pipe."""
+
 import json
 import os
 
@@ -14,8 +15,7 @@ from spacy_transfer.annotate.io import OutputDir, Record
 from spacy_transfer.annotate.pipeline import load_pipeline, parse_spec
 
 from ..conftest import ENGLISH_PIPELINES
-from .corpus import (CODE, EMOTIONS_ATTR, TEST_COMPONENTS, good_texts, output_bytes,
-                     read_output, write_corpus)
+from .corpus import CODE, EMOTIONS_ATTR, TEST_COMPONENTS, good_texts, output_bytes, read_output, write_corpus
 
 SPEC = f"en_core_web_sm + {TEST_COMPONENTS} + annotate_test_fail"
 
@@ -44,8 +44,7 @@ def make_settings(path, out, **kwargs):
     kwargs.setdefault("shard_size", 7)
     kwargs.setdefault("batch_size", 4)
     kwargs.setdefault("max_length", 2000)
-    return AnnotateSettings(pipeline=SPEC, input=path, output=out, code=CODE,
-                            emotions_attr=EMOTIONS_ATTR, **kwargs)
+    return AnnotateSettings(pipeline=SPEC, input=path, output=out, code=CODE, emotions_attr=EMOTIONS_ATTR, **kwargs)
 
 
 def test_annotate_parse_spec():
@@ -128,10 +127,10 @@ def test_annotate_equals_plain_nlp_pipe(corpus, local_out):
         if isinstance(obj, dict) and obj.get("id") in info["ids"]:
             by_id[obj["id"]] = obj["text"]
     docs = plain_nlp.pipe(list(by_id.values()), batch_size=16)
-    expected = [dumps(doc_to_record(doc, doc_id, emotions_attr=EMOTIONS_ATTR))
-                for doc_id, doc in zip(by_id, docs)]
-    got = [line for shard in sorted(local_out[0].glob("results-*.jsonl"))
-           for line in shard.read_text("utf8").splitlines()]
+    expected = [dumps(doc_to_record(doc, doc_id, emotions_attr=EMOTIONS_ATTR)) for doc_id, doc in zip(by_id, docs)]
+    got = [
+        line for shard in sorted(local_out[0].glob("results-*.jsonl")) for line in shard.read_text("utf8").splitlines()
+    ]
     assert got == expected
 
 
@@ -142,12 +141,13 @@ def test_annotate_n_process_2_equals_1(tmp_path, corpus, local_out, nlp):
 
 
 def test_annotate_failing_batch_keeps_neighbours(nlp):
-    records = [Record(line=i + 1, doc_id=i, text=t) for i, t in
-               enumerate(["Alice is here.", "BOOM goes the text.", "Bob is there."])]
+    records = [
+        Record(line=i + 1, doc_id=i, text=t)
+        for i, t in enumerate(["Alice is here.", "BOOM goes the text.", "Bob is there."])
+    ]
     prepare_pipeline(nlp, 1000)
     to_record = make_settings("x.jsonl", "out").to_record()
-    results = list(annotate_stream(nlp, ((r, None) for r in records), batch_size=8,
-                                   to_record=to_record))
+    results = list(annotate_stream(nlp, ((r, None) for r in records), batch_size=8, to_record=to_record))
     assert [r.record.doc_id for r in results] == [0, 1, 2]
     assert results[0].line and results[2].line and results[1].error["code"] == "E305"
 
@@ -174,8 +174,7 @@ def test_annotate_resume_refuses_other_settings(tmp_path, corpus, nlp):
     out = tmp_path / "out"
     annotate_local(make_settings(corpus[0], out), nlp=nlp, show_progress=False)
     with pytest.raises(ValueError, match="E312"):
-        annotate_local(make_settings(corpus[0], out, shard_size=8), nlp=nlp,
-                       show_progress=False)
+        annotate_local(make_settings(corpus[0], out, shard_size=8), nlp=nlp, show_progress=False)
 
 
 def test_annotate_atomic_shards(tmp_path, monkeypatch):
@@ -205,25 +204,21 @@ def test_annotate_parquet_equals_jsonl(tmp_path, corpus, local_out, nlp):
     import pyarrow.parquet as pq
 
     path, info = corpus
-    rows = [json.loads(line) for line in path.read_text("utf8").splitlines()
-            if line.startswith('{"id": "doc-')]
+    rows = [json.loads(line) for line in path.read_text("utf8").splitlines() if line.startswith('{"id": "doc-')]
     table = pa.table({"id": [r["id"] for r in rows], "body": [r["text"] for r in rows]})
     pq.write_table(table, tmp_path / "corpus.parquet", row_group_size=5)
     out = tmp_path / "out"
-    annotate_local(make_settings(tmp_path / "corpus.parquet", out, text_key="body"),
-                   nlp=nlp, show_progress=False)
+    annotate_local(make_settings(tmp_path / "corpus.parquet", out, text_key="body"), nlp=nlp, show_progress=False)
     results, errors = read_output(out)
     expected, _ = read_output(local_out[0])
     assert results == expected and errors == []
     with pytest.raises(ValueError, match="E309"):
-        annotate_local(make_settings(tmp_path / "corpus.parquet", tmp_path / "o2"),
-                       nlp=nlp, show_progress=False)
+        annotate_local(make_settings(tmp_path / "corpus.parquet", tmp_path / "o2"), nlp=nlp, show_progress=False)
 
 
 def test_annotate_docbin_shards(tmp_path, corpus, nlp):
     out = tmp_path / "out"
-    annotate_local(make_settings(corpus[0], out, docbin=True), nlp=nlp,
-                   show_progress=False)
+    annotate_local(make_settings(corpus[0], out, docbin=True), nlp=nlp, show_progress=False)
     results, _ = read_output(out)
     docs = []
     for shard in sorted(out.glob("docs-*.spacy")):
@@ -237,12 +232,16 @@ def test_annotate_bad_settings(tmp_path):
     with pytest.raises(ValueError, match="E314"):
         AnnotateSettings(pipeline="blank:en", input="x.jsonl", output="o", shard_size=0)
     with pytest.raises(ValueError, match="E300"):
-        annotate_local(AnnotateSettings(pipeline="blank:en", input=tmp_path / "no.jsonl",
-                                        output=tmp_path / "o"), show_progress=False)
+        annotate_local(
+            AnnotateSettings(pipeline="blank:en", input=tmp_path / "no.jsonl", output=tmp_path / "o"),
+            show_progress=False,
+        )
     (tmp_path / "data.csv").write_text("id,text\n")
     with pytest.raises(ValueError, match="E308"):
-        annotate_local(AnnotateSettings(pipeline="blank:en", input=tmp_path / "data.csv",
-                                        output=tmp_path / "o"), show_progress=False)
+        annotate_local(
+            AnnotateSettings(pipeline="blank:en", input=tmp_path / "data.csv", output=tmp_path / "o"),
+            show_progress=False,
+        )
 
 
 def test_annotate_input_error_is_not_a_component_error(nlp):
@@ -273,8 +272,7 @@ def test_annotate_resolve_spec():
     assert used in ENGLISH_PIPELINES
     assert spec == f"{used} + annotate_test_cats"
     assert resolve_spec("blank:en+x") == ("blank:en + x", "blank:en")
-    assert resolve_spec("not_installed_pipeline") == ("not_installed_pipeline",
-                                                      "not_installed_pipeline")
+    assert resolve_spec("not_installed_pipeline") == ("not_installed_pipeline", "not_installed_pipeline")
 
 
 def test_annotate_command_line(tmp_path, corpus):
@@ -287,9 +285,21 @@ def test_annotate_command_line(tmp_path, corpus):
     commands.register(app)
     app.command(name="unused")(lambda: None)  # keeps "annotate" a subcommand
     out = tmp_path / "out"
-    args = ["annotate", f"blank:en + {TEST_COMPONENTS}", str(corpus[0]), str(out),
-            "--code", CODE, "--shard-size", "10", "--max-length", "2000",
-            "--emotions-attr", EMOTIONS_ATTR, "--no-progress"]
+    args = [
+        "annotate",
+        f"blank:en + {TEST_COMPONENTS}",
+        str(corpus[0]),
+        str(out),
+        "--code",
+        CODE,
+        "--shard-size",
+        "10",
+        "--max-length",
+        "2000",
+        "--emotions-attr",
+        EMOTIONS_ATTR,
+        "--no-progress",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     # Without annotate_test_fail the BOOM record is a normal doc.
@@ -309,8 +319,9 @@ def test_annotate_pipe_without_error_handler(n_process):
     texts[2] = texts[6] = "BOOM here."
     records = [Record(line=i + 1, doc_id=i, text=t) for i, t in enumerate(texts)]
     to_record = make_settings("x.jsonl", "out").to_record()
-    results = list(annotate_stream(nlp, ((r, None) for r in records), batch_size=2,
-                                   n_process=n_process, to_record=to_record))
+    results = list(
+        annotate_stream(nlp, ((r, None) for r in records), batch_size=2, n_process=n_process, to_record=to_record)
+    )
     assert [r.record.doc_id for r in results] == list(range(9))
     failed = [r.record.doc_id for r in results if r.error]
     assert failed == [2, 6]
@@ -324,14 +335,18 @@ def test_annotate_with_neuralcoref(tmp_path):
         coref_nlp, _ = load_pipeline("en_core_web_sm + neuralcoref")
     except ValueError as err:
         pytest.skip(f"neuralcoref not usable here: {str(err)[:200]}")
-    texts = ["Alice met Bob in Paris. She told him about her trip.",
-             "The committee met on Monday. It approved the plan that its chair wrote."]
+    texts = [
+        "Alice met Bob in Paris. She told him about her trip.",
+        "The committee met on Monday. It approved the plan that its chair wrote.",
+    ]
     path = tmp_path / "in.jsonl"
-    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n"
-                            for i, t in enumerate(texts)), encoding="utf8")
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)), encoding="utf8")
     out = tmp_path / "out"
-    annotate_local(AnnotateSettings(pipeline="en_core_web_sm + neuralcoref", input=path,
-                                    output=out), nlp=coref_nlp, show_progress=False)
+    annotate_local(
+        AnnotateSettings(pipeline="en_core_web_sm + neuralcoref", input=path, output=out),
+        nlp=coref_nlp,
+        show_progress=False,
+    )
     results, errors = read_output(out)
     assert errors == [] and [r["id"] for r in results] == [0, 1]
     assert any(r.get("coref") for r in results)

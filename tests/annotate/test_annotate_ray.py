@@ -2,6 +2,7 @@
 
 One module-scoped local Ray (`ray.init(num_cpus=2)`): starting Ray is the slow part.
 """
+
 import pytest
 from spacy.tokens import DocBin
 
@@ -10,8 +11,17 @@ from spacy_transfer.annotate.engine_ray import actor_cpus
 from spacy_transfer.annotate.io import OutputDir
 from spacy_transfer.annotate.pipeline import load_pipeline
 
-from .corpus import (CODE, EMOTION_TEXTS, EMOTIONS_ATTR, TEST_COMPONENTS, assert_records_close, output_bytes,
-                     read_output, write_corpus, write_emotion_corpus)
+from .corpus import (
+    CODE,
+    EMOTION_TEXTS,
+    EMOTIONS_ATTR,
+    TEST_COMPONENTS,
+    assert_records_close,
+    output_bytes,
+    read_output,
+    write_corpus,
+    write_emotion_corpus,
+)
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
@@ -21,8 +31,7 @@ SPEC = f"en_core_web_sm + {TEST_COMPONENTS} + annotate_test_fail"
 
 @pytest.fixture(scope="module")
 def ray_local():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             object_store_memory=200 * 1024 * 1024)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024 * 1024)
     yield ray
     ray.shutdown()
 
@@ -34,9 +43,17 @@ def corpus(tmp_path_factory):
 
 
 def make_settings(path, out, **kwargs):
-    return AnnotateSettings(pipeline=SPEC, input=path, output=out, code=CODE,
-                            emotions_attr=EMOTIONS_ATTR, shard_size=7, batch_size=4,
-                            max_length=2000, **kwargs)
+    return AnnotateSettings(
+        pipeline=SPEC,
+        input=path,
+        output=out,
+        code=CODE,
+        emotions_attr=EMOTIONS_ATTR,
+        shard_size=7,
+        batch_size=4,
+        max_length=2000,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +67,7 @@ def local_out(tmp_path_factory, corpus):
 @pytest.fixture(scope="module")
 def ray_out(tmp_path_factory, corpus, ray_local):
     out = tmp_path_factory.mktemp("ray") / "out"
-    summary = annotate_ray(make_settings(corpus[0], out, docbin=True), n_actors=2,
-                           show_progress=False)
+    summary = annotate_ray(make_settings(corpus[0], out, docbin=True), n_actors=2, show_progress=False)
     return out, summary
 
 
@@ -106,8 +122,9 @@ def test_annotate_ray_learned_model_within_tolerance(tmp_path, ray_local):
     corpus = write_emotion_corpus(tmp_path / "corpus.jsonl")
     outputs = []
     for engine in ("local", "ray"):
-        settings = AnnotateSettings(pipeline="blank:en + torchmoji", input=corpus, output=tmp_path / engine,
-                                    shard_size=3, batch_size=5)
+        settings = AnnotateSettings(
+            pipeline="blank:en + torchmoji", input=corpus, output=tmp_path / engine, shard_size=3, batch_size=5
+        )
         if engine == "ray":
             annotate_ray(settings, n_actors=2, show_progress=False)
         else:

@@ -8,6 +8,7 @@ lost, nothing twice.
 
 Slow: starting three Ray nodes and their actors, and the run itself, take about two minutes on a small machine.
 """
+
 import os
 import signal
 import subprocess
@@ -31,9 +32,29 @@ RUN_TIMEOUT = 300  # seconds the run may take after the node is gone before it c
 
 
 def run_cli(corpus, out, address, n_actors):
-    cmd = [sys.executable, "-m", "spacy_transfer.annotate", SPEC, str(corpus), str(out), "--code", CODE,
-           "--engine", "ray", "--ray-address", address, "-n", str(n_actors), "--shard-size", str(SHARD_SIZE),
-           "--batch-size", str(BATCH_SIZE), "--max-length", "2000", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "spacy_transfer.annotate",
+        SPEC,
+        str(corpus),
+        str(out),
+        "--code",
+        CODE,
+        "--engine",
+        "ray",
+        "--ray-address",
+        address,
+        "-n",
+        str(n_actors),
+        "--shard-size",
+        str(SHARD_SIZE),
+        "--batch-size",
+        str(BATCH_SIZE),
+        "--max-length",
+        "2000",
+        "--no-progress",
+    ]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -56,9 +77,18 @@ def test_annotate_ray_multi_node_survives_node_removal(tmp_path, monkeypatch):
     corpus = tmp_path / "corpus.jsonl"
     info = write_corpus(corpus, n_good=N_GOOD)
     reference = tmp_path / "reference"
-    annotate_local(AnnotateSettings(pipeline=SPEC, input=corpus, output=reference, code=CODE,
-                                    shard_size=SHARD_SIZE, batch_size=BATCH_SIZE, max_length=2000),
-                   show_progress=False)
+    annotate_local(
+        AnnotateSettings(
+            pipeline=SPEC,
+            input=corpus,
+            output=reference,
+            code=CODE,
+            shard_size=SHARD_SIZE,
+            batch_size=BATCH_SIZE,
+            max_length=2000,
+        ),
+        show_progress=False,
+    )
 
     monkeypatch.setenv("ANNOTATE_TEST_SLEEP", "0.2")  # inherited by the raylets, hence by the actors
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1})

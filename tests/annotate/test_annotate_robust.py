@@ -1,4 +1,5 @@
 """Issue 14, point 6: a UTF-8 byte order mark loses no record; workers do not outlive a killed annotate."""
+
 import codecs
 import json
 import os
@@ -13,8 +14,7 @@ import pytest
 
 from spacy_transfer.annotate import AnnotateSettings, annotate_local
 
-from .corpus import (CODE, EMOTION_TEXTS, assert_records_close, read_output, write_corpus,
-                     write_emotion_corpus)
+from .corpus import CODE, EMOTION_TEXTS, assert_records_close, read_output, write_corpus, write_emotion_corpus
 
 SPEC = "blank:en + annotate_test_cats + annotate_test_slow"
 
@@ -24,13 +24,15 @@ def test_annotate_utf8_bom_keeps_first_record(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     info = write_corpus(corpus, n_good=6, bad=False)
     plain = tmp_path / "plain"
-    annotate_local(AnnotateSettings(pipeline=SPEC, input=corpus, output=plain, code=CODE, shard_size=4),
-                   show_progress=False)
+    annotate_local(
+        AnnotateSettings(pipeline=SPEC, input=corpus, output=plain, code=CODE, shard_size=4), show_progress=False
+    )
     bom = tmp_path / "bom.jsonl"
     bom.write_bytes(codecs.BOM_UTF8 + corpus.read_bytes())
     out = tmp_path / "out"
-    summary = annotate_local(AnnotateSettings(pipeline=SPEC, input=bom, output=out, code=CODE, shard_size=4),
-                             show_progress=False)
+    summary = annotate_local(
+        AnnotateSettings(pipeline=SPEC, input=bom, output=out, code=CODE, shard_size=4), show_progress=False
+    )
     results, errors = read_output(out)
     assert errors == []
     assert [r["id"] for r in results] == info["ids"]
@@ -70,10 +72,24 @@ def test_annotate_workers_exit_when_parent_is_killed(tmp_path):
             f.write(json.dumps({"id": i, "text": f"Record number {i} for the worker test."}) + "\n")
     out = tmp_path / "out"
     env = dict(os.environ, ANNOTATE_TEST_SLEEP="0.05")
-    cmd = [sys.executable, "-m", "spacy_transfer.annotate", SPEC, str(corpus), str(out), "--code", CODE,
-           "-n", "2", "--batch-size", "2", "--shard-size", "10", "--no-progress"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "spacy_transfer.annotate",
+        SPEC,
+        str(corpus),
+        str(out),
+        "--code",
+        CODE,
+        "-n",
+        "2",
+        "--batch-size",
+        "2",
+        "--shard-size",
+        "10",
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.time() + 90
         while not list(out.glob("results-*.jsonl")):  # the workers are running
@@ -104,8 +120,12 @@ def test_annotate_batch_composition_within_tolerance(tmp_path):
     outputs = []
     for batch_size in (1, 5):
         out = tmp_path / f"out{batch_size}"
-        annotate_local(AnnotateSettings(pipeline="blank:en + torchmoji", input=corpus, output=out, shard_size=3,
-                                        batch_size=batch_size), show_progress=False)
+        annotate_local(
+            AnnotateSettings(
+                pipeline="blank:en + torchmoji", input=corpus, output=out, shard_size=3, batch_size=batch_size
+            ),
+            show_progress=False,
+        )
         outputs.append(read_output(out)[0])
     assert len(outputs[0]) == len(EMOTION_TEXTS) and outputs[0][0]["cats"]
     assert_records_close(outputs[0], outputs[1])

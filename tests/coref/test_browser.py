@@ -4,6 +4,7 @@ Skips with the reason where Chromium, its driver or selenium is missing; `.ci/ru
 them. Set SPACY_TRANSFER_SCREENSHOTS to a folder to keep the screenshots (the README's
 picture, docs/images/coref_view.png, comes from this test).
 """
+
 import os
 import shutil
 import threading
@@ -17,10 +18,7 @@ from spacy_transfer.coref.serve import make_docs_app, make_server, make_visualiz
 
 from .test_resolve import ALICE, with_clusters
 
-TEXT = (
-    "Emma met Mr. Knightley at the gate. He told her that the Westons had arrived, "
-    "and she hurried to greet them."
-)
+TEXT = "Emma met Mr. Knightley at the gate. He told her that the Westons had arrived, " "and she hurried to greet them."
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
 
@@ -28,16 +26,20 @@ DRIVER = shutil.which("chromedriver")
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM or not DRIVER:
-        pytest.skip(
-            "Chromium or chromedriver not found: apt-get install -y chromium chromium-driver"
-        )
+        pytest.skip("Chromium or chromedriver not found: apt-get install -y chromium chromium-driver")
     webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1000,640",
-                "--disable-dev-shm-usage", "--force-device-scale-factor=1"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1000,640",
+        "--disable-dev-shm-usage",
+        "--force-device-scale-factor=1",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(60)
@@ -110,9 +112,7 @@ def submit(browser, selector: str) -> None:
     old_page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, "submit").click()
     WebDriverWait(browser, 60).until(expected_conditions.staleness_of(old_page))
-    WebDriverWait(browser, 60).until(
-        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, selector))
-    )
+    WebDriverWait(browser, 60).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, selector)))
 
 
 def test_coref_visualizer_in_the_browser(browser, serve, coref_nlp, tmp_path):

@@ -3,6 +3,7 @@
 The encoder is the packaged all-MiniLM-L6-v2 (the `transformers` extra); the head is the tiny
 one of configs/test/coref.cfg.
 """
+
 import pickle
 from pathlib import Path
 
@@ -194,10 +195,7 @@ print(json.dumps({{"tokens": len(doc), "cpu_s": time.process_time() - start,
     assert figures["peak_rss_mb"] - figures["rss_before_mb"] < 3000
 
 
-EMMA = (
-    "Emma met Mr. Knightley at the gate. He told her that the Westons had arrived, "
-    "and she hurried to greet them."
-)
+EMMA = "Emma met Mr. Knightley at the gate. He told her that the Westons had arrived, " "and she hurried to greet them."
 
 
 def test_coref_shipped_model_gives_the_documented_output():
@@ -206,7 +204,9 @@ def test_coref_shipped_model_gives_the_documented_output():
     nlp.add_pipe("coref")
     doc = nlp(EMMA)
     assert [[m.text for m in c] for c in doc._.coref_clusters] == [
-        ["Emma", "her", "she"], ["Mr. Knightley", "He"], ["the Westons", "them"]
+        ["Emma", "her", "she"],
+        ["Mr. Knightley", "He"],
+        ["the Westons", "them"],
     ]
     assert doc._.coref_resolved == (
         "Emma met Mr. Knightley at the gate. Mr. Knightley told Emma that the Westons had "
@@ -218,6 +218,8 @@ def test_coref_shipped_model_gives_the_documented_output():
     doc = nlp("My sister has a dog. She loves him.")
     assert [[m.text for m in c] for c in doc._.coref_clusters] == [["My sister", "She"], ["a dog", "him"]]
     # the second: person and company apart (SpaceX itself is not linked to "His company")
-    doc = nlp("Elon Musk founded SpaceX in 2002. His company launched its first rocket in 2006, and he said it "
-              "was a dream come true.")
+    doc = nlp(
+        "Elon Musk founded SpaceX in 2002. His company launched its first rocket in 2006, and he said it "
+        "was a dream come true."
+    )
     assert [[m.text for m in c] for c in doc._.coref_clusters][0] == ["Elon Musk", "His", "he"]

@@ -8,10 +8,10 @@ from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 from typer.testing import CliRunner
 
+from spacy_transfer.coref.clusters import doc_clusters
 from spacy_transfer.coref.commands import register
 from spacy_transfer.coref.conll import read_conll
 from spacy_transfer.coref.convert import convert_coref, read_records
-from spacy_transfer.coref.clusters import doc_clusters
 from spacy_transfer.coref.jsonl import read_jsonl
 from spacy_transfer.coref.records import DOC_KEY, PART_KEY, SPEAKERS_KEY, count_mentions
 
@@ -44,9 +44,7 @@ def _part(rows, part):
             lines.append("")
             i = 0
             continue
-        lines.append(
-            ROW.format(part=part, i=i, word=row[0], speaker=row[1], coref=row[2])
-        )
+        lines.append(ROW.format(part=part, i=i, word=row[0], speaker=row[1], coref=row[2]))
         i += 1
     return lines + ["", "#end document"]
 
@@ -62,9 +60,7 @@ JSONL_RECORD = {
 # 5 columns: a nested mention of the same entity, back-to-back markers, a crossing
 # mention of another entity, and a trailing TAB as in the reference test files.
 CONLL_NESTED = (
-    "#begin document (x); \n"
-    "x\t0\t0\ta\t(1(1\nx\t0\t1\tb\t(2\nx\t0\t2\tc\t1)\t\nx\t0\t3\td\t2)1)\n"
-    "#end document\n"
+    "#begin document (x); \n" "x\t0\t0\ta\t(1(1\nx\t0\t1\tb\t(2\nx\t0\t2\tc\t1)\t\nx\t0\t3\td\t2)1)\n" "#end document\n"
 )
 
 
@@ -200,9 +196,7 @@ BAD_CONLL = [
 def test_coref_conll_errors(tmp_path, text, code, line):
     path = tmp_path / "bad.conll"
     path.write_text(text, encoding="utf8")
-    with pytest.raises(
-        ValueError, match=rf"\[spacy_transfer\.{code}\] .*bad\.conll:{line}\b"
-    ):
+    with pytest.raises(ValueError, match=rf"\[spacy_transfer\.{code}\] .*bad\.conll:{line}\b"):
         list(read_conll(path))
 
 
@@ -233,9 +227,7 @@ BAD_JSONL = [
 def test_coref_jsonl_errors(tmp_path, bad, code):
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(GOOD) + "\n\n" + bad + "\n", encoding="utf8")
-    with pytest.raises(
-        ValueError, match=rf"\[spacy_transfer\.{code}\] .*bad\.jsonl:3\b"
-    ):
+    with pytest.raises(ValueError, match=rf"\[spacy_transfer\.{code}\] .*bad\.jsonl:3\b"):
         list(read_jsonl(path))
 
 
@@ -263,9 +255,7 @@ def test_coref_convert_cli(conll_path, tmp_path):
     app.command("noop")(lambda: None)  # a one-command Typer app would drop the name
     runner = CliRunner()
     out = tmp_path / "cli.spacy"
-    result = runner.invoke(
-        app, ["convert-coref", str(conll_path), str(out), "--format", "conll"]
-    )
+    result = runner.invoke(app, ["convert-coref", str(conll_path), str(out), "--format", "conll"])
     assert result.exit_code == 0, result.output
     assert "2 docs" in result.output and "7 mentions" in result.output
     assert len(DocBin().from_disk(out)) == 2
@@ -285,9 +275,7 @@ def test_coref_convert_litbank_and_gum(datasets, tmp_path):
         "docs": 10, "tokens": 20638, "mentions": 2832, "clusters": 807, "clusters_2plus": 242,
     }  # fmt: skip
     from_conll = list(DocBin().from_disk(tmp_path / "test.spacy").get_docs(Vocab()))
-    from_json = {
-        r.doc_key: r for r in read_jsonl(litbank / "jsonl" / "fold0_test.jsonl")
-    }
+    from_json = {r.doc_key: r for r in read_jsonl(litbank / "jsonl" / "fold0_test.jsonl")}
     for doc in from_conll:
         record = from_json[doc.user_data[DOC_KEY]]
         assert [t.text for t in doc] == [w for s in record.sentences for w in s]

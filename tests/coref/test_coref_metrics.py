@@ -38,17 +38,13 @@ def _reference_cases():
                 None,
                 None,
                 None,
-                marks=pytest.mark.skip(
-                    reason=f"{path} not found; set SPACY_TRANSFER_DATA"
-                ),
+                marks=pytest.mark.skip(reason=f"{path} not found; set SPACY_TRANSFER_DATA"),
             )
         ]
     params = []
     for case in json.loads(path.read_text(encoding="utf8")):
         for metric, expected in case["expected"].items():
-            params.append(
-                pytest.param(case, metric, expected, id=f"{case['id']}-{metric}")
-            )
+            params.append(pytest.param(case, metric, expected, id=f"{case['id']}-{metric}"))
     return params
 
 
@@ -68,9 +64,7 @@ def test_coref_metrics_reference_case(case, metric, expected):
     assert p == pytest.approx(expected["P"], abs=1e-3)
     assert f == pytest.approx(expected["F1"], abs=1e-3)
     # The harness of the reference scorer is stricter still.
-    assert (
-        abs(r - expected["R"]) + abs(p - expected["P"]) + abs(f - expected["F1"]) < 1e-4
-    )
+    assert abs(r - expected["R"]) + abs(p - expected["P"]) + abs(f - expected["F1"]) < 1e-4
 
 
 def test_coref_metrics_reference_cases_all_collected(datasets):
@@ -102,9 +96,7 @@ def test_coref_metrics_micro_average_over_documents():
     shifted_key = [[(s + 10, e + 10) for s, e in c] for c in KEY[:1]]
     shifted_resp = [[(s + 10, e + 10) for s, e in c] for c in RESPONSE[:1]]
     two_docs = evaluate_documents([KEY, KEY[:1]], [RESPONSE, RESPONSE[:1]]).scores()
-    one_doc = evaluate_documents(
-        [KEY + shifted_key], [RESPONSE + shifted_resp]
-    ).scores()
+    one_doc = evaluate_documents([KEY + shifted_key], [RESPONSE + shifted_resp]).scores()
     for metric in ("muc", "b3", "ceafe", "ceafm", "lea"):
         assert two_docs[metric] == pytest.approx(one_doc[metric])
 
@@ -120,13 +112,9 @@ def test_coref_metrics_perfect_and_empty():
 def test_coref_score_clusters_keys_and_singletons():
     key = KEY + [[(7, 7)], [(8, 9)]]
     scores = score_clusters([key], [KEY])
-    metric_keys = [
-        f"coref_{m}_{x}" for m in ("muc", "b3", "ceafe", "lea") for x in "prf"
-    ]
+    metric_keys = [f"coref_{m}_{x}" for m in ("muc", "b3", "ceafe", "lea") for x in "prf"]
     expected_keys = ["coref_conll_f"] + metric_keys
-    assert set(scores) == set(expected_keys) | {
-        k + "_nosingletons" for k in expected_keys
-    }
+    assert set(scores) == set(expected_keys) | {k + "_nosingletons" for k in expected_keys}
     # The missing singletons cost recall only when singletons are scored.
     assert scores["coref_b3_r"] < 1.0
     assert scores["coref_b3_r_nosingletons"] == pytest.approx(1.0)

@@ -20,9 +20,7 @@ PRONOUNS = {"she", "her", "he", "him", "his", "it"}
 
 
 def _load_script(name):
-    spec = importlib.util.spec_from_file_location(
-        f"coref_script_{name}", SCRIPTS / f"{name}.py"
-    )
+    spec = importlib.util.spec_from_file_location(f"coref_script_{name}", SCRIPTS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -39,13 +37,9 @@ def _run(name, args):
 @Language.component("test_first_name_pronoun_coref")
 def first_name_pronoun_coref(doc):
     """Cluster the first capitalized word with every pronoun."""
-    first = next(
-        (t for t in doc if t.text[:1].isupper() and t.lower_ not in PRONOUNS), None
-    )
+    first = next((t for t in doc if t.text[:1].isupper() and t.lower_ not in PRONOUNS), None)
     first_i = first.i if first is not None else -1
-    mentions = [
-        doc[t.i : t.i + 1] for t in doc if t.lower_ in PRONOUNS or t.i == first_i
-    ]
+    mentions = [doc[t.i : t.i + 1] for t in doc if t.lower_ in PRONOUNS or t.i == first_i]
     if len(mentions) > 1:
         doc.spans["coref_clusters_1"] = mentions
     return doc
@@ -65,9 +59,7 @@ def test_coref_script_evaluate_coref(tmp_path, model_dir):
     from spacy_transfer.coref.convert import convert_coref
 
     convert_coref(source, tmp_path / "gold.spacy")
-    output = _run(
-        "evaluate_coref", [model_dir, tmp_path / "gold.spacy", tmp_path / "scores.json"]
-    )
+    output = _run("evaluate_coref", [model_dir, tmp_path / "gold.spacy", tmp_path / "scores.json"])
     assert "with singletons" in output
     scores = json.loads((tmp_path / "scores.json").read_text())
     assert scores["n_docs"] == 2
@@ -83,13 +75,8 @@ def test_coref_script_evaluate_gap(tmp_path, model_dir):
     scores = json.loads((tmp_path / "gap.json").read_text())
     # "Lena" is linked with every pronoun: A is predicted in all three examples,
     # correct only in ex-1 (she); B never.
-    assert scores["gap_p"] == pytest.approx(1 / 3) and scores["gap_r"] == pytest.approx(
-        1 / 2
-    )
-    assert (
-        scores["gap_f_feminine"] == pytest.approx(1.0)
-        and scores["gap_f_masculine"] == 0.0
-    )
+    assert scores["gap_p"] == pytest.approx(1 / 3) and scores["gap_r"] == pytest.approx(1 / 2)
+    assert scores["gap_f_feminine"] == pytest.approx(1.0) and scores["gap_f_masculine"] == 0.0
     assert scores["gap_bias"] == 0.0
 
 

@@ -9,8 +9,8 @@ from spacy.training import Example
 from spacy.util import registry
 from thinc.api import Config
 
-from spacy_transfer.coref.convert import convert_coref
 from spacy_transfer.coref.clusters import doc_clusters
+from spacy_transfer.coref.convert import convert_coref
 from spacy_transfer.coref.records import DOC_KEY
 from spacy_transfer.coref.scorer import doc_mention_clusters
 
@@ -49,18 +49,14 @@ def corpus_path(tmp_path):
 
 
 def test_coref_reader_from_config(corpus_path):
-    config = Config().from_str(
-        CORPORA_CFG, overrides={"paths.train": str(corpus_path.parent)}
-    )
+    config = Config().from_str(CORPORA_CFG, overrides={"paths.train": str(corpus_path.parent)})
     corpora = registry.resolve(config["corpora"])
     nlp = spacy.blank("en")
     examples = list(corpora["train"](nlp))
     assert len(examples) == 2
     eg = examples[0]
     assert [t.text for t in eg.predicted] == [t.text for t in eg.reference]
-    assert [t.is_sent_start for t in eg.predicted] == [
-        t.is_sent_start for t in eg.reference
-    ]
+    assert [t.is_sent_start for t in eg.predicted] == [t.is_sent_start for t in eg.reference]
     assert len(list(eg.predicted.sents)) == 2
     assert list(eg.predicted.spans) == []
     assert eg.predicted.user_data[DOC_KEY] == "a"
@@ -150,8 +146,6 @@ def test_coref_reader_speakers(tmp_path):
     convert_coref(source, tmp_path / "spk.spacy")
     if not Token.has_extension("speaker"):
         Token.set_extension("speaker", default=None)
-    (eg,) = registry.readers.get("spacy_transfer.CorefCorpus.v1")(
-        tmp_path / "spk.spacy"
-    )(spacy.blank("en"))
+    (eg,) = registry.readers.get("spacy_transfer.CorefCorpus.v1")(tmp_path / "spk.spacy")(spacy.blank("en"))
     assert [t._.speaker for t in eg.reference] == ["Ann", "Ann", "Bob"]
     assert [t._.speaker for t in eg.predicted] == ["Ann", "Ann", "Bob"]

@@ -77,9 +77,7 @@ def test_gap_read_errors(gap_path, edit, code, line):
 def _doc(nlp, clusters):
     doc = nlp(TEXT)
     for i, cluster in enumerate(clusters, start=1):
-        doc.spans[f"coref_clusters_{i}"] = [
-            doc.char_span(TEXT.index(m), TEXT.index(m) + len(m)) for m in cluster
-        ]
+        doc.spans[f"coref_clusters_{i}"] = [doc.char_span(TEXT.index(m), TEXT.index(m) + len(m)) for m in cluster]
     return doc
 
 
@@ -92,9 +90,7 @@ def test_gap_predict_and_score(gap_path):
     assert preds == [(True, False), (False, True), (False, True)]
     scores = score_gap(examples, preds)
     # decisions: 2 TP (ex-1 A, ex-2 B), 1 FP (ex-3 B), no FN
-    assert scores["gap_p"] == pytest.approx(2 / 3) and scores["gap_r"] == pytest.approx(
-        1.0
-    )
+    assert scores["gap_p"] == pytest.approx(2 / 3) and scores["gap_r"] == pytest.approx(1.0)
     assert scores["gap_f_feminine"] == pytest.approx(1.0)
     assert scores["gap_f_masculine"] == pytest.approx(2 * 0.5 / 1.5)
     assert scores["gap_bias"] == pytest.approx(1.0 / (2 * 0.5 / 1.5))
@@ -127,6 +123,4 @@ def test_gap_real_data():
         918,
         855,
     )
-    assert (
-        score_gap(examples, [(e.a_coref, e.b_coref) for e in examples])["gap_f"] == 1.0
-    )
+    assert score_gap(examples, [(e.a_coref, e.b_coref) for e in examples])["gap_f"] == 1.0

@@ -1,4 +1,5 @@
 """Resolved text: the rule table of docs/coref.md#resolved-text, on clusters set by hand."""
+
 import re
 
 import pytest
@@ -108,9 +109,7 @@ def test_coref_resolved_grammatical_tagged(english, text, clusters, expected):
 
 def test_coref_resolved_nested_mentions_replaced_once(blank):
     # "His company" is in SpaceX's cluster and holds "His" of Musk's: only the outer one goes.
-    doc = with_clusters(
-        blank(ELON), [["Elon Musk", "His", "he"], ["SpaceX", "His company", "its"]]
-    )
+    doc = with_clusters(blank(ELON), [["Elon Musk", "His", "he"], ["SpaceX", "His company", "its"]])
     assert doc._.coref_resolved == (
         "Elon Musk founded SpaceX in 2002. SpaceX launched SpaceX's first rocket in 2006, "
         "and Elon Musk said it was a dream come true."
@@ -121,9 +120,7 @@ def test_coref_resolved_replacement_resolves_its_own_mentions(blank):
     # The best mention "His company" holds "His": the replacement reads "Elon Musk's company".
     text = "Elon Musk was proud. His company grew, and it hired."
     doc = with_clusters(blank(text), [["Elon Musk", "His"], ["His company", "it"]])
-    assert doc._.coref_resolved == (
-        "Elon Musk was proud. Elon Musk's company grew, and Elon Musk's company hired."
-    )
+    assert doc._.coref_resolved == ("Elon Musk was proud. Elon Musk's company grew, and Elon Musk's company hired.")
 
 
 def test_coref_resolved_her_object_or_possessive(blank):

@@ -1,5 +1,6 @@
 """`spacy_transfer.TunedTransformer.v1`: which weights train and how fast, the in-encoder layer mix, and
 reduced-precision prediction. The encoder is the packaged all-MiniLM-L6-v2."""
+
 import numpy
 import pytest
 import spacy
@@ -16,9 +17,16 @@ TEXTS = [
     "Emma Woodhouse, handsome, clever, and rich, seemed to unite some of the best blessings of existence.",
     "She had lived nearly twenty-one years in the world with very little to distress or vex her.",
 ]
-MIX_CONFIG = {"width": 384, "n_layers": 1, "tok2vec": {
-    "@architectures": "spacy_transfer.TunedTransformer.v1", "tuned_layers": 2, "layers": "mix",
-    "inference_dtype": "float32"}}
+MIX_CONFIG = {
+    "width": 384,
+    "n_layers": 1,
+    "tok2vec": {
+        "@architectures": "spacy_transfer.TunedTransformer.v1",
+        "tuned_layers": 2,
+        "layers": "mix",
+        "inference_dtype": "float32",
+    },
+}
 
 
 def small_tuned_pipeline():
@@ -56,8 +64,10 @@ def test_only_top_layers_train_at_the_scaled_rate():
     assert 0.5 * learn_rate * 0.1 < steps <= 1.01 * learn_rate * 0.1
 
 
-@pytest.mark.parametrize("key,value", [("tuned_layers", 7), ("tuned_layers", -1), ("lr_scale", 0),
-                                       ("layers", "all"), ("inference_dtype", "float16")])
+@pytest.mark.parametrize(
+    "key,value",
+    [("tuned_layers", 7), ("tuned_layers", -1), ("lr_scale", 0), ("layers", "all"), ("inference_dtype", "float16")],
+)
 def test_bad_settings_name_the_setting(key, value):
     with pytest.raises(ValueError, match=key):
         build_tuned_transformer(**{key: value}).initialize()
@@ -73,8 +83,22 @@ def test_mix_inside_the_encoder_gives_what_the_head_mix_gives(tmp_path):
     fix_random_seed(0)
     small = {"hidden": 32, "rough_k": 4}
     frozen = spacy.blank("en")
-    frozen.add_pipe("coref", config={"weights": None, "model": {**small, "width": 2688, "n_layers": 7, "tok2vec": {
-        "@architectures": "spacy_transfer.FrozenTransformer.v1", "all_layers": True, "cache_docs": 0}}})
+    frozen.add_pipe(
+        "coref",
+        config={
+            "weights": None,
+            "model": {
+                **small,
+                "width": 2688,
+                "n_layers": 7,
+                "tok2vec": {
+                    "@architectures": "spacy_transfer.FrozenTransformer.v1",
+                    "all_layers": True,
+                    "cache_docs": 0,
+                },
+            },
+        },
+    )
     text = " ".join(TEXTS) + " Her mother had died too long ago for her to have more than an indistinct remembrance."
     doc = frozen.make_doc(text)
     frozen.initialize(lambda: [Example(doc, doc)])
@@ -99,15 +123,18 @@ def test_tuned_weights_round_trip_and_are_required(tmp_path):
     coref = nlp.get_pipe("coref")
     from spacy_transfer.coref.model import scorer_module
 
-    save_file({k: v.contiguous() for k, v in scorer_module(coref.model).state_dict().items()},
-              str(tmp_path / "head.safetensors"))
+    save_file(
+        {k: v.contiguous() for k, v in scorer_module(coref.model).state_dict().items()},
+        str(tmp_path / "head.safetensors"),
+    )
     with pytest.raises(ValueError, match="E076"):  # the tuned layers are missing
         coref.load_weights(str(tmp_path))
     tok2vec = coref.model.get_ref("tok2vec")
     for value in tuned_state(tok2vec).values():
         value.data.add_(0.01)
-    save_file({k: v.detach().contiguous() for k, v in tuned_state(tok2vec).items()},
-              str(tmp_path / "encoder.safetensors"))
+    save_file(
+        {k: v.detach().contiguous() for k, v in tuned_state(tok2vec).items()}, str(tmp_path / "encoder.safetensors")
+    )
     expected = nlp.get_pipe("coref").model.predict([doc])[0].scores
     other = spacy.blank("en")
     other.add_pipe("coref", config={"weights": str(tmp_path), "model": {**MIX_CONFIG, "hidden": 32, "rough_k": 4}})
@@ -158,8 +185,7 @@ def test_lora_starts_as_the_pretrained_encoder_and_trains_only_adapters(tmp_path
     plain = build_tuned_transformer(tuned_layers=0, layers="last", inference_dtype="float32")
     plain.initialize()
     fix_random_seed(0)
-    lora = build_tuned_transformer(tuned_layers=2, lora_rank=4, lr_scale=1.0, layers="last",
-                                   inference_dtype="float32")
+    lora = build_tuned_transformer(tuned_layers=2, lora_rank=4, lr_scale=1.0, layers="last", inference_dtype="float32")
     lora.initialize()
     for a, b in zip(plain.predict(docs), lora.predict(docs)):
         numpy.testing.assert_array_equal(a, b)  # B starts at zero: exactly the pretrained encoder
@@ -167,8 +193,9 @@ def test_lora_starts_as_the_pretrained_encoder_and_trains_only_adapters(tmp_path
     before = {k: v.detach().clone() for k, v in inner.named_parameters()}
     trained = set(tuned_state(lora))
     assert len(trained) == 2 * 6 * 2  # lora_a and lora_b on the 6 linear layers of each of the top 2 layers
-    assert all(k.startswith(("encoder.layer.4.", "encoder.layer.5.")) and k.endswith((".lora_a", ".lora_b"))
-               for k in trained)
+    assert all(
+        k.startswith(("encoder.layer.4.", "encoder.layer.5.")) and k.endswith((".lora_a", ".lora_b")) for k in trained
+    )
     vectors, backprop = lora.begin_update(docs)
     backprop([lora.ops.xp.ones_like(v) for v in vectors])
     lora.finish_update(Adam(0.001))

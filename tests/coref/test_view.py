@@ -1,4 +1,5 @@
 """The coref format on any doc, render_coref's HTML and the two servers (over HTTP)."""
+
 import pickle
 import re
 import threading
@@ -82,9 +83,7 @@ def test_coref_render_marks_every_mention(blank):
     doc = with_clusters(blank(ALICE), [["Alice", "her"], ["Bob", "he", "his"]])
     html = render_coref(doc, jupyter=False)
     found = mentions_of(html)
-    assert [(c, t) for c, _, t in found] == [
-        ("1", "Alice1"), ("2", "Bob2"), ("1", "her1"), ("2", "he2"), ("2", "his2")
-    ]
+    assert [(c, t) for c, _, t in found] == [("1", "Alice1"), ("2", "Bob2"), ("1", "her1"), ("2", "he2"), ("2", "his2")]
     assert "<script" in html and "http" not in html  # offline: nothing fetched
     page = render_coref([doc, doc], page=True, jupyter=False)
     assert page.startswith("<!DOCTYPE html>") and page.count('class="coref-doc"') == 2
@@ -144,9 +143,7 @@ def rule_coref(doc):
     names = [t for t in doc if t.is_title and t.i > 0]
     pronouns = [t for t in doc if t.lower_ in ("he", "she", "her", "his")]
     if names and pronouns:
-        doc.spans["coref_clusters_1"] = [doc[names[0].i : names[0].i + 1]] + [
-            doc[p.i : p.i + 1] for p in pronouns
-        ]
+        doc.spans["coref_clusters_1"] = [doc[names[0].i : names[0].i + 1]] + [doc[p.i : p.i + 1] for p in pronouns]
     if "boom" in doc.text:
         raise RuntimeError("the pipeline broke")
     return doc

@@ -1,4 +1,5 @@
 """Decoding word-level links into clusters, with and without the gender-agreement constraint."""
+
 import numpy
 
 from spacy_transfer.coref.word_clusters import FEMALE, MALE, decode_clusters, pronoun_genders
@@ -48,7 +49,14 @@ def test_names_do_not_link_to_other_names():
     from spacy_transfer.coref.word_clusters import drop_name_mismatches, is_name
 
     assert [is_name(w) for w in ["Alice", "SpaceX", "He", "I", "dog", "U.S.", "Emma"]] == [
-        True, True, False, False, False, False, True]
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
     words = ["Alice", "Bob", "her", "he"]
     cands = numpy.asarray([[-1, -1], [0, -1], [0, 1], [1, 0]])
     scores = numpy.asarray([[NONE, NONE], [1.0, NONE], [2.0, 1.0], [2.0, 1.0]], dtype="float32")

@@ -1,4 +1,5 @@
 """A tiny fastText model trained in the test session (about a second) on generated text."""
+
 import random
 from pathlib import Path
 
@@ -41,8 +42,18 @@ def train_tiny_model(tmp_dir: Path):
     gensim_fasttext = pytest.importorskip("gensim.models.fasttext")
     corpus = write_corpus(tmp_dir / "corpus.txt")
     trained = gensim_fasttext.FastText(
-        corpus_file=str(corpus), sg=1, vector_size=24, min_n=2, max_n=5, bucket=20000, min_count=1,
-        epochs=5, alpha=0.05, workers=1, seed=0, sample=0,  # sample=0: no subsampling of a tiny vocabulary
+        corpus_file=str(corpus),
+        sg=1,
+        vector_size=24,
+        min_n=2,
+        max_n=5,
+        bucket=20000,
+        min_count=1,
+        epochs=5,
+        alpha=0.05,
+        workers=1,
+        seed=0,
+        sample=0,  # sample=0: no subsampling of a tiny vocabulary
     )
     path = tmp_dir / "tiny.bin"
     gensim_fasttext.save_facebook_model(trained, str(path))

@@ -1,4 +1,5 @@
 """The `fasttext_vectors` component: hooks, define, serialization, errors."""
+
 import pickle
 
 import numpy as np

@@ -1,12 +1,13 @@
 """`spacy_transfer.FastTextEmbed.v1` as tok2vec input of a textcat, built from configs/test/textcat_fasttext.cfg."""
+
 from pathlib import Path
 
 import numpy as np
 import pytest
 import spacy
 from spacy.training import Example
-from thinc.api import Adam
 from spacy.util import fix_random_seed, load_config, load_model_from_config, registry
+from thinc.api import Adam
 
 from ..helpers import run_in_fresh_interpreter
 
@@ -94,8 +95,11 @@ def test_fasttext_vectors_entry_point_without_import(tiny_bin):
 def test_fasttext_embed_config_twins_differ_only_in_size():
     full = load_config(ROOT / "configs" / "textcat_fasttext.cfg", interpolate=False)
     test = load_config(TEST_CONFIG, interpolate=False)
-    assert full["components"]["textcat"]["model"]["tok2vec"]["embed"]["@layers"] == \
-        test["components"]["textcat"]["model"]["tok2vec"]["embed"]["@layers"] == "spacy_transfer.FastTextEmbed.v1"
+    assert (
+        full["components"]["textcat"]["model"]["tok2vec"]["embed"]["@layers"]
+        == test["components"]["textcat"]["model"]["tok2vec"]["embed"]["@layers"]
+        == "spacy_transfer.FastTextEmbed.v1"
+    )
     assert full["training"]["score_weights"] == test["training"]["score_weights"]
     assert np.isclose(full["system"]["seed"], 0)
 

@@ -1,4 +1,5 @@
 """`init-fasttext` export: round trip, float16, pruning, --max-words, CLI and bad options."""
+
 import json
 import subprocess
 import sys
@@ -23,7 +24,7 @@ def _table(path):
 def test_fasttext_export_round_trip_exact(tiny_fasttext, tmp_path):
     path, ft = tiny_fasttext
     info = export_fasttext(path, tmp_path / "full")
-    n_nonzero = int(np.count_nonzero(np.any(ft.get_input_matrix()[len(ft.get_words()):] != 0, axis=1)))
+    n_nonzero = int(np.count_nonzero(np.any(ft.get_input_matrix()[len(ft.get_words()) :] != 0, axis=1)))
     # all-zero buckets are dropped (a missing bucket is a zero row): lossless. How many buckets
     # are zero depends on fastText leaving unused rows uninitialised, so only equality is checked.
     assert info["n_words"] == len(ft.get_words()) and info["n_buckets"] == n_nonzero
@@ -73,8 +74,10 @@ def test_fasttext_export_cli(tiny_bin, tmp_path):
     commands.register(app)
     app.command(name="noop")(lambda: None)  # a second command keeps the command name in the CLI
     out = tmp_path / "cli"
-    result = CliRunner().invoke(app, ["init-fasttext", str(tiny_bin), str(out), "--dtype", "float16",
-                                      "--max-words", "10", "--prune-buckets", "500"])
+    result = CliRunner().invoke(
+        app,
+        ["init-fasttext", str(tiny_bin), str(out), "--dtype", "float16", "--max-words", "10", "--prune-buckets", "500"],
+    )
     assert result.exit_code == 0, result.output
     meta = json.loads((out / "fasttext.json").read_text())
     assert (meta["n_words"], meta["dtype"], meta["n_buckets"]) == (10, "float16", 500)
@@ -95,7 +98,10 @@ def test_fasttext_export_corrupt_directory(tiny_bin, tmp_path):
 def test_fasttext_export_package_cli(tiny_bin, tmp_path):
     """`python -m spacy_transfer init-fasttext` (the package CLI, all components' commands registered)."""
     out = tmp_path / "pkg_cli"
-    result = subprocess.run([sys.executable, "-m", "spacy_transfer", "init-fasttext", str(tiny_bin), str(out),
-                             "--dtype", "float16"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy_transfer", "init-fasttext", str(tiny_bin), str(out), "--dtype", "float16"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads((out / "fasttext.json").read_text())["dtype"] == "float16"

@@ -1,4 +1,5 @@
 """The packaged default vectors (gutenberg-en): what `nlp.add_pipe("fasttext_vectors")` gives without a path."""
+
 import numpy as np
 import pytest
 import spacy

@@ -1,4 +1,5 @@
 """Reader and exactness tests against the official `fasttext` bindings."""
+
 import struct
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Component contract: API views, serialization, bad input, empty and huge docs."""
+
 import pickle
 
 import numpy
@@ -142,8 +143,14 @@ def test_neuralcoref_resolve_setting(en_nlp_base, coref_weights):
 
 @pytest.mark.parametrize(
     "config",
-    [{"greedyness": 1.5}, {"max_dist": 0}, {"max_dist_match": -3}, {"conv_dict": {"x": []}}, {"span_prefix": ""},
-     {"resolve": "fancy"}],
+    [
+        {"greedyness": 1.5},
+        {"max_dist": 0},
+        {"max_dist_match": -3},
+        {"conv_dict": {"x": []}},
+        {"span_prefix": ""},
+        {"resolve": "fancy"},
+    ],
 )
 def test_neuralcoref_bad_settings(config):
     nlp = spacy.blank("en")

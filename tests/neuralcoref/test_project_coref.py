@@ -1,4 +1,5 @@
 """The coref project workflow runs end to end on a tiny corpus with the CPU test config."""
+
 import shutil
 import sys
 from pathlib import Path
@@ -39,9 +40,10 @@ CONLL = """#begin document (book_{n}); part 000
 def test_coref_project_finetune_and_package(tmp_path, en_nlp_base, coref_weights):
     from spacy.cli.project.run import project_run
 
-
     project = tmp_path / "coref"
-    shutil.copytree(ROOT / "projects" / "coref", project, ignore=shutil.ignore_patterns("corpus", "training", "metrics", "packages"))
+    shutil.copytree(
+        ROOT / "projects" / "coref", project, ignore=shutil.ignore_patterns("corpus", "training", "metrics", "packages")
+    )
     raw = tmp_path / "raw"
     raw.mkdir()
     for n in range(3):
@@ -51,7 +53,14 @@ def test_coref_project_finetune_and_package(tmp_path, en_nlp_base, coref_weights
 
     for split in ("train", "dev", "test"):
         subprocess.run(
-            [sys.executable, "-m", "spacy_transfer", "convert-coref", str(raw), str(project / "corpus" / f"litbank_{split}.spacy")],
+            [
+                sys.executable,
+                "-m",
+                "spacy_transfer",
+                "convert-coref",
+                str(raw),
+                str(project / "corpus" / f"litbank_{split}.spacy"),
+            ],
             check=True,
         )
     base = f"{en_nlp_base.meta['lang']}_{en_nlp_base.meta['name']}"

@@ -12,9 +12,9 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, load_model_from_path
 from thinc.api import compounding
 
+from spacy_transfer.layers.torch import get_torch_module
 from spacy_transfer.torchmoji.component import TRAINABLE_TORCHMOJI_MODEL_STR
 from spacy_transfer.torchmoji.extensions import USER_DATA_KEY
-from spacy_transfer.layers.torch import get_torch_module
 from spacy_transfer.torchmoji.model import chain_thaw_schedule
 from spacy_transfer.torchmoji.training import balanced_batches
 
@@ -49,10 +49,7 @@ def make_nlp(vocab_path, **settings) -> Language:
 
 
 def examples(nlp):
-    return [
-        Example.from_dict(nlp.make_doc(text), {"cats": cats})
-        for text, cats in TRAIN_DATA
-    ]
+    return [Example.from_dict(nlp.make_doc(text), {"cats": cats}) for text, cats in TRAIN_DATA]
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +137,7 @@ def test_torchmoji_overfitting_IO(trained, tmp_path):
 def test_torchmoji_serialize_bytes(vocab_path, trained):
     nlp = make_nlp(vocab_path)
     pipe = nlp.get_pipe("torchmoji")
-    assert pipe.to_bytes(exclude=["vocab"]) == pipe.from_bytes(
-        pipe.to_bytes()
-    ).to_bytes(exclude=["vocab"])
+    assert pipe.to_bytes(exclude=["vocab"]) == pipe.from_bytes(pipe.to_bytes()).to_bytes(exclude=["vocab"])
     trained_nlp, _ = trained
     pipe = trained_nlp.get_pipe("torchmoji")
     nlp2 = make_nlp(vocab_path)
@@ -150,9 +145,7 @@ def test_torchmoji_serialize_bytes(vocab_path, trained):
     assert pipe2.labels == pipe.labels
     assert pipe2.to_bytes(exclude=["vocab"]) == pipe.to_bytes(exclude=["vocab"])
     doc = nlp2.make_doc("I hate this.")
-    assert pipe2(doc).cats == pytest.approx(
-        pipe(trained_nlp.make_doc("I hate this.")).cats
-    )
+    assert pipe2(doc).cats == pytest.approx(pipe(trained_nlp.make_doc("I hate this.")).cats)
 
 
 def test_torchmoji_annotations_survive_docbin_and_pickle(trained):
@@ -179,14 +172,10 @@ def test_torchmoji_n_process(trained):
     multi = list(nlp.pipe(texts, n_process=2, batch_size=2))
     for a, b in zip(single, multi):
         assert a.cats == pytest.approx(b.cats, abs=1e-6)
-        assert [label for label, _ in a._.emotions] == [
-            label for label, _ in b._.emotions
-        ]
+        assert [label for label, _ in a._.emotions] == [label for label, _ in b._.emotions]
         assert numpy.allclose(a._.torchmoji_vector, b._.torchmoji_vector, atol=1e-6)
         for sa, sb in zip(a.sents, b.sents):
-            assert [label for label, _ in sa._.emotions] == [
-                label for label, _ in sb._.emotions
-            ]
+            assert [label for label, _ in sa._.emotions] == [label for label, _ in sb._.emotions]
 
 
 def test_torchmoji_empty_and_tiny_inputs(trained):
@@ -194,11 +183,7 @@ def test_torchmoji_empty_and_tiny_inputs(trained):
     assert nlp("").cats == {"joy": 0.0, "anger": 0.0, "sadness": 0.0}
     assert nlp("")._.emotions == []
     docs = list(nlp.pipe(["", "I love this", ""]))
-    assert (
-        len(docs) == 3
-        and docs[1]._.emotions
-        and docs[0]._.emotions == docs[2]._.emotions == []
-    )
+    assert len(docs) == 3 and docs[1]._.emotions and docs[0]._.emotions == docs[2]._.emotions == []
     assert docs[1].cats == pytest.approx(nlp("I love this").cats, abs=1e-6)
     for text in ["love", "!", "😂😂😂", "🙂 🙃"]:
         doc = nlp(text)
@@ -224,13 +209,9 @@ def test_torchmoji_emotions_thresholds(vocab_path, trained):
     ranked = sorted(doc.cats.items(), key=lambda kv: -kv[1])
     # Every label above its threshold, sorted by score, at least the top one.
     pipe.cfg["threshold"] = 0.0
-    assert [label for label, _ in nlp("I love this")._.emotions] == [
-        l for l, _ in ranked
-    ]
+    assert [label for label, _ in nlp("I love this")._.emotions] == [l for l, _ in ranked]
     pipe.cfg["threshold"] = 1.0
-    assert nlp("I love this")._.emotions == [
-        (ranked[0][0], pytest.approx(ranked[0][1]))
-    ]
+    assert nlp("I love this")._.emotions == [(ranked[0][0], pytest.approx(ranked[0][1]))]
     pipe.cfg["thresholds"] = {ranked[1][0]: 0.0}
     assert [l for l, _ in nlp("I love this")._.emotions] == [ranked[1][0]]
     with pytest.raises(ValueError, match="E161"):
@@ -311,9 +292,7 @@ def test_torchmoji_bad_settings(vocab_path):
         make_nlp(vocab_path, chain_thaw_steps=0)
     nlp = spacy.blank("en")
     with pytest.raises(Exception, match="E155"):
-        nlp.add_pipe(
-            "torchmoji", config={"model": {**TINY_MODEL, "embed_dropout": 1.5}}
-        )
+        nlp.add_pipe("torchmoji", config={"model": {**TINY_MODEL, "embed_dropout": 1.5}})
     nlp = make_nlp(vocab_path, finetune_method="new")
     nlp.config["initialize"]["components"]["torchmoji"]["weights_path"] = "x.bin"
     train = examples(nlp)
@@ -342,9 +321,7 @@ def test_torchmoji_default_config_is_trainable_config():
     from thinc.api import Config
 
     config = Config().from_str(TRAINABLE_TORCHMOJI_MODEL_STR)
-    assert (
-        config["model"]["hidden_width"] == 512 and config["model"]["embed_width"] == 256
-    )
+    assert config["model"]["hidden_width"] == 512 and config["model"]["embed_width"] == 256
 
 
 def test_torchmoji_word_mappings_v1_v2(vocab_path):

@@ -8,11 +8,11 @@ from spacy.training import Example
 
 torch = pytest.importorskip("torch")
 
+from spacy_transfer.layers.torch import get_torch_module  # noqa: E402
 from spacy_transfer.torchmoji.io import (  # noqa: E402
     load_original_checkpoint,
     read_vocabulary,
 )
-from spacy_transfer.layers.torch import get_torch_module  # noqa: E402
 from spacy_transfer.torchmoji.words import SPECIAL_TOKENS  # noqa: E402
 
 from ..helpers import dataset  # noqa: E402
@@ -27,18 +27,10 @@ def torchmoji_state_dict(seed=0, n_labels=N_EMOJI):
     state = {"embed.weight": torch.rand(len(WORDS), EMBED, generator=gen) - 0.5}
     for layer, n_in in (("lstm_0", EMBED), ("lstm_1", 2 * HIDDEN)):
         for suffix in ("", "_reverse"):
-            state[f"{layer}.weight_ih_l0{suffix}"] = torch.randn(
-                4 * HIDDEN, n_in, generator=gen
-            )
-            state[f"{layer}.weight_hh_l0{suffix}"] = torch.randn(
-                4 * HIDDEN, HIDDEN, generator=gen
-            )
-            state[f"{layer}.bias_ih_l0{suffix}"] = torch.randn(
-                4 * HIDDEN, generator=gen
-            )
-            state[f"{layer}.bias_hh_l0{suffix}"] = torch.randn(
-                4 * HIDDEN, generator=gen
-            )
+            state[f"{layer}.weight_ih_l0{suffix}"] = torch.randn(4 * HIDDEN, n_in, generator=gen)
+            state[f"{layer}.weight_hh_l0{suffix}"] = torch.randn(4 * HIDDEN, HIDDEN, generator=gen)
+            state[f"{layer}.bias_ih_l0{suffix}"] = torch.randn(4 * HIDDEN, generator=gen)
+            state[f"{layer}.bias_hh_l0{suffix}"] = torch.randn(4 * HIDDEN, generator=gen)
     width = 4 * HIDDEN + EMBED
     state["attention_layer.attention_vector"] = torch.randn(width, generator=gen)
     state["output_layer.0.weight"] = torch.randn(n_labels, width, generator=gen)
@@ -49,9 +41,7 @@ def torchmoji_state_dict(seed=0, n_labels=N_EMOJI):
 @pytest.fixture
 def checkpoint(tmp_path):
     torch.save(torchmoji_state_dict(), tmp_path / "pytorch_model.bin")
-    (tmp_path / "vocabulary.json").write_text(
-        json.dumps({w: i for i, w in enumerate(WORDS)})
-    )
+    (tmp_path / "vocabulary.json").write_text(json.dumps({w: i for i, w in enumerate(WORDS)}))
     return tmp_path
 
 
@@ -84,9 +74,7 @@ def test_torchmoji_load_original_checkpoint(checkpoint):
     with torch.no_grad():
         logits, _ = module.eval()(ids, torch.tensor([4]))
     expected = torch.softmax(logits[0], 0)
-    assert [doc.cats[f"emoji_{i}"] for i in range(N_EMOJI)] == pytest.approx(
-        expected.tolist(), abs=1e-6
-    )
+    assert [doc.cats[f"emoji_{i}"] for i in range(N_EMOJI)] == pytest.approx(expected.tolist(), abs=1e-6)
     assert sum(doc.cats.values()) == pytest.approx(1.0, abs=1e-5)
 
 
@@ -96,9 +84,7 @@ def test_torchmoji_transfer_skips_output_layer(checkpoint):
     nlp.initialize(lambda: [eg])
     module = get_torch_module(nlp.get_pipe("torchmoji").model)
     state = torchmoji_state_dict()
-    assert torch.equal(
-        module.lstm_1.weight_hh_l0_reverse, state["lstm_1.weight_hh_l0_reverse"]
-    )
+    assert torch.equal(module.lstm_1.weight_hh_l0_reverse, state["lstm_1.weight_hh_l0_reverse"])
     assert module.output_layer[0].weight.shape == (3, 4 * HIDDEN + EMBED)
 
 
@@ -153,9 +139,7 @@ def test_torchmoji_shared_vocabulary():
     path = dataset("torchmoji_vocab", "vocabulary.json")
     vocab = read_vocabulary(path)
     assert len(vocab) == 50000
-    assert [
-        w for w, i in sorted(vocab.items(), key=lambda kv: kv[1])[:10]
-    ] == SPECIAL_TOKENS
+    assert [w for w, i in sorted(vocab.items(), key=lambda kv: kv[1])[:10]] == SPECIAL_TOKENS
 
 
 def test_torchmoji_import_command_and_pretrained_architecture(checkpoint, tmp_path):
@@ -175,6 +159,4 @@ def test_torchmoji_import_command_and_pretrained_architecture(checkpoint, tmp_pa
     with pytest.raises(ValueError, match="E164"):
         pipe.add_label("new")
     with pytest.raises(ValueError, match="E150"):
-        spacy.blank("en").add_pipe(
-            "torchmoji", config={"model": {"name": str(tmp_path / "nope")}}
-        )
+        spacy.blank("en").add_pipe("torchmoji", config={"model": {"name": str(tmp_path / "nope")}})

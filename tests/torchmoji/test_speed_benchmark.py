@@ -1,5 +1,6 @@
 """The speed benchmark's anchor and ceiling: its ratios mean something only if the anchor
 computes the same network and the floor is a true lower bound."""
+
 import sys
 from pathlib import Path
 

@@ -91,9 +91,7 @@ CASES = {
 }
 # fmt: on
 ALL_CASES = [
-    pytest.param(text, tokens, id=f"{group}:{text}")
-    for group, cases in CASES.items()
-    for text, tokens in cases
+    pytest.param(text, tokens, id=f"{group}:{text}") for group, cases in CASES.items() for text, tokens in cases
 ]
 
 

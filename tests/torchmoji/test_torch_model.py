@@ -34,12 +34,8 @@ def reference_forward(model, ids, lengths):
     logits, features = [], []
     for b in range(ids.shape[0]):
         x = torch.tanh(model.embed(ids[b, : lengths[b]]))
-        out_0 = torch.cat(
-            [reference_direction(x, model.lstm_0, r) for r in (False, True)], 1
-        )
-        out_1 = torch.cat(
-            [reference_direction(out_0, model.lstm_1, r) for r in (False, True)], 1
-        )
+        out_0 = torch.cat([reference_direction(x, model.lstm_0, r) for r in (False, True)], 1)
+        out_1 = torch.cat([reference_direction(out_0, model.lstm_1, r) for r in (False, True)], 1)
         stacked = torch.cat([out_1, out_0, x], 1)
         weights = torch.softmax(stacked @ model.attention_layer.attention_vector, 0)
         features.append(weights @ stacked)
@@ -97,9 +93,7 @@ def test_torchmoji_padding_does_not_change_outputs(model):
             # Garbage after the end is ignored.
             noisy = ids[b : b + 1].clone()
             noisy[0, lengths[b] :] = 49
-            assert (
-                model(noisy, lengths[b : b + 1])[1][0] - together[b]
-            ).abs().max() < 1e-6
+            assert (model(noisy, lengths[b : b + 1])[1][0] - together[b]).abs().max() < 1e-6
 
 
 def test_torchmoji_keras_init(model):

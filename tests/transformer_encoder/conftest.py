@@ -1,4 +1,5 @@
 """Tiny random BERT / RoBERTa model directories built locally (no hub)."""
+
 from pathlib import Path
 
 import pytest
@@ -27,17 +28,28 @@ def build_tiny_roberta(path: Path, max_positions: int = 66) -> Path:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=300, special_tokens=["<s>", "<pad>", "</s>", "<unk>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+        vocab_size=300,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     tok.train_from_iterator(CORPUS, trainer=trainer)
     tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), trim_offsets=True)
     path.mkdir(parents=True, exist_ok=True)
     tok.save(str(path / "tokenizer.json"))
-    (path / "tokenizer_config.json").write_text('{"tokenizer_class": "RobertaTokenizer", "model_max_length": %d}' % (max_positions - 2))
+    (path / "tokenizer_config.json").write_text(
+        '{"tokenizer_class": "RobertaTokenizer", "model_max_length": %d}' % (max_positions - 2)
+    )
     config = RobertaConfig(
-        vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=max_positions, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        vocab_size=tok.get_vocab_size(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=max_positions,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
     )
     import torch
 

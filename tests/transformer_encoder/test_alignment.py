@@ -1,4 +1,5 @@
 """Wordpiece alignment and windows (numpy only), checked on hand-made offsets and real tokenizers."""
+
 import numpy
 import pytest
 import spacy
@@ -42,8 +43,13 @@ def test_transformer_encoder_align_empty_and_space_pieces():
 
 @pytest.mark.parametrize(
     "n_wp,window,stride,expected",
-    [(0, 4, 2, []), (3, 4, 2, [(0, 3)]), (4, 4, 2, [(0, 4)]), (7, 4, 2, [(0, 4), (2, 6), (4, 7)]),
-     (8, 4, 4, [(0, 4), (4, 8)])],
+    [
+        (0, 4, 2, []),
+        (3, 4, 2, [(0, 3)]),
+        (4, 4, 2, [(0, 4)]),
+        (7, 4, 2, [(0, 4), (2, 6), (4, 7)]),
+        (8, 4, 4, [(0, 4), (4, 8)]),
+    ],
 )
 def test_transformer_encoder_make_windows(n_wp, window, stride, expected):
     assert make_windows(n_wp, window, stride) == expected

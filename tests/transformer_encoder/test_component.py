@@ -1,4 +1,5 @@
 """transformer_encoder: creation, outputs against Hugging Face directly, windows, empty input, bad input."""
+
 import numpy
 import pytest
 import spacy
@@ -34,7 +35,8 @@ def hf_token_vectors(model_dir, doc, first=False):
     out = numpy.zeros((len(doc), hidden.shape[1]), dtype="float32")
     for t in doc:
         rows = [
-            i for i, ((s, e), sp) in enumerate(zip(enc["offset_mapping"][0].tolist(), enc["special_tokens_mask"][0]))
+            i
+            for i, ((s, e), sp) in enumerate(zip(enc["offset_mapping"][0].tolist(), enc["special_tokens_mask"][0]))
             if not sp and s < t.idx + len(t.text) and e > t.idx
         ]
         if rows:
@@ -44,7 +46,9 @@ def hf_token_vectors(model_dir, doc, first=False):
 
 def test_transformer_encoder_add_pipe_from_blank(tiny_bert_dir):
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe("transformer_encoder", config={"model": {"name": str(tiny_bert_dir), "window": 32, "stride": 24}})
+    pipe = nlp.add_pipe(
+        "transformer_encoder", config={"model": {"name": str(tiny_bert_dir), "window": 32, "stride": 24}}
+    )
     assert nlp.pipe_names == ["transformer_encoder"]
     assert isinstance(pipe, TransformerEncoder)
     assert not pipe.model.layers  # nothing loaded until first use
@@ -58,7 +62,9 @@ def test_transformer_encoder_on_trained_pipeline_without_initialize(en_nlp_base,
     text = "Alice went to Paris with Bob last May. She liked it."
     expected = en_nlp_base(text)
     nlp = load_english()  # a fresh copy: the session fixture is shared
-    nlp.add_pipe("transformer_encoder", config={"model": {"name": str(tiny_bert_dir), "window": 32, "stride": 24}}, last=True)
+    nlp.add_pipe(
+        "transformer_encoder", config={"model": {"name": str(tiny_bert_dir), "window": 32, "stride": 24}}, last=True
+    )
     doc = nlp(text)
     assert doc.tensor.shape == (len(doc), 32) and doc.tensor.any()
     assert [t.tag_ for t in doc] == [t.tag_ for t in expected]
@@ -101,6 +107,7 @@ def test_transformer_encoder_windows_long_doc(tiny_model_dir):
     # The first 12 wordpieces lie only in the first window: equal to encoding that window alone.
     enc = nlp.get_pipe("transformer_encoder").model
     import torch
+
     from spacy_transfer.transformer_encoder.model import get_transformer
 
     ids = enc.attrs["prefix"] + doc._.trf_data["wp_ids"][:16].tolist() + enc.attrs["suffix"]
@@ -132,7 +139,12 @@ def test_transformer_encoder_pipe_equals_call_and_sorting(tiny_bert_dir):
 
 def test_transformer_encoder_keep_wordpieces_false_and_docbin(tiny_bert_dir):
     nlp = spacy.blank("en")
-    cfg = {"@architectures": "spacy_transfer.TransformerModel.v1", "name": str(tiny_bert_dir), "window": 32, "stride": 24}
+    cfg = {
+        "@architectures": "spacy_transfer.TransformerModel.v1",
+        "name": str(tiny_bert_dir),
+        "window": 32,
+        "stride": 24,
+    }
     nlp.add_pipe("transformer_encoder", config={"model": cfg, "keep_wordpieces": False})
     nlp.initialize()
     doc = nlp("The cat sat on the mat.")
@@ -160,8 +172,13 @@ def test_transformer_encoder_overwrite(tiny_bert_dir):
 
 @pytest.mark.parametrize(
     "cfg,code",
-    [({"window": 0}, "E205"), ({"stride": 40}, "E205"), ({"pooling": "max"}, "E205"),
-     ({"window": 100}, "E205"), ({"name": "./no/such/dir"}, "E202")],
+    [
+        ({"window": 0}, "E205"),
+        ({"stride": 40}, "E205"),
+        ({"pooling": "max"}, "E205"),
+        ({"window": 100}, "E205"),
+        ({"name": "./no/such/dir"}, "E202"),
+    ],
 )
 def test_transformer_encoder_bad_config(tiny_bert_dir, cfg, code):
     with pytest.raises(ValueError, match=code):
@@ -178,7 +195,10 @@ def test_transformer_encoder_bad_directory(tmp_path):
 
 def test_transformer_encoder_no_labels_and_initialize_contract(tiny_bert_dir):
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe("transformer_encoder", config={"model": {"@architectures": "spacy_transfer.TransformerModel.v1", "name": str(tiny_bert_dir)}})
+    pipe = nlp.add_pipe(
+        "transformer_encoder",
+        config={"model": {"@architectures": "spacy_transfer.TransformerModel.v1", "name": str(tiny_bert_dir)}},
+    )
     with pytest.raises(NotImplementedError):
         pipe.add_label("X")
     with pytest.raises(TypeError):

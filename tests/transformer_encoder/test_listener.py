@@ -1,4 +1,5 @@
 """TransformerListener: training through the shared encoder, gradient flow, clear errors."""
+
 import numpy
 import pytest
 import spacy
@@ -34,7 +35,12 @@ def textcat_config(grad_factor=1.0, upstream="transformer_encoder"):
 
 def make_pipeline(model_dir, grad_factor=1.0):
     nlp = spacy.blank("en")
-    enc_cfg = {"@architectures": "spacy_transfer.TransformerModel.v1", "name": str(model_dir), "window": 32, "stride": 24}
+    enc_cfg = {
+        "@architectures": "spacy_transfer.TransformerModel.v1",
+        "name": str(model_dir),
+        "window": 32,
+        "stride": 24,
+    }
     nlp.add_pipe("transformer_encoder", config={"model": enc_cfg})
     nlp.add_pipe("textcat", config=textcat_config(grad_factor))
     return nlp

@@ -1,4 +1,5 @@
 """Saving and loading: offline reload from the component folder, bytes round-trip."""
+
 import shutil
 
 import numpy

@@ -1,4 +1,5 @@
 """`spacy train` with configs/test/textcat_transformer.cfg: encoder + textcat through the listener."""
+
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,5 @@
 """Tests of the zero_shot_classifier component (NLI and embedding backends)."""
+
 import pickle
 
 import numpy
@@ -202,7 +203,9 @@ def test_zero_shot_classifier_nli_per_doc_labels_and_template(tiny_nli_path, hf_
 
 def test_zero_shot_classifier_nli_label_descriptions(tiny_nli_path, hf_pipeline):
     descriptions = {"banking": "money and bank account"}
-    nlp = make_nlp(backend="nli", model=str(tiny_nli_path), labels=["banking", "sports"], label_descriptions=descriptions)
+    nlp = make_nlp(
+        backend="nli", model=str(tiny_nli_path), labels=["banking", "sports"], label_descriptions=descriptions
+    )
     doc = nlp("my card was declined")
     out = hf_pipeline(doc.text, candidate_labels=["money and bank account", "sports"])
     expected = dict(zip(out["labels"], out["scores"]))
@@ -393,7 +396,18 @@ def test_zero_shot_classifier_cli(tiny_nli_path):
 
     from spacy_transfer.cli import app
 
-    args = ["zero-shot", "the team won", "-l", "sports", "-l", "weather", "--backend", "nli", "--model", str(tiny_nli_path)]
+    args = [
+        "zero-shot",
+        "the team won",
+        "-l",
+        "sports",
+        "-l",
+        "weather",
+        "--backend",
+        "nli",
+        "--model",
+        str(tiny_nli_path),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "sports" in result.output and "weather" in result.output

@@ -1,4 +1,5 @@
 """Tests of the projects/zero_shot workflow scripts."""
+
 import importlib.util
 import json
 import sys

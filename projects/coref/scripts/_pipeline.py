@@ -7,9 +7,7 @@ import spacy
 from spacy.language import Language
 
 
-def load_pipeline(
-    model: str, add_pipe: Optional[str], pipe_config: str, gpu_id: int
-) -> Language:
+def load_pipeline(model: str, add_pipe: Optional[str], pipe_config: str, gpu_id: int) -> Language:
     """Load a pipeline (package name or path) and optionally add one component,
     e.g. `--add-pipe neuralcoref --pipe-config '{"model_name": "neuralcoref-en"}'`
     to score the original weights on top of en_core_web_sm."""

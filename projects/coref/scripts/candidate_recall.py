@@ -1,7 +1,8 @@
 """Share of gold mentions that neuralcoref's rule-based detector proposes (exact boundaries).
 
-    python scripts/candidate_recall.py BASE_PIPELINE DATA.spacy [DATA.spacy ...] OUT.json
+python scripts/candidate_recall.py BASE_PIPELINE DATA.spacy [DATA.spacy ...] OUT.json
 """
+
 import json
 from pathlib import Path
 from typing import List

@@ -17,16 +17,10 @@ from spacy_transfer.coref.convert import convert_coref
 
 
 def main(
-    data_dir: Path = typer.Argument(
-        ..., help="GUM coref data directory", exists=True, file_okay=False
-    ),
+    data_dir: Path = typer.Argument(..., help="GUM coref data directory", exists=True, file_okay=False),
     out_dir: Path = typer.Argument(..., help="Output directory"),
-    scheme: str = typer.Option(
-        "gum", "--scheme", help="gum (singletons kept) or ontogum"
-    ),
-    splits: str = typer.Option(
-        "train,dev,test", "--splits", help="Comma-separated splits"
-    ),
+    scheme: str = typer.Option("gum", "--scheme", help="gum (singletons kept) or ontogum"),
+    splits: str = typer.Option("train,dev,test", "--splits", help="Comma-separated splits"),
     on_duplicate: str = typer.Option("error", "--on-duplicate", help="error or first"),
 ) -> None:
     stats = {}
@@ -34,9 +28,7 @@ def main(
         out = out_dir / f"{scheme}_{split}.spacy"
         source = data_dir / "jsonl" / f"{scheme}_{split}.jsonl"
         try:
-            stats[split] = convert_coref(
-                source, out, file_format="jsonl", on_duplicate=on_duplicate
-            )[str(out)]
+            stats[split] = convert_coref(source, out, file_format="jsonl", on_duplicate=on_duplicate)[str(out)]
         except ValueError as err:
             msg.fail(str(err), exits=1)
         msg.good(f"{out}: {stats[split]}")

@@ -19,9 +19,7 @@ SPLITS = ("train", "dev", "test")
 
 
 def main(
-    data_dir: Path = typer.Argument(
-        ..., help="LitBank data directory", exists=True, file_okay=False
-    ),
+    data_dir: Path = typer.Argument(..., help="LitBank data directory", exists=True, file_okay=False),
     out_dir: Path = typer.Argument(..., help="Output directory"),
     fold: int = typer.Option(0, "--fold", help="Which of the ten folds (0-9)"),
 ) -> None:
@@ -30,9 +28,7 @@ def main(
         ids = read_ids(data_dir / "splits" / "tenfold" / str(fold) / f"{split}.ids")
         out = out_dir / f"litbank_{split}.spacy"
         try:
-            stats[split] = convert_coref(
-                data_dir / "conll", out, file_format="conll", ids=ids
-            )[str(out)]
+            stats[split] = convert_coref(data_dir / "conll", out, file_format="conll", ids=ids)[str(out)]
         except ValueError as err:
             msg.fail(str(err), exits=1)
         msg.good(f"{out}: {stats[split]}")

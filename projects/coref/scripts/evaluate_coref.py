@@ -19,21 +19,17 @@ from wasabi import msg
 sys.path.insert(0, str(Path(__file__).parent))
 from _pipeline import load_pipeline  # noqa: E402
 
+from spacy_transfer.coref.corpus import CorefCorpus  # noqa: E402
 from spacy_transfer.coref.records import DEFAULT_CLUSTER_PREFIX  # noqa: E402
 from spacy_transfer.coref.scorer import score_coref_clusters  # noqa: E402
-from spacy_transfer.coref.corpus import CorefCorpus  # noqa: E402
 
 METRICS = ("conll", "muc", "b3", "ceafe", "lea")
 
 
-def evaluate(
-    nlp, data_path: Path, *, span_prefix: str, keep_sent_starts: bool, batch_size: int
-) -> dict:
+def evaluate(nlp, data_path: Path, *, span_prefix: str, keep_sent_starts: bool, batch_size: int) -> dict:
     examples = list(CorefCorpus(data_path, keep_sent_starts=keep_sent_starts)(nlp))
     start = time.time()
-    for eg, doc in zip(
-        examples, nlp.pipe([eg.predicted for eg in examples], batch_size=batch_size)
-    ):
+    for eg, doc in zip(examples, nlp.pipe([eg.predicted for eg in examples], batch_size=batch_size)):
         eg.predicted = doc
     seconds = time.time() - start
     scores = score_coref_clusters(examples, span_prefix=span_prefix)
@@ -45,20 +41,12 @@ def evaluate(
 
 def main(
     model: str = typer.Argument(..., help="Pipeline package or path"),
-    data_path: Path = typer.Argument(
-        ..., help=".spacy file (or directory) from convert-coref", exists=True
-    ),
+    data_path: Path = typer.Argument(..., help=".spacy file (or directory) from convert-coref", exists=True),
     output: Path = typer.Argument(..., help="JSON file for the scores"),
-    add_pipe: str = typer.Option(
-        "", "--add-pipe", help="Add this factory to the pipeline first"
-    ),
-    pipe_config: str = typer.Option(
-        "{}", "--pipe-config", help="JSON config for --add-pipe"
-    ),
+    add_pipe: str = typer.Option("", "--add-pipe", help="Add this factory to the pipeline first"),
+    pipe_config: str = typer.Option("{}", "--pipe-config", help="JSON config for --add-pipe"),
     span_prefix: str = typer.Option(DEFAULT_CLUSTER_PREFIX, "--span-prefix"),
-    keep_sent_starts: bool = typer.Option(
-        True, "--sent-starts/--no-sent-starts", help="Give the gold sentences"
-    ),
+    keep_sent_starts: bool = typer.Option(True, "--sent-starts/--no-sent-starts", help="Give the gold sentences"),
     batch_size: int = typer.Option(8, "--batch-size"),
     gpu_id: int = typer.Option(-1, "--gpu-id"),
 ) -> None:
@@ -80,9 +68,7 @@ def main(
             row.append(f"{100 * scores[f'coref_{m}_f{suffix}']:.2f}")
         rows.append(row)
     msg.table(rows, header=["", *[f"{m} F1" for m in METRICS]], divider=True)
-    msg.info(
-        f"{scores['n_docs']} docs, {scores['n_tokens']} tokens, {scores['seconds']:.1f}s"
-    )
+    msg.info(f"{scores['n_docs']} docs, {scores['n_tokens']} tokens, {scores['seconds']:.1f}s")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(scores, indent=2), encoding="utf8")
     msg.good(f"Saved scores to {output}")

@@ -8,6 +8,7 @@ where the tagger calls it a possessive (PRP$) and "him" otherwise; case is kept.
 whitespace, sentence starts and all span groups (gold clusters and heads) keep their positions, so only words
 change. Use the output only for training, never WinoBias itself.
 """
+
 from pathlib import Path
 from typing import Dict
 
@@ -54,8 +55,12 @@ def swap_doc(doc: Doc, tags, swaps: Dict[str, str]) -> Doc:
         else:
             new = swaps.get(lower)
         words.append(same_case(new, token.text) if new else token.text)
-    swapped = Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc],
-                  sent_starts=[t.is_sent_start for t in doc] if doc.has_annotation("SENT_START") else None)
+    swapped = Doc(
+        doc.vocab,
+        words=words,
+        spaces=[bool(t.whitespace_) for t in doc],
+        sent_starts=[t.is_sent_start for t in doc] if doc.has_annotation("SENT_START") else None,
+    )
     for key, group in doc.spans.items():
         swapped.spans[key] = [swapped[s.start : s.end] for s in group]
     swapped.user_data.update(doc.user_data)

@@ -19,9 +19,7 @@ def main(
     data_dir: Path = typer.Argument(..., help="goemotions/original directory"),
     vocab_path: Path = typer.Argument(..., help="torchMoji vocabulary.json"),
     output_dir: Path = typer.Argument(..., help="where to write train/dev/test.spacy"),
-    min_count: int = typer.Option(
-        2, help="keep vocabulary words seen this often in train"
-    ),
+    min_count: int = typer.Option(2, help="keep vocabulary words seen this often in train"),
 ) -> None:
     nlp = spacy.blank("en")
     labels = (data_dir / "labels.txt").read_text(encoding="utf8").split()
@@ -43,12 +41,8 @@ def main(
         print(f"{split}: {len(rows)} docs")
     ordered = sorted(vocab, key=vocab.get)
     words = [w for w in ordered if vocab[w] < 10 or counts[w] >= min_count]
-    srsly.write_json(
-        output_dir / "vocabulary.json", {w: i for i, w in enumerate(words)}
-    )
-    print(
-        f"vocabulary: {len(words)} of {len(vocab)} torchMoji words kept (count >= {min_count})"
-    )
+    srsly.write_json(output_dir / "vocabulary.json", {w: i for i, w in enumerate(words)})
+    print(f"vocabulary: {len(words)} of {len(vocab)} torchMoji words kept (count >= {min_count})")
 
 
 if __name__ == "__main__":

@@ -18,9 +18,7 @@ def main(
     output: Path = typer.Argument(..., help="metrics JSON"),
 ) -> None:
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe(
-        "torchmoji", config={"model": {"name": str(weights_dir.resolve())}}
-    )
+    pipe = nlp.add_pipe("torchmoji", config={"model": {"name": str(weights_dir.resolve())}})
     labels = list(pipe.labels)
     docs = list(DocBin().from_disk(test_path).get_docs(nlp.vocab))
     gold = [[label for label in labels if d.cats[label] >= 0.5] for d in docs]
@@ -40,19 +38,13 @@ def main(
             "micro_f1_28": round(scores["micro_f"], 4),
             "macro_f1_ekman7": round(ekman["macro_f"], 4),
             "micro_f1_ekman7": round(ekman["micro_f"], 4),
-            "f1_per_label": {
-                k: round(v["f"], 3) for k, v in scores["f_per_type"].items()
-            },
-            "f1_per_ekman": {
-                k: round(v["f"], 3) for k, v in ekman["f_per_type"].items()
-            },
+            "f1_per_label": {k: round(v["f"], 3) for k, v in scores["f_per_type"].items()},
+            "f1_per_ekman": {k: round(v["f"], 3) for k, v in ekman["f_per_type"].items()},
         }
     srsly.write_json(output, result)
     for name in ("tuned_thresholds", "threshold_0.5"):
         r = result[name]
-        print(
-            f"{name}: macro-F1 28 = {r['macro_f1_28']:.3f}, Ekman-7 = {r['macro_f1_ekman7']:.3f}"
-        )
+        print(f"{name}: macro-F1 28 = {r['macro_f1_28']:.3f}, Ekman-7 = {r['macro_f1_ekman7']:.3f}")
 
 
 if __name__ == "__main__":

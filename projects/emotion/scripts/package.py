@@ -9,8 +9,8 @@ import srsly
 import typer
 from spacy.tokens import DocBin
 
-from spacy_transfer.torchmoji.io import save_pretrained
 from spacy_transfer.layers.torch import get_torch_module
+from spacy_transfer.torchmoji.io import save_pretrained
 
 
 def tune_thresholds(probs: numpy.ndarray, gold: numpy.ndarray, labels) -> dict:
@@ -30,9 +30,7 @@ def tune_thresholds(probs: numpy.ndarray, gold: numpy.ndarray, labels) -> dict:
 
 
 def main(
-    model_path: Path = typer.Argument(
-        ..., help="trained pipeline (training/model-best)"
-    ),
+    model_path: Path = typer.Argument(..., help="trained pipeline (training/model-best)"),
     dev_path: Path = typer.Argument(..., help="dev .spacy for threshold tuning"),
     output_dir: Path = typer.Argument(..., help="packaged weights directory"),
 ) -> None:
@@ -58,18 +56,11 @@ def main(
     docs = list(DocBin().from_disk(dev_path).get_docs(packed.vocab))
     gold = numpy.asarray([[d.cats[label] for label in pipe.labels] for d in docs])
     texts = [d.text for d in docs]
-    probs = numpy.asarray(
-        [
-            [d.cats[label] for label in pipe.labels]
-            for d in packed.pipe(texts, batch_size=256)
-        ]
-    )
+    probs = numpy.asarray([[d.cats[label] for label in pipe.labels] for d in packed.pipe(texts, batch_size=256)])
     config["thresholds"] = tune_thresholds(probs, gold, pipe.labels)
     srsly.write_json(output_dir / "config.json", config)
     size = sum(p.stat().st_size for p in output_dir.iterdir())
-    print(
-        f"Packaged to {output_dir} ({size / 1e6:.1f} MB); thresholds tuned on {len(docs)} dev docs"
-    )
+    print(f"Packaged to {output_dir} ({size / 1e6:.1f} MB); thresholds tuned on {len(docs)} dev docs")
 
 
 if __name__ == "__main__":

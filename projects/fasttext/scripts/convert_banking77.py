@@ -1,5 +1,6 @@
 """BANKING77 CSV -> spaCy DocBin: train/dev (dev = a seeded 10% of the official train split), test, and test
 with injected typos (test_typos)."""
+
 import csv
 import json
 import random

@@ -4,6 +4,7 @@
 
 Evaluation words: corpus words below fastText's minCount (so not in the vocabulary), alphabetic, a seeded sample.
 """
+
 import json
 import random
 from pathlib import Path

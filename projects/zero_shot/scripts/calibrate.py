@@ -10,6 +10,7 @@ Test splits are never read here.
   sigmoid((cos - t) / T) over all (utterance, label) pairs, gold label = 1
   (multi-label mode).
 """
+
 import json
 import sys
 from pathlib import Path

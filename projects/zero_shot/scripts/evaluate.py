@@ -4,6 +4,7 @@ No training on the datasets: the labels are the intent names turned into
 phrases ('card_declined' -> 'card declined'). Runs the real spaCy component
 (spacy.blank('en') + add_pipe('zero_shot_classifier')) and writes a JSON report.
 """
+
 import json
 import sys
 import time

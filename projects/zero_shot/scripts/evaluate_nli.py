@@ -3,6 +3,7 @@
 Three-way models on two-way data (entailment / not_entailment): neutral and
 contradiction both count as not_entailment.
 """
+
 import json
 import sys
 from pathlib import Path

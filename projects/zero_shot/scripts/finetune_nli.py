@@ -8,6 +8,7 @@ its weights start the encoder, the classification head starts random.
 
 Output: a save_pretrained directory (config.json, model.safetensors, tokenizer).
 """
+
 import json
 import random
 import sys
@@ -95,7 +96,9 @@ def main(
             optimizer.zero_grad()
             step += 1
             if step % 50 == 0 or step == n_steps:
-                typer.echo(f"epoch {epoch} step {step}/{n_steps} loss {loss.item():.4f} {time.perf_counter() - start:.0f}s")
+                typer.echo(
+                    f"epoch {epoch} step {step}/{n_steps} loss {loss.item():.4f} {time.perf_counter() - start:.0f}s"
+                )
     model.eval()
     output_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(output_dir))

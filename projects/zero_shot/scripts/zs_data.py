@@ -4,6 +4,7 @@ Splits: CLINC150 has train/val/test (in-scope only here; `oos` is left out).
 Banking77 has train/test; its dev split is a fixed 10% of train (seed 0), so
 calibration never sees test data.
 """
+
 import csv
 import json
 import random
