@@ -1,6 +1,8 @@
 """Hand-written test corpus and output readers shared by the annotate tests."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -107,3 +109,11 @@ def assert_records_close(a: Any, b: Any, path: str = "record") -> None:
             assert_records_close(x, y, f"{path}[{i}]")
     else:
         assert a == b, (path, a, b)
+
+
+def start_annotate_cli(spec: str, corpus: Path, out: Path, *options: str, env=None) -> subprocess.Popen:
+    """`python -m spacy_transfer.annotate SPEC CORPUS OUT --code CODE ... --no-progress` in a session of its own
+    (so that a kill reaches every process of the run), stdout and stderr together."""
+    cmd = [sys.executable, "-m", "spacy_transfer.annotate", spec, str(corpus), str(out), "--code", CODE, *options]
+    cmd.append("--no-progress")
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)

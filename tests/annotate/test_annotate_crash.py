@@ -2,13 +2,11 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 from spacy_transfer.annotate import AnnotateSettings, annotate_local
 
-from .corpus import CODE, output_bytes, read_output, write_corpus
+from .corpus import CODE, output_bytes, read_output, start_annotate_cli, write_corpus
 
 SPEC = "blank:en + annotate_test_cats + annotate_test_fail + annotate_test_slow"
 N_GOOD = 60
@@ -18,25 +16,8 @@ MAX_LENGTH = 2000
 
 def run_cli(corpus, out, sleep):
     env = dict(os.environ, ANNOTATE_TEST_SLEEP=str(sleep))
-    cmd = [
-        sys.executable,
-        "-m",
-        "spacy_transfer.annotate",
-        SPEC,
-        str(corpus),
-        str(out),
-        "--code",
-        CODE,
-        "--shard-size",
-        str(SHARD_SIZE),
-        "--batch-size",
-        "2",
-        "--max-length",
-        str(MAX_LENGTH),
-        "--no-progress",
-    ]
-    # A session of its own, so the kill reaches every process of the run.
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    options = ["--shard-size", str(SHARD_SIZE), "--batch-size", "2", "--max-length", str(MAX_LENGTH)]
+    return start_annotate_cli(SPEC, corpus, out, *options, env=env)
 
 
 def test_annotate_resume_after_kill_9(tmp_path):

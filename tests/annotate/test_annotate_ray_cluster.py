@@ -12,14 +12,13 @@ Slow: starting three Ray nodes and their actors, and the run itself, take about 
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
 from spacy_transfer.annotate import AnnotateSettings, annotate_local
 
-from .corpus import CODE, output_bytes, read_output, write_corpus
+from .corpus import CODE, output_bytes, read_output, start_annotate_cli, write_corpus
 
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
@@ -32,15 +31,7 @@ RUN_TIMEOUT = 300  # seconds the run may take after the node is gone before it c
 
 
 def run_cli(corpus, out, address, n_actors):
-    cmd = [
-        sys.executable,
-        "-m",
-        "spacy_transfer.annotate",
-        SPEC,
-        str(corpus),
-        str(out),
-        "--code",
-        CODE,
+    options = [
         "--engine",
         "ray",
         "--ray-address",
@@ -53,9 +44,8 @@ def run_cli(corpus, out, address, n_actors):
         str(BATCH_SIZE),
         "--max-length",
         "2000",
-        "--no-progress",
     ]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    return start_annotate_cli(SPEC, corpus, out, *options)
 
 
 def busy_worker(workers):

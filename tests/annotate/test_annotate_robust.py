@@ -4,7 +4,6 @@ import codecs
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,7 +13,15 @@ import pytest
 
 from spacy_transfer.annotate import AnnotateSettings, annotate_local
 
-from .corpus import CODE, EMOTION_TEXTS, assert_records_close, read_output, write_corpus, write_emotion_corpus
+from .corpus import (
+    CODE,
+    EMOTION_TEXTS,
+    assert_records_close,
+    read_output,
+    start_annotate_cli,
+    write_corpus,
+    write_emotion_corpus,
+)
 
 SPEC = "blank:en + annotate_test_cats + annotate_test_slow"
 
@@ -72,24 +79,7 @@ def test_annotate_workers_exit_when_parent_is_killed(tmp_path):
             f.write(json.dumps({"id": i, "text": f"Record number {i} for the worker test."}) + "\n")
     out = tmp_path / "out"
     env = dict(os.environ, ANNOTATE_TEST_SLEEP="0.05")
-    cmd = [
-        sys.executable,
-        "-m",
-        "spacy_transfer.annotate",
-        SPEC,
-        str(corpus),
-        str(out),
-        "--code",
-        CODE,
-        "-n",
-        "2",
-        "--batch-size",
-        "2",
-        "--shard-size",
-        "10",
-        "--no-progress",
-    ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = start_annotate_cli(SPEC, corpus, out, "-n", "2", "--batch-size", "2", "--shard-size", "10", env=env)
     try:
         deadline = time.time() + 90
         while not list(out.glob("results-*.jsonl")):  # the workers are running
