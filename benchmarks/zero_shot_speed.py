@@ -24,8 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy
-
 # fmt: off
 LABELS = [
     "card arrival", "exchange rate", "lost or stolen card", "top up failed", "transfer fee charged",

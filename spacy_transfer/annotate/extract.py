@@ -8,7 +8,7 @@ that extension. Both engines call `doc_to_record`, which is what makes their out
 
 import json
 import math
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 from spacy.tokens import Doc
 

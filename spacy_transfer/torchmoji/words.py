@@ -26,7 +26,6 @@ computed per word can be put back onto spaCy tokens (`align_words`).
 
 import re
 import unicodedata
-from itertools import groupby
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from spacy.tokens import Doc, Span

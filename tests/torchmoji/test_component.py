@@ -7,10 +7,9 @@ import numpy
 import pytest
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import DocBin
 from spacy.training import Example
 from spacy.util import fix_random_seed, load_model_from_path
-from thinc.api import compounding
 
 from spacy_transfer.layers.torch import get_torch_module
 from spacy_transfer.torchmoji.component import TRAINABLE_TORCHMOJI_MODEL_STR

@@ -8,7 +8,6 @@ import spacy
 from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 
-from spacy_transfer.errors import Errors
 from spacy_transfer.zero_shot_classifier.util import find_nli_label_ids, nli_scores, similarity_scores
 from tests.helpers import dataset, run_in_fresh_interpreter
 
