@@ -131,7 +131,7 @@ def freeze_lower_layers(transformer, tuned_layers: int, name: str, *, lora_rank:
                 detail=f"the encoder '{name}' has {len(layers)} transformer layers (encoder.layer)",
             )
         )
-    top = layers[len(layers) - tuned_layers :] if tuned_layers else []
+    top = layers[len(layers) - tuned_layers :]
     if lora_rank:
         for param in transformer.parameters():
             param.requires_grad_(False)
