@@ -74,7 +74,9 @@ def make_doc(nlp, text: str, chunk: int = 1200, check: int = 5000, slow_s: float
     `slow_s` CPU seconds and the chunked prefix has the same tokens and whitespace."""
     start = time.process_time()
     whole = nlp.make_doc(text[:check])
-    if len(text) <= check or time.process_time() - start < slow_s:
+    if len(text) <= check:
+        return whole, False
+    if time.process_time() - start < slow_s:
         return nlp.make_doc(text), False
     pieces = chunked_doc(nlp, text[:check], chunk)
     if [(t.text, t.whitespace_) for t in pieces] != [(t.text, t.whitespace_) for t in whole]:
@@ -110,9 +112,8 @@ def main() -> None:
         start = time.process_time()
         doc, was_chunked = make_doc(nlp, text)
         chunked += [key] if was_chunked else []
-        for name, proc in nlp.pipeline:
-            if name in base:
-                doc = proc(doc)
+        with nlp.select_pipes(enable=base):
+            doc = nlp(doc)
         parsed[key] = doc.to_bytes()
         print(
             f"parsed {key}: {time.process_time() - start:.1f} s{' (chunked)' if was_chunked else ''}",
