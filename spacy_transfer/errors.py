@@ -153,6 +153,11 @@ class Errors(metaclass=ErrorsWithCodes):
         "The 'coref' component has no weights: '{name}' is {detail}. Use a packaged name "
         "({packaged}), a directory with head.safetensors, or null and train it (nlp.initialize())."
     )
+    E077 = (
+        "The 'coref' component cannot output singletons: {detail}. Set singletons = false, or use the "
+        "architecture spacy_transfer.WordCoref.v2 with weights that have a mention scorer (the packaged "
+        "'coref-en-litbank' has one; spacy train with WordCoref.v2 trains one)."
+    )
     E074 = "Cannot serve the coref view on {host}:{port}: {detail}. Pass another port, " "e.g. --port {suggestion}."
 
     # --- fasttext_vectors (E100-E149) ---

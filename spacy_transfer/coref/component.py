@@ -25,7 +25,7 @@ from .settings import check_settings
 
 default_model_config = """
 [model]
-@architectures = "spacy_transfer.WordCoref.v1"
+@architectures = "spacy_transfer.WordCoref.v2"
 width = 384
 hidden = 256
 rough_k = 50
@@ -65,6 +65,8 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "store_scores": True,
         "gender_agreement": True,
         "name_agreement": True,
+        "singletons": False,
+        "singleton_threshold": 0.4,
         "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
     },
     default_score_weights={"coref_conll_f": 1.0},
@@ -80,6 +82,8 @@ def make_coref(
     store_scores: bool,
     gender_agreement: bool,
     name_agreement: bool,
+    singletons: bool,
+    singleton_threshold: float,
     scorer: Optional[Callable],
 ) -> "WordCoreference":
     """Create a coref component (see WordCoreference for the settings)."""
@@ -94,6 +98,8 @@ def make_coref(
         store_scores=store_scores,
         gender_agreement=gender_agreement,
         name_agreement=name_agreement,
+        singletons=singletons,
+        singleton_threshold=singleton_threshold,
         scorer=scorer,
     )
 
@@ -118,6 +124,8 @@ class WordCoreference(TrainablePipe):
         store_scores: bool,
         gender_agreement: bool,
         name_agreement: bool,
+        singletons: bool = False,
+        singleton_threshold: float = 0.4,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -132,8 +140,12 @@ class WordCoreference(TrainablePipe):
             "store_scores": store_scores,
             "gender_agreement": gender_agreement,
             "name_agreement": name_agreement,
+            "singletons": singletons,
+            "singleton_threshold": singleton_threshold,
         }
         check_settings(self.cfg)
+        if singletons and not model.attrs.get("mention_scorer", False):
+            raise ValueError(Errors.E077.format(detail="its model has no mention scorer (WordCoref.v1)"))
         self._ready = False  # head weights loaded (packaged, from disk) or trained here
         install_extensions()
 
@@ -146,12 +158,13 @@ class WordCoreference(TrainablePipe):
             raise ValueError(Errors.E076.format(name=name, detail="null", packaged=packaged_names()))
         self.load_weights(name)
 
-    def load_weights(self, name: str, *, require_encoder: bool = True) -> None:
+    def load_weights(self, name: str, *, complete: bool = True) -> None:
         """Load trained weights: a packaged name such as "coref-en-litbank", or a directory.
 
         name (str): the weights to load: the head, and the tuned encoder layers where the model has some.
-        require_encoder (bool): whether a model with tuned encoder layers needs them from `name` too (else
-            they stay as pretrained, e.g. to start training from a head trained on a frozen encoder).
+        complete (bool): whether `name` must hold everything the model has: tuned encoder layers and the
+            mention scorer (else what is missing stays as it is, e.g. to start training from a head
+            trained on a frozen encoder).
         """
         from safetensors.torch import load_file
 
@@ -170,9 +183,16 @@ class WordCoreference(TrainablePipe):
                 # A head that mixed the encoder's layers itself, for an encoder that mixes them inside:
                 # the same weights, moved (mixing commutes with pooling).
                 encoder_state["layer_logits"] = state.pop("layer_logits")
-            head.load_state_dict({k: v.float() for k, v in state.items()})
+            if head.mention is None:  # WordCoref.v1 reads weights trained with v2, without their mention scorer
+                state = {k: v for k, v in state.items() if not k.startswith("mention.")}
+            elif complete and not any(k.startswith("mention.") for k in state):
+                raise ValueError(
+                    "no mention scorer (trained with WordCoref.v1): set the architecture to "
+                    "spacy_transfer.WordCoref.v1 to use them"
+                )
+            head.load_state_dict({k: v.float() for k, v in state.items()}, strict=complete)
             if tuned:
-                load_tuned_state(tok2vec, {k: v.float() for k, v in encoder_state.items()}, complete=require_encoder)
+                load_tuned_state(tok2vec, {k: v.float() for k, v in encoder_state.items()}, complete=complete)
         except Exception as err:  # safetensors and torch raise several types
             raise ValueError(
                 Errors.E076.format(
@@ -186,7 +206,7 @@ class WordCoreference(TrainablePipe):
     # ---------------------------------------------------------------- prediction
     def predict(self, docs: Iterable[Doc]) -> List[Dict[str, Any]]:
         """Cluster each doc; returns per doc the mention clusters and their link scores."""
-        from .word_clusters import decode_clusters, drop_name_mismatches, link_scores, pronoun_genders
+        from .word_clusters import decode_clusters, drop_name_mismatches, link_scores, logit, pronoun_genders
 
         docs = list(docs)
         if not any(len(doc) for doc in docs):
@@ -201,7 +221,10 @@ class WordCoreference(TrainablePipe):
             if self.cfg["name_agreement"]:
                 scores = drop_name_mismatches(words, cands, scores)
             genders = pronoun_genders(words) if self.cfg["gender_agreement"] else None
-            clusters, heads = decode_clusters(cands, scores, spans, left, genders)
+            singles = None
+            if self.cfg["singletons"]:
+                singles = self.model.ops.to_numpy(out.mentions) > logit(self.cfg["singleton_threshold"])
+            clusters, heads = decode_clusters(cands, scores, spans, left, genders, singles)
             preds.append({"clusters": clusters, "scores": link_scores(cands, scores, clusters, heads)})
         return preds
 
@@ -245,7 +268,7 @@ class WordCoreference(TrainablePipe):
         sample = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=sample)
         if weights is not None:
-            self.load_weights(weights, require_encoder=False)
+            self.load_weights(weights, complete=False)
         self._ready = True
 
     def update(
@@ -269,8 +292,9 @@ class WordCoreference(TrainablePipe):
         return losses
 
     def get_loss(self, examples: Iterable[Example], outputs) -> tuple:
-        """Antecedent NLML plus span cross-entropy, per gold mention; and the gradients."""
-        from .word_clusters import antecedent_loss, antecedent_targets, gold_heads, span_loss
+        """Antecedent NLML plus span cross-entropy (plus, with a mention scorer, the binary cross-entropy
+        of each word heading a mention), per gold mention; and the gradients."""
+        from .word_clusters import antecedent_loss, antecedent_targets, gold_heads, mention_loss, span_loss
 
         ops = self.model.ops
         left, right = self.model.attrs["span_left"], self.model.attrs["span_right"]
@@ -284,8 +308,13 @@ class WordCoreference(TrainablePipe):
             n_mentions = max(1, sum(len(c) for c in clusters))
             a_loss, d_scores = antecedent_loss(scores, antecedent_targets(cands, clusters))
             s_loss, d_spans = span_loss(spans, clusters, left, right)
+            d_mentions = None
+            if self.model.attrs.get("mention_scorer", False):
+                m_loss, d_mentions = mention_loss(ops.to_numpy(out.mentions), clusters)
+                s_loss += m_loss
+                d_mentions = ops.asarray(d_mentions / n_mentions)
             total += (a_loss + s_loss) / n_mentions
-            grads.append((ops.asarray(d_scores / n_mentions), ops.asarray(d_spans / n_mentions)))
+            grads.append((ops.asarray(d_scores / n_mentions), ops.asarray(d_spans / n_mentions), d_mentions))
         return total, grads
 
     def add_label(self, label: str) -> int:

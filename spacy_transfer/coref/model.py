@@ -1,15 +1,15 @@
-"""The registered architecture `spacy_transfer.WordCoref.v1`: token vectors -> word-level coref scores.
+"""The registered architectures `spacy_transfer.WordCoref.v1` and `.v2`: token vectors -> word-level coref scores.
 
 torch is imported inside functions, so importing this module stays cheap.
 """
 
 from dataclasses import dataclass
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import ArgsKwargs, Model, torch2xp, xp2torch
-from thinc.types import Floats2d, Floats3d, Ints2d
+from thinc.types import Floats1d, Floats2d, Floats3d, Ints2d
 
 from ..errors import Errors
 from ..layers.torch import get_torch_module, torch_device
@@ -23,11 +23,32 @@ class WordCorefOutput:
     scores: n_words x k antecedent scores (-inf where none); the implicit "no antecedent"
         choice scores 0.
     spans: n_words x window x 2 start/end scores of the mention each word would head.
+    mentions: n_words logits that the word heads a mention (WordCoref.v2; NaN with v1).
     """
 
     cands: Ints2d
     scores: Floats2d
     spans: Floats3d
+    mentions: Floats1d
+
+
+@registry.architectures("spacy_transfer.WordCoref.v2")
+def build_word_coref_model_v2(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    width: int = 384,
+    hidden: int = 256,
+    rough_k: int = 50,
+    max_distance: int = 2048,
+    span_left: int = 20,
+    span_right: int = 10,
+    dropout: float = 0.3,
+    n_layers: int = 1,
+) -> Model[List[Doc], List[WordCorefOutput]]:
+    """WordCoref.v1 plus a mention scorer: whether each word heads a mention, one-mention ones
+    included, so that the component can output singletons. Same settings as v1."""
+    return word_coref_model(
+        tok2vec, width, hidden, rough_k, max_distance, span_left, span_right, dropout, n_layers, mention_scorer=True
+    )
 
 
 @registry.architectures("spacy_transfer.WordCoref.v1")
@@ -57,6 +78,22 @@ def build_word_coref_model(
         all_layers: 7 for MiniLM-L6), mixed with learned weights; 1 for plain vectors.
     RETURNS (Model[List[Doc], List[WordCorefOutput]]): the model.
     """
+    return word_coref_model(tok2vec, width, hidden, rough_k, max_distance, span_left, span_right, dropout, n_layers)
+
+
+def word_coref_model(
+    tok2vec: Model[List[Doc], List[Floats2d]],
+    width: int,
+    hidden: int,
+    rough_k: int,
+    max_distance: int,
+    span_left: int,
+    span_right: int,
+    dropout: float,
+    n_layers: int,
+    mention_scorer: bool = False,
+) -> Model[List[Doc], List[WordCorefOutput]]:
+    """What WordCoref.v1 and .v2 build; v2 sets `mention_scorer`."""
     from thinc.api import PyTorchWrapper_v2
 
     from ..layers.pytorch_shim import keep_eval_mode
@@ -79,7 +116,9 @@ def build_word_coref_model(
         )
     scorer = keep_eval_mode(
         PyTorchWrapper_v2(
-            WordCorefScorer(width, hidden, rough_k, max_distance, span_left, span_right, dropout, n_layers),
+            WordCorefScorer(
+                width, hidden, rough_k, max_distance, span_left, span_right, dropout, n_layers, mention_scorer
+            ),
             convert_inputs=convert_scorer_inputs,
             convert_outputs=convert_scorer_outputs,
         )
@@ -90,7 +129,7 @@ def build_word_coref_model(
         init=word_coref_init,
         layers=[tok2vec, scorer],
         dims={"nI": width},
-        attrs={"span_left": span_left, "span_right": span_right},
+        attrs={"span_left": span_left, "span_right": span_right, "mention_scorer": mention_scorer},
     )
     model.set_ref("tok2vec", tok2vec)
     model.set_ref("scorer", scorer)
@@ -120,14 +159,16 @@ def word_coref_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[L
     for doc, tokens in zip(docs, vectors):
         if len(doc) == 0:
             ops = model.ops
-            outputs.append(WordCorefOutput(ops.alloc2i(0, 1), ops.alloc2f(0, 1), ops.alloc3f(0, window, 2)))
+            outputs.append(
+                WordCorefOutput(ops.alloc2i(0, 1), ops.alloc2f(0, 1), ops.alloc3f(0, window, 2), ops.alloc1f(0))
+            )
             callbacks.append(None)
             continue
-        (cands, scores, spans), backprop = scorer(tokens, is_train)
-        outputs.append(WordCorefOutput(cands, scores, spans))
+        (cands, scores, spans, mentions), backprop = scorer(tokens, is_train)
+        outputs.append(WordCorefOutput(cands, scores, spans, mentions))
         callbacks.append(backprop)
 
-    def backprop(d_outputs: List[Tuple[Floats2d, Floats3d]]) -> List:
+    def backprop(d_outputs: List[Optional[Tuple[Floats2d, Floats3d, Optional[Floats1d]]]]) -> List:
         d_vectors = []
         for tokens, callback, d_out in zip(vectors, callbacks, d_outputs):
             if callback is None or d_out is None:
@@ -140,8 +181,6 @@ def word_coref_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[L
 
 
 def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):
-    import torch
-
     device = torch_device(model)
     tensor = xp2torch(model.ops.asarray2f(tokens), requires_grad=is_train, device=device)
 
@@ -153,17 +192,18 @@ def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):
 
 
 def convert_scorer_outputs(model: Model, inputs_outputs, is_train: bool):
-    _, (cands, scores, spans) = inputs_outputs
+    _, (cands, scores, spans, mentions) = inputs_outputs
 
-    def backprop(d_outputs: Tuple[Floats2d, Floats3d]) -> ArgsKwargs:
-        d_scores, d_spans = d_outputs
+    def backprop(d_outputs: Tuple[Floats2d, Floats3d, Optional[Floats1d]]) -> ArgsKwargs:
+        d_scores, d_spans, d_mentions = d_outputs
         device = scores.device
-        return ArgsKwargs(
-            args=((scores, spans),),
-            kwargs={"grad_tensors": (xp2torch(d_scores, device=device), xp2torch(d_spans, device=device))},
-        )
+        tensors, grads = [scores, spans], [xp2torch(d_scores, device=device), xp2torch(d_spans, device=device)]
+        if d_mentions is not None and mentions.requires_grad:
+            tensors.append(mentions)
+            grads.append(xp2torch(d_mentions, device=device))
+        return ArgsKwargs(args=(tuple(tensors),), kwargs={"grad_tensors": tuple(grads)})
 
-    out = (torch2xp(cands), torch2xp(scores.detach()), torch2xp(spans.detach()))
+    out = tuple(torch2xp(t.detach()) for t in (cands, scores, spans, mentions))
     return out, backprop
 
 

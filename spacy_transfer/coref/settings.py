@@ -11,9 +11,14 @@ def check_settings(cfg: Dict[str, Any]) -> None:
     problem = output_setting_problem(cfg)
     if problem is None and not (cfg["weights"] is None or isinstance(cfg["weights"], str)):
         problem = ("weights", "use a packaged name, a directory or null")
-    for key in ("gender_agreement", "name_agreement"):
-        if problem is None and not isinstance(cfg.get(key, True), bool):
+    for key in ("gender_agreement", "name_agreement", "singletons"):
+        if problem is None and not isinstance(cfg.get(key, False), bool):
             problem = (key, "use true or false")
+    threshold = cfg.get("singleton_threshold", 0.5)
+    if problem is None and (
+        isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1
+    ):
+        problem = ("singleton_threshold", "use a probability between 0 and 1 (exclusive)")
     if problem is not None:
         key, detail = problem
         raise ValueError(Errors.E067.format(name=key, value=cfg[key], detail=detail))

@@ -14,6 +14,7 @@ from torch import nn
 # Distance buckets: 0..4 exact, then log2 buckets up to 2**(N_DIST - 5) words.
 N_DIST_BUCKETS = 14
 ROW_CHUNK = 1024
+PAIR_CHUNK = 64
 
 
 def distance_buckets(distance: torch.Tensor) -> torch.Tensor:
@@ -82,19 +83,24 @@ class PairScorer(nn.Module):
         # time); the word vectors are dropped out before they get here.
         self.out = nn.Sequential(nn.LeakyReLU(), nn.Linear(hidden, 1))
 
-    def forward(self, words: torch.Tensor, cands: torch.Tensor, offset: int = 0) -> torch.Tensor:
-        """words: n x width, cands: m x k candidates (-1: none) of words offset..offset+m
-        -> scores m x k."""
-        safe = cands.clamp(min=0)
-        rows = torch.arange(offset, offset + cands.shape[0])
-        dist = rows.unsqueeze(1) - safe
-        hidden = (
-            self.first_a(words[rows]).unsqueeze(1)
-            + self.first_b(words)[safe]
-            + self.first_ab(self.product_a(words[rows]).unsqueeze(1) * self.product_b(words)[safe])
-            + self.distance(distance_buckets(dist))
-        )
-        return self.out(hidden).squeeze(-1)
+    def forward(self, words: torch.Tensor, cands: torch.Tensor) -> torch.Tensor:
+        """words: n x width, cands: n x k candidates (-1: none) -> scores n x k."""
+        # Per-word projections once; then rows in small chunks, so that each chunk's
+        # k x hidden pair tensors stay in the processor's cache (and a 100k-word doc
+        # never needs gigabytes).
+        own, other = self.first_a(words), self.first_b(words)
+        own_product, other_product = self.product_a(words), self.product_b(words)
+        scores = []
+        for lo in range(0, cands.shape[0], PAIR_CHUNK):
+            chunk = cands[lo : lo + PAIR_CHUNK]
+            safe = chunk.clamp(min=0)
+            rows = torch.arange(lo, lo + chunk.shape[0])
+            hidden = self.first_ab(own_product[rows].unsqueeze(1) * other_product[safe])
+            hidden = hidden + own[rows].unsqueeze(1)
+            hidden = hidden + other[safe]
+            hidden = hidden + self.distance(distance_buckets(rows.unsqueeze(1) - safe))
+            scores.append(self.out(hidden).squeeze(-1))
+        return torch.cat(scores)
 
 
 class SpanPredictor(nn.Module):
@@ -128,8 +134,20 @@ class SpanPredictor(nn.Module):
         return scores.masked_fill(~ok, float("-inf"))
 
 
+class MentionScorer(nn.Module):
+    """One logit per word: whether it heads a mention, one-mention ones included (for singletons)."""
+
+    def __init__(self, width: int, hidden: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(width, hidden), nn.LeakyReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, words: torch.Tensor) -> torch.Tensor:
+        return self.net(words).squeeze(-1)
+
+
 class WordCorefScorer(nn.Module):
-    """Token vectors -> antecedent candidates, their scores and span scores for head words."""
+    """Token vectors -> antecedent candidates, their scores, span scores for head words and
+    (with a mention scorer) mention logits."""
 
     def __init__(
         self,
@@ -141,6 +159,7 @@ class WordCorefScorer(nn.Module):
         span_right: int = 10,
         dropout: float = 0.3,
         n_layers: int = 1,
+        mention_scorer: bool = False,
     ) -> None:
         super().__init__()
         # With several encoder layers side by side, a learned softmax mix of them (ELMo's scalar mix).
@@ -151,25 +170,30 @@ class WordCorefScorer(nn.Module):
         self.rough = RoughScorer(hidden, rough_k, max_distance)
         self.pair = PairScorer(hidden, hidden)
         self.span = SpanPredictor(hidden, hidden // 2, span_left, span_right)
+        self.mention = MentionScorer(hidden, hidden // 2) if mention_scorer else None
 
-    def forward(self, tokens: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """tokens: n x width -> (candidates n x k long, antecedent scores n x k,
-        span scores n x window x 2 for the mention each word would head)."""
+    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        """tokens: n x width -> the word vectors every scorer reads, n x hidden."""
         if self.n_layers > 1:
             weights = torch.softmax(self.layer_logits, dim=0)
             tokens = (tokens.view(tokens.shape[0], self.n_layers, -1) * weights.unsqueeze(-1)).sum(1)
-        words = self.project(tokens)
+        return self.project(tokens)
+
+    def forward(self, tokens: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """tokens: n x width -> (candidates n x k long, antecedent scores n x k,
+        span scores n x window x 2 for the mention each word would head, mention logits n;
+        NaN without a mention scorer)."""
+        words = self.embed(tokens)
         n = words.shape[0]
         if n < 2:
             cands = torch.full((n, 1), -1, dtype=torch.long)
             scores = words.new_full((n, 1), float("-inf"))
         else:
             cands, rough = self.rough(words)
-            # Rows in chunks: a pair costs k x hidden floats, so a 100k-word doc in one piece
-            # would need gigabytes.
-            fine = torch.cat([self.pair(words, cands[lo : lo + ROW_CHUNK], lo) for lo in range(0, n, ROW_CHUNK)])
+            fine = self.pair(words, cands)
             scores = (rough + fine).masked_fill(cands < 0, float("-inf"))
         heads = torch.arange(n)
         spans = [self.span(words, heads[lo : lo + ROW_CHUNK]) for lo in range(0, n, ROW_CHUNK)]
         spans = torch.cat(spans) if spans else self.span(words, heads)
-        return cands, scores, spans
+        mentions = self.mention(words) if self.mention is not None else words.new_full((n,), float("nan"))
+        return cands, scores, spans, mentions

@@ -100,6 +100,27 @@ def span_loss(
     return loss, grad
 
 
+def mention_loss(logits: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]]) -> Tuple[float, numpy.ndarray]:
+    """Binary cross-entropy of each word heading a gold mention (one-mention clusters included).
+
+    logits (numpy.ndarray): n mention logits.
+    RETURNS (Tuple[float, numpy.ndarray]): the summed loss and its gradient for the logits.
+    """
+    target = numpy.zeros(len(logits), dtype=logits.dtype)
+    for cluster in clusters:
+        for head, _, _ in cluster:
+            target[head] = 1.0
+    # log(1 + e^x) - t x, written to stay finite for large |x|
+    loss = numpy.logaddexp(0.0, logits) - target * logits
+    prob = numpy.exp(-numpy.logaddexp(0.0, -logits))
+    return float(loss.sum()), (prob - target).astype(logits.dtype)
+
+
+def logit(probability: float) -> float:
+    """The logit of a probability in (0, 1)."""
+    return float(numpy.log(probability) - numpy.log1p(-probability))
+
+
 MALE, FEMALE = 1, 2
 GENDERED_PRONOUNS = {
     **dict.fromkeys(("he", "him", "his", "himself"), MALE),
@@ -149,12 +170,15 @@ def decode_clusters(
     spans: numpy.ndarray,
     left: int,
     genders: Optional[numpy.ndarray] = None,
+    singles: Optional[numpy.ndarray] = None,
 ) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
     """Link each word to its best antecedent (or none), cluster the links, widen heads to spans.
 
     genders (Optional[numpy.ndarray]): per word, MALE/FEMALE for gendered pronouns (see
         `pronoun_genders`); given, a word takes its best antecedent whose cluster holds no pronoun of
         the other gender than its own cluster (else the next best, or none).
+    singles (Optional[numpy.ndarray]): per word, whether it heads a mention (the mention scorer); given,
+        such a word in no cluster becomes a one-mention cluster, unless its span is a clustered mention.
     RETURNS (Tuple[List[Spans], list]): clusters of (start, end) mentions in document order,
         and per cluster the head words with their link scores (for coref_scores).
     """
@@ -197,20 +221,27 @@ def decode_clusters(
     starts = numpy.argmax(spans[:, :, 0], axis=1) - left
     ends = numpy.argmax(spans[:, :, 1], axis=1) - left
     used = set()
-    clusters, heads = [], []
-    for root in sorted(members, key=lambda r: min(members[r])):
+    found = []  # (first head word, mentions, their head words)
+    # Linked words first, so that a one-mention cluster never takes a span a linked cluster has.
+    groups = sorted(members.values(), key=min)
+    if singles is not None:
+        linked = set(antecedent) | set(antecedent.values())
+        groups += [[i] for i in numpy.flatnonzero(singles).tolist() if i not in linked]
+    for group in groups:
         mentions, words = [], []
-        for head in sorted(members[root]):
+        for head in sorted(group):
             span = (int(head + starts[head]), int(head + ends[head] + 1))
             if span in used:
                 continue
             used.add(span)
             mentions.append(span)
             words.append(head)
-        if len(mentions) > 1:
+        if len(mentions) > 1 or (singles is not None and mentions):
             order = sorted(range(len(mentions)), key=lambda m: (mentions[m][0], -mentions[m][1]))
-            clusters.append([mentions[m] for m in order])
-            heads.append([words[m] for m in order])
+            found.append((min(group), [mentions[m] for m in order], [words[m] for m in order]))
+    found.sort(key=lambda f: f[0])
+    clusters = [f[1] for f in found]
+    heads = [f[2] for f in found]
     return clusters, heads
 
 

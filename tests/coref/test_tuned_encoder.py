@@ -108,7 +108,7 @@ def test_mix_inside_the_encoder_gives_what_the_head_mix_gives(tmp_path):
     save_file({k: v.contiguous() for k, v in head.state_dict().items()}, str(tmp_path / "head.safetensors"))
     mixed = spacy.blank("en")
     mixed.add_pipe("coref", config={"weights": None, "model": {**MIX_CONFIG, **small}})
-    mixed.get_pipe("coref").load_weights(str(tmp_path), require_encoder=False)
+    mixed.get_pipe("coref").load_weights(str(tmp_path), complete=False)
     a = frozen.get_pipe("coref").model.predict([doc])[0]
     b = mixed.get_pipe("coref").model.predict([mixed.make_doc(text)])[0]
     numpy.testing.assert_array_equal(a.cands, b.cands)

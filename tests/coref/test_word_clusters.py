@@ -2,7 +2,7 @@
 
 import numpy
 
-from spacy_transfer.coref.word_clusters import FEMALE, MALE, decode_clusters, pronoun_genders
+from spacy_transfer.coref.word_clusters import FEMALE, MALE, decode_clusters, mention_loss, pronoun_genders
 
 NONE = -numpy.inf
 
@@ -65,3 +65,39 @@ def test_names_do_not_link_to_other_names():
     assert numpy.isinf(kept).tolist() == [[True, True], [True, True], [False, False], [False, False]]
     assert decode(words, cands, scores) == [["Alice", "Bob", "her"]]
     assert decode(words, cands, kept) == [["Alice", "her"], ["Bob", "he"]]
+
+
+def test_singletons_join_in_document_order_and_never_take_a_clustered_span():
+    words = ["Alice", "met", "Bob", ";", "she", "smiled"]
+    n = len(words)
+    cands = numpy.full((n, 2), -1)
+    scores = numpy.full((n, 2), NONE, dtype="float32")
+    cands[4, 0], scores[4, 0] = 0, 2.0  # she -> Alice
+    spans = numpy.full((n, 3, 2), NONE, dtype="float32")
+    spans[:, 1, :] = 0.0
+    singles = numpy.asarray([True, False, True, False, True, False])
+    assert decode_clusters(cands, scores, spans, 1)[0] == [[(0, 1), (4, 5)]]
+    clusters, heads = decode_clusters(cands, scores, spans, 1, singles=singles)
+    assert clusters == [[(0, 1), (4, 5)], [(2, 3)]] and heads == [[0, 4], [2]]
+    # "met" would head the span "Alice met": still its own one-mention cluster; a word whose span a
+    # cluster already has is not repeated
+    spans[1] = NONE
+    spans[1, 0, 0], spans[1, 1, 1] = 0.0, 0.0
+    spans[5] = NONE
+    spans[5, 0, 0], spans[5, 0, 1] = 0.0, 0.0  # "smiled" would head "she" (4, 5)
+    singles = numpy.asarray([False, True, False, False, False, True])
+    clusters, _ = decode_clusters(cands, scores, spans, 1, singles=singles)
+    assert clusters == [[(0, 1), (4, 5)], [(0, 2)]]
+
+
+def test_mention_loss_matches_its_numeric_gradient():
+    logits = numpy.asarray([2.0, -1.0, 0.5, -30.0, 40.0], dtype="float64")
+    clusters = [[(0, 0, 1), (2, 1, 3)], [(3, 3, 4)]]
+    loss, grad = mention_loss(logits, clusters)
+    assert numpy.isfinite(loss) and numpy.isfinite(grad).all()
+    eps = 1e-6
+    for i in range(len(logits)):
+        bumped = logits.copy()
+        bumped[i] += eps
+        assert abs((mention_loss(bumped, clusters)[0] - loss) / eps - grad[i]) < 1e-4
+    assert grad[3] < -0.99 and grad[4] > 0.99  # a missed head and a false one, both far off
