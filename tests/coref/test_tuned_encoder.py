@@ -203,6 +203,12 @@ def test_lora_starts_as_the_pretrained_encoder_and_trains_only_adapters(tmp_path
     assert changed and changed <= trained
     expected = lora.predict(docs)
     assert not numpy.allclose(expected[0], plain.predict(docs)[0], atol=1e-4)
+    # prediction merges W + B A; training keeps the low-rank path apart: the same outputs
+    adapted = [m for m in inner.modules() if hasattr(m, "lora_a")]
+    x = torch.randn(5, adapted[0].in_features)
+    with torch.no_grad():
+        merged = adapted[0](x)
+    torch.testing.assert_close(merged, adapted[0](x).detach(), rtol=1e-5, atol=1e-5)
     copy = pickle.loads(pickle.dumps(lora))
     loaded = build_tuned_transformer(tuned_layers=2, lora_rank=4, layers="last", inference_dtype="float32")
     loaded.initialize()

@@ -79,8 +79,14 @@ def main(
     start = time.time()
     torch.manual_seed(seed)
     rng = numpy.random.default_rng(seed)
+    source = weights_path(weights)
+    meta_path = source.parent / "meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    config = {"weights": None}
+    if "model" in meta and "encoder" in meta:  # the architecture the weights were trained with
+        config["model"] = {**meta["model"], "@architectures": "spacy_transfer.WordCoref.v2", "tok2vec": meta["encoder"]}
     nlp = spacy.blank("en")
-    coref = nlp.add_pipe("coref", config={"weights": None})
+    coref = nlp.add_pipe("coref", config=config)
     coref.load_weights(weights, complete=False)
     module = scorer_module(coref.model)
     train = list(CorefCorpus(train_path, keep_sent_starts=True)(nlp))
@@ -102,7 +108,7 @@ def main(
             loss = loss_fn(scorer(X[idx]), Y[idx])
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         msg.text(f"epoch {epoch + 1}: loss {total / len(Y):.4f}")
     scorer.eval()
 
@@ -117,15 +123,12 @@ def main(
     best = max(results, key=lambda t: results[t]["coref_conll_f"])
     msg.good(f"Chosen on dev: threshold {best} ({100 * results[best]['coref_conll_f']:.2f})")
 
-    source = weights_path(weights)
     state = load_file(str(source))
     state.update({f"mention.{k}": v.detach().float().contiguous() for k, v in scorer.state_dict().items()})
     out_dir.mkdir(parents=True, exist_ok=True)
     save_file(state, str(out_dir / HEAD_WEIGHTS_FILE))
     if (source.parent / ENCODER_WEIGHTS_FILE).exists() and source.parent.resolve() != out_dir.resolve():
         shutil.copyfile(source.parent / ENCODER_WEIGHTS_FILE, out_dir / ENCODER_WEIGHTS_FILE)
-    meta_path = source.parent / "meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     meta.setdefault("model", {})["@architectures"] = "spacy_transfer.WordCoref.v2"
     meta["singleton_threshold"] = best
     meta["singletons_dev_performance"] = {
