@@ -9,6 +9,7 @@ two contenders alternating in one process, best of --repeats runs each.
 
 usage: python benchmarks/coref_speed.py [--data DIR] [--words 50000] [--doc-words 800]
        python benchmarks/coref_speed.py --component coref [--weights NAME_OR_DIR] [--repeats 3]
+           [--pipe-config '{"gender_neutral": true}']
 Prints one JSON object.
 """
 
@@ -72,12 +73,12 @@ def encoder_dtype(nlp) -> str:
     return resolve_inference_dtype(tok2vec.attrs.get("inference_dtype", "float32"))
 
 
-def coref_cpu_time(texts, n_words: int, weights: str, repeats: int) -> dict:
+def coref_cpu_time(texts, n_words: int, weights: str, repeats: int, pipe_config: dict) -> dict:
     """en_core_web_sm vs en_core_web_sm + coref: CPU seconds, alternating, best of `repeats`."""
     torch.set_num_threads(1)
     base = load_english()
     with_coref = load_english()
-    with_coref.add_pipe("coref", config={"weights": weights})
+    with_coref.add_pipe("coref", config={**pipe_config, "weights": weights})
     for nlp in (base, with_coref):
         list(nlp.pipe(texts[:2]))  # loads weights and warms up
     best = {"base": float("inf"), "coref": float("inf")}
@@ -96,6 +97,7 @@ def coref_cpu_time(texts, n_words: int, weights: str, repeats: int) -> dict:
         "with_coref_words_per_cpu_s": round(n_words / best["coref"]),
         "ratio": round(best["base"] / best["coref"], 3),
         "coref_weights": weights,
+        "coref_config": pipe_config,
         "coref_encoder_dtype": encoder_dtype(with_coref),
     }
 
@@ -112,10 +114,15 @@ def main():
     parser.add_argument("--component", choices=("neuralcoref", "coref"), default="neuralcoref")
     parser.add_argument("--weights", default="coref-en-litbank", help="coref head weights (name or dir)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pipe-config", default="{}", help="more coref settings, as JSON")
     args = parser.parse_args()
     texts, n_words = read_texts(Path(args.data), args.words, args.doc_words)
     if args.component == "coref":
-        print(json.dumps(coref_cpu_time(texts, n_words, args.weights, args.repeats), indent=2))
+        print(
+            json.dumps(
+                coref_cpu_time(texts, n_words, args.weights, args.repeats, json.loads(args.pipe_config)), indent=2
+            )
+        )
         return
 
     nlp = load_english()

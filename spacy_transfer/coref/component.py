@@ -20,7 +20,7 @@ from thinc.api import Config, Model, set_dropout_rate
 from ..errors import Errors, check_n_preds
 from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
-from .model import scorer_module  # also registers the architecture; no torch import
+from .model import predict_gender_neutral, scorer_module  # also registers the architecture; no torch import
 from .settings import check_settings
 
 default_model_config = """
@@ -50,6 +50,8 @@ DEFAULT_COREF_MODEL = Config().from_str(default_model_config)["model"]
 DEFAULT_WEIGHTS = "coref-en-litbank"
 PACKAGED_WEIGHTS = Path(__file__).parent / "data"
 HEAD_WEIGHTS_FILE = "head.safetensors"
+# A head fine-tuned on gender-neutral vectors, loaded instead of head.safetensors for gender_neutral = true.
+NEUTRAL_HEAD_WEIGHTS_FILE = "head_neutral.safetensors"
 ENCODER_WEIGHTS_FILE = "encoder.safetensors"
 
 
@@ -67,6 +69,7 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "name_agreement": True,
         "singletons": False,
         "singleton_threshold": 0.4,
+        "gender_neutral": False,
         "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
     },
     default_score_weights={"coref_conll_f": 1.0},
@@ -84,6 +87,7 @@ def make_coref(
     name_agreement: bool,
     singletons: bool,
     singleton_threshold: float,
+    gender_neutral: bool,
     scorer: Optional[Callable],
 ) -> "WordCoreference":
     """Create a coref component (see WordCoreference for the settings)."""
@@ -100,6 +104,7 @@ def make_coref(
         name_agreement=name_agreement,
         singletons=singletons,
         singleton_threshold=singleton_threshold,
+        gender_neutral=gender_neutral,
         scorer=scorer,
     )
 
@@ -126,6 +131,7 @@ class WordCoreference(TrainablePipe):
         name_agreement: bool,
         singletons: bool = False,
         singleton_threshold: float = 0.4,
+        gender_neutral: bool = False,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -142,10 +148,20 @@ class WordCoreference(TrainablePipe):
             "name_agreement": name_agreement,
             "singletons": singletons,
             "singleton_threshold": singleton_threshold,
+            "gender_neutral": gender_neutral,
         }
         check_settings(self.cfg)
         if singletons and not model.attrs.get("mention_scorer", False):
             raise ValueError(Errors.E077.format(detail="its model has no mention scorer (WordCoref.v1)"))
+        if gender_neutral and model.get_ref("tok2vec").name == "transformer_listener":
+            raise ValueError(
+                Errors.E067.format(
+                    name="gender_neutral",
+                    value=gender_neutral,
+                    detail="it encodes a gender-swapped copy of each doc, which an upstream encoder never sees: "
+                    "use the component's own encoder (TunedTransformer.v1 or FrozenTransformer.v1)",
+                )
+            )
         self._ready = False  # head weights loaded (packaged, from disk) or trained here
         install_extensions()
 
@@ -175,6 +191,8 @@ class WordCoreference(TrainablePipe):
         tok2vec.initialize()
         head = scorer_module(self.model)
         encoder_path = path.parent / ENCODER_WEIGHTS_FILE
+        if self.cfg["gender_neutral"] and (path.parent / NEUTRAL_HEAD_WEIGHTS_FILE).is_file():
+            path = path.parent / NEUTRAL_HEAD_WEIGHTS_FILE
         try:
             state = load_file(str(path))
             tuned = is_tuned_transformer(tok2vec)
@@ -212,7 +230,7 @@ class WordCoreference(TrainablePipe):
         if not any(len(doc) for doc in docs):
             return [{"clusters": [], "scores": None} for _ in docs]
         self._ensure_weights()
-        outputs = self.model.predict(docs)
+        outputs = predict_gender_neutral(self.model, docs) if self.cfg["gender_neutral"] else self.model.predict(docs)
         left = self.model.attrs["span_left"]
         preds = []
         for doc, out in zip(docs, outputs):

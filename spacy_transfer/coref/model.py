@@ -180,6 +180,43 @@ def word_coref_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[L
     return outputs, backprop
 
 
+def predict_gender_neutral(model: Model, docs: List[Doc]) -> List[WordCorefOutput]:
+    """Predict from gender_neutral_vectors: swapping he/she (and the other gendered words of coref.gender)
+    changes no score."""
+    return predict_from_vectors(model, docs, gender_neutral_vectors(model, docs))
+
+
+def gender_neutral_vectors(model: Model, docs: List[Doc]) -> List[Floats2d]:
+    """The mean of each doc's token vectors and those of its gender-swapped copy (one more encoder pass per
+    doc with gendered words; the others keep their vectors)."""
+    from .gender import swapped_words
+
+    tok2vec = model.get_ref("tok2vec")
+    vectors = list(tok2vec.predict(docs))
+    swaps = [swapped_words(doc) for doc in docs]
+    todo = [i for i, (words, doc) in enumerate(zip(swaps, docs)) if any(a != t.text for a, t in zip(words, doc))]
+    swapped_docs = [Doc(docs[i].vocab, words=swaps[i], spaces=[bool(t.whitespace_) for t in docs[i]]) for i in todo]
+    for i, other in zip(todo, tok2vec.predict(swapped_docs) if todo else []):
+        vectors[i] = (vectors[i] + other) / 2
+    return vectors
+
+
+def predict_from_vectors(model: Model, docs: List[Doc], vectors: List[Floats2d]) -> List[WordCorefOutput]:
+    """The scorer's outputs for token vectors computed elsewhere (one array per doc)."""
+    scorer = model.get_ref("scorer")
+    window = model.attrs["span_left"] + model.attrs["span_right"] + 1
+    ops = model.ops
+    outputs = []
+    for doc, tokens in zip(docs, vectors):
+        if len(doc) == 0:
+            outputs.append(
+                WordCorefOutput(ops.alloc2i(0, 1), ops.alloc2f(0, 1), ops.alloc3f(0, window, 2), ops.alloc1f(0))
+            )
+        else:
+            outputs.append(WordCorefOutput(*scorer.predict(tokens)))
+    return outputs
+
+
 def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):
     device = torch_device(model)
     tensor = xp2torch(model.ops.asarray2f(tokens), requires_grad=is_train, device=device)

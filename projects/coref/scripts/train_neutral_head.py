@@ -1,0 +1,112 @@
+"""Fine-tune the coref head for `gender_neutral = true`, the encoder frozen.
+
+    python scripts/train_neutral_head.py WEIGHTS TRAIN.spacy DEV.spacy OUT_DIR [--epochs 4]
+
+With `gender_neutral`, the head reads the mean of each doc's token vectors and those of its gender-swapped
+copy, which it never saw in training. This script computes those mean vectors once per training doc with the
+encoder of WEIGHTS (a packaged name or a directory), trains the head on them (same losses as `spacy train`,
+Adam, one doc per step), scores LitBank DEV with `gender_neutral` after each epoch and keeps the best
+epoch's head as OUT_DIR/head_neutral.safetensors, which the component loads for `gender_neutral = true`.
+"""
+
+import copy
+import json
+import time
+from pathlib import Path
+
+import numpy
+import spacy
+import torch
+import typer
+from safetensors.torch import save_file
+from spacy.training import Example
+from wasabi import msg
+
+from spacy_transfer.coref.component import NEUTRAL_HEAD_WEIGHTS_FILE
+from spacy_transfer.coref.corpus import CorefCorpus
+from spacy_transfer.coref.model import gender_neutral_vectors, scorer_module
+from spacy_transfer.coref.scorer import score_coref_clusters
+from spacy_transfer.coref.word_clusters import antecedent_loss, antecedent_targets, gold_heads, mention_loss, span_loss
+
+PREFIX = "coref_clusters"
+
+
+def mean_vectors(coref, docs, batch_size: int = 4):
+    """Per doc, the token vectors the head reads with gender_neutral (torch tensors)."""
+    out = []
+    for lo in range(0, len(docs), batch_size):
+        for tokens in gender_neutral_vectors(coref.model, docs[lo : lo + batch_size]):
+            out.append(torch.from_numpy(coref.model.ops.to_numpy(tokens).copy()))
+    return out
+
+
+def dev_score(nlp, examples) -> float:
+    coref = nlp.get_pipe("coref")
+    docs = [eg.predicted.copy() for eg in examples]
+    coref.set_annotations(docs, coref.predict(docs))
+    scores = score_coref_clusters([Example(d, eg.reference) for d, eg in zip(docs, examples)], span_prefix=PREFIX)
+    return scores["coref_conll_f_nosingletons"]
+
+
+def main(
+    weights: str = typer.Argument(..., help="Trained coref weights: packaged name or directory"),
+    train_path: Path = typer.Argument(..., exists=True),
+    dev_path: Path = typer.Argument(..., exists=True),
+    out_dir: Path = typer.Argument(...),
+    epochs: int = typer.Option(4, "--epochs"),
+    learn_rate: float = typer.Option(5e-5, "--learn-rate"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    start = time.time()
+    torch.manual_seed(seed)
+    rng = numpy.random.default_rng(seed)
+    nlp = spacy.blank("en")
+    coref = nlp.add_pipe("coref", config={"weights": weights})
+    coref._ensure_weights()  # the plain head (head.safetensors) is where training starts
+    coref.cfg["gender_neutral"] = True
+    module = scorer_module(coref.model)
+    left, right = coref.model.attrs["span_left"], coref.model.attrs["span_right"]
+    train = [eg for eg in CorefCorpus(train_path, keep_sent_starts=True)(nlp) if len(eg.predicted)]
+    dev = list(CorefCorpus(dev_path, keep_sent_starts=True)(nlp))
+    msg.info(f"Encoding {len(train)} training docs and their gender-swapped copies")
+    vectors = mean_vectors(coref, [eg.predicted for eg in train])
+    golds = [gold_heads(eg.reference, eg.predicted, PREFIX) for eg in train]
+    msg.info(f"Encoded in {time.time() - start:.0f} s")
+    best_score, best_state = dev_score(nlp, dev), copy.deepcopy(module.state_dict())
+    msg.text(f"before: dev CoNLL-F1 without singletons {100 * best_score:.2f} (gender_neutral, shipped head)")
+    optimizer = torch.optim.Adam(module.parameters(), lr=learn_rate)
+    history = [{"epoch": 0, "dev": best_score}]
+    module.eval()  # as in `spacy train`, whose torch modules stay in eval mode (no torch dropout)
+    for epoch in range(1, epochs + 1):
+        total = 0.0
+        for i in rng.permutation(len(train)).tolist():
+            cands, scores, spans, mentions = module(vectors[i])
+            clusters = golds[i]
+            n_mentions = max(1, sum(len(c) for c in clusters))
+            np_scores, np_spans = scores.detach().numpy(), spans.detach().numpy()
+            a_loss, d_scores = antecedent_loss(np_scores, antecedent_targets(cands.numpy(), clusters))
+            s_loss, d_spans = span_loss(np_spans, clusters, left, right)
+            m_loss, d_mentions = mention_loss(mentions.detach().numpy(), clusters)
+            optimizer.zero_grad()
+            torch.autograd.backward(
+                (scores, spans, mentions),
+                grad_tensors=tuple(torch.from_numpy(g / n_mentions) for g in (d_scores, d_spans, d_mentions)),
+            )
+            optimizer.step()
+            total += (a_loss + s_loss + m_loss) / n_mentions
+        score = dev_score(nlp, dev)
+        history.append({"epoch": epoch, "loss": total / len(train), "dev": score})
+        msg.text(f"epoch {epoch}: loss {total / len(train):.3f}, dev CoNLL-F1 without singletons {100 * score:.2f}")
+        if score > best_score:
+            best_score, best_state = score, copy.deepcopy(module.state_dict())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file(
+        {k: v.detach().float().contiguous() for k, v in best_state.items()}, str(out_dir / NEUTRAL_HEAD_WEIGHTS_FILE)
+    )
+    report = {"weights": weights, "learn_rate": learn_rate, "history": history, "seconds": time.time() - start}
+    (out_dir / "neutral_head.json").write_text(json.dumps(report, indent=2))
+    msg.good(f"Best dev {100 * best_score:.2f}; saved to {out_dir} ({time.time() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,70 @@
+"""Gender-swapped copies of docs, for the `coref` component's `gender_neutral` setting (numpy and spaCy only).
+
+A swapped copy has the same tokens and whitespace, with every gendered word replaced by its counterpart of the
+other gender (he <-> she, his -> her, king <-> queen, ...), case kept. Names stay as they are.
+"""
+
+from typing import Dict, List
+
+from spacy.tokens import Doc
+
+from .resolve import AFTER_OBJECT_HER
+
+# fmt: off
+_PAIRS = """
+he she  him her  himself herself  man woman  men women  boy girl  boys girls  father mother
+fathers mothers  son daughter  sons daughters  brother sister  brothers sisters  husband wife
+husbands wives  king queen  kings queens  prince princess  princes princesses  lord lady  lords ladies
+gentleman lady  gentlemen ladies  sir madam  mr mrs  mr. mrs.  uncle aunt  uncles aunts  nephew niece
+nephews nieces  grandfather grandmother  grandson granddaughter  grandsons granddaughters  dad mom
+daddy mommy  papa mama  boyfriend girlfriend  groom bride  bridegroom bride  widower widow
+actor actress  actors actresses  waiter waitress  waiters waitresses  hero heroine  heroes heroines
+god goddess  gods goddesses  emperor empress  duke duchess  dukes duchesses  baron baroness  heir heiress
+monk nun  monks nuns  priest priestess  stepfather stepmother  stepson stepdaughter  male female
+males females  masculine feminine  lad lass  lads lasses  fiance fiancee  schoolboy schoolgirl
+""".split()
+# fmt: on
+
+
+def _swap_table() -> Dict[str, str]:
+    table: Dict[str, str] = {}
+    pairs = list(zip(_PAIRS[::2], _PAIRS[1::2]))
+    for a, b in pairs:  # the first listing of a word wins ("lady" -> "lord", "bride" -> "groom")
+        table.setdefault(a, b)
+    for a, b in pairs:
+        table.setdefault(b, a)
+    table.pop("her", None)  # possessive or object: decided per token
+    table["hers"] = "his"
+    return table
+
+
+GENDER_SWAPS = _swap_table()
+
+
+def swapped_words(doc: Doc) -> List[str]:
+    """The doc's words with every gendered word swapped. "her" becomes "his" before a word it can own (as in
+    resolved text: "her book") and "him" otherwise; "his" becomes "her" before a word and "hers" otherwise."""
+    words = []
+    for token in doc:
+        lower = token.lower_
+        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        owns = following is not None and following.is_alpha and following.lower_ not in AFTER_OBJECT_HER
+        if lower == "her":
+            new = "his" if owns else "him"
+        elif lower == "his":
+            new = "her" if owns else "hers"
+        else:
+            new = GENDER_SWAPS.get(lower)
+        words.append(_same_case(new, token.text) if new else token.text)
+    return words
+
+
+def gender_swapped(doc: Doc) -> Doc:
+    """A copy of `doc` (words and whitespace only) with every gendered word swapped."""
+    return Doc(doc.vocab, words=swapped_words(doc), spaces=[bool(t.whitespace_) for t in doc])
+
+
+def _same_case(word: str, like: str) -> str:
+    if like.isupper() and len(like) > 1:
+        return word.upper()
+    return word[:1].upper() + word[1:] if like[:1].isupper() else word

