@@ -120,6 +120,32 @@ def test_coref_singleton_settings_are_checked(trained, tmp_path):
     assert set(load_file(str(tmp_path / HEAD_WEIGHTS_FILE))) < set(state)
 
 
+def test_project_scripts_add_a_mention_scorer_and_a_neutral_head(trained, tmp_path):
+    """projects/coref: export_coref.py, train_mentions.py and train_neutral_head.py on the tiny model."""
+    import json
+
+    from .test_coref_project_scripts import _run
+
+    nlp, examples, _ = trained
+    nlp.to_disk(tmp_path / "pipe")
+    gold = tmp_path / "gold.spacy"
+    DocBin(docs=[eg.reference for eg in examples], store_user_data=True).to_disk(gold)
+    _run("export_coref", [tmp_path / "pipe", tmp_path / "weights"])
+    out = tmp_path / "packaged"
+    _run("train_mentions", [tmp_path / "weights", gold, gold, out, "--epochs", "3", "--thresholds", "0.5,0.6"])
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["model"]["@architectures"] == "spacy_transfer.WordCoref.v2"
+    assert meta["singleton_threshold"] in (0.5, 0.6) and set(meta["singletons_dev_performance"]) == {"0.5", "0.6"}
+    _run("train_neutral_head", [out, gold, gold, out, "--epochs", "2"])
+    assert (out / "head_neutral.safetensors").is_file()
+    config = {"model": {**meta["model"], "tok2vec": meta["encoder"]}, "weights": str(out)}
+    for settings in ({"singletons": True}, {"singletons": True, "gender_neutral": True}):
+        packaged = spacy.blank("en")
+        packaged.add_pipe("coref", config={**config, **settings})
+        clusters = [clusters_of(packaged(eg.reference.text)) for eg in examples]
+        assert clusters[0] == clusters_of(examples[0].reference)  # the one-mention cluster too
+
+
 def test_shipped_model_outputs_singletons_on_request():
     nlp = spacy.blank("en")
     nlp.add_pipe("coref", config={"singletons": True})

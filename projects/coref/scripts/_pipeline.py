@@ -17,3 +17,18 @@ def load_pipeline(model: str, add_pipe: Optional[str], pipe_config: str, gpu_id:
     if add_pipe:
         nlp.add_pipe(add_pipe, config=json.loads(pipe_config or "{}"))
     return nlp
+
+
+def coref_from_weights(weights: str, **settings) -> Language:
+    """spacy.blank("en") with a `coref` component built as the weights were trained (the architecture recorded
+    in their meta.json, else the default) and those weights loaded, as far as they go (complete=False)."""
+    from spacy_transfer.coref.component import weights_path
+
+    meta_path = weights_path(weights).parent / "meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    config = {**settings, "weights": None}
+    if "model" in meta and "encoder" in meta:
+        config["model"] = {**meta["model"], "@architectures": "spacy_transfer.WordCoref.v2", "tok2vec": meta["encoder"]}
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config=config).load_weights(weights, complete=False)
+    return nlp

@@ -13,12 +13,12 @@ weights as they were, and meta.json with the chosen threshold and the dev scores
 
 import json
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import List
 
 import numpy
-import spacy
 import torch
 import typer
 from safetensors.torch import load_file, save_file
@@ -30,6 +30,9 @@ from spacy_transfer.coref.corpus import CorefCorpus
 from spacy_transfer.coref.model import scorer_module
 from spacy_transfer.coref.scorer import score_coref_clusters
 from spacy_transfer.coref.word_clusters import gold_heads
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _pipeline import coref_from_weights  # noqa: E402
 
 PREFIX = "coref_clusters"
 
@@ -82,12 +85,8 @@ def main(
     source = weights_path(weights)
     meta_path = source.parent / "meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    config = {"weights": None}
-    if "model" in meta and "encoder" in meta:  # the architecture the weights were trained with
-        config["model"] = {**meta["model"], "@architectures": "spacy_transfer.WordCoref.v2", "tok2vec": meta["encoder"]}
-    nlp = spacy.blank("en")
-    coref = nlp.add_pipe("coref", config=config)
-    coref.load_weights(weights, complete=False)
+    nlp = coref_from_weights(weights)
+    coref = nlp.get_pipe("coref")
     module = scorer_module(coref.model)
     train = list(CorefCorpus(train_path, keep_sent_starts=True)(nlp))
     dev = list(CorefCorpus(dev_path, keep_sent_starts=True)(nlp))

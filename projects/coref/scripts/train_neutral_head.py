@@ -11,11 +11,11 @@ epoch's head as OUT_DIR/head_neutral.safetensors, which the component loads for 
 
 import copy
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy
-import spacy
 import torch
 import typer
 from safetensors.torch import save_file
@@ -27,6 +27,9 @@ from spacy_transfer.coref.corpus import CorefCorpus
 from spacy_transfer.coref.model import gender_neutral_vectors, scorer_module
 from spacy_transfer.coref.scorer import score_coref_clusters
 from spacy_transfer.coref.word_clusters import antecedent_loss, antecedent_targets, gold_heads, mention_loss, span_loss
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _pipeline import coref_from_weights  # noqa: E402
 
 PREFIX = "coref_clusters"
 
@@ -60,9 +63,8 @@ def main(
     start = time.time()
     torch.manual_seed(seed)
     rng = numpy.random.default_rng(seed)
-    nlp = spacy.blank("en")
-    coref = nlp.add_pipe("coref", config={"weights": weights})
-    coref._ensure_weights()  # the plain head (head.safetensors) is where training starts
+    nlp = coref_from_weights(weights)  # the plain head (head.safetensors) is where training starts
+    coref = nlp.get_pipe("coref")
     coref.cfg["gender_neutral"] = True
     module = scorer_module(coref.model)
     left, right = coref.model.attrs["span_left"], coref.model.attrs["span_right"]
