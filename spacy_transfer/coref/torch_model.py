@@ -85,20 +85,19 @@ class PairScorer(nn.Module):
 
     def forward(self, words: torch.Tensor, cands: torch.Tensor) -> torch.Tensor:
         """words: n x width, cands: n x k candidates (-1: none) -> scores n x k."""
-        # Per-word projections once; then rows in small chunks, so that each chunk's
-        # k x hidden pair tensors stay in the processor's cache (and a 100k-word doc
-        # never needs gigabytes).
-        own, other = self.first_a(words), self.first_b(words)
-        own_product, other_product = self.product_a(words), self.product_b(words)
+        # The candidate side projected once per word; then rows in small chunks, so that each chunk's
+        # k x hidden pair tensors stay in the processor's cache (and a 100k-word doc never needs gigabytes).
+        other, other_product = self.first_b(words), self.product_b(words)
         scores = []
         for lo in range(0, cands.shape[0], PAIR_CHUNK):
             chunk = cands[lo : lo + PAIR_CHUNK]
             safe = chunk.clamp(min=0)
-            rows = torch.arange(lo, lo + chunk.shape[0])
-            hidden = self.first_ab(own_product[rows].unsqueeze(1) * other_product[safe])
-            hidden = hidden + own[rows].unsqueeze(1)
+            rows = words[lo : lo + chunk.shape[0]]
+            hidden = self.first_ab(self.product_a(rows).unsqueeze(1) * other_product[safe])
+            hidden = hidden + self.first_a(rows).unsqueeze(1)
             hidden = hidden + other[safe]
-            hidden = hidden + self.distance(distance_buckets(rows.unsqueeze(1) - safe))
+            positions = torch.arange(lo, lo + chunk.shape[0]).unsqueeze(1)
+            hidden = hidden + self.distance(distance_buckets(positions - safe))
             scores.append(self.out(hidden).squeeze(-1))
         return torch.cat(scores)
 
