@@ -20,7 +20,11 @@ from thinc.api import Config, Model, set_dropout_rate
 from ..errors import Errors, check_n_preds
 from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
-from .model import predict_gender_neutral, scorer_module  # also registers the architecture; no torch import
+from .model import (  # also registers the architectures; no torch import
+    begin_update_gender_neutral,
+    predict_gender_neutral,
+    scorer_module,
+)
 from .settings import check_settings
 
 default_model_config = """
@@ -301,7 +305,11 @@ class WordCoreference(TrainablePipe):
             return losses
         self._ensure_weights()
         set_dropout_rate(self.model, drop)
-        outputs, backprop = self.model.begin_update([eg.predicted for eg in examples])
+        docs = [eg.predicted for eg in examples]
+        if self.cfg["gender_neutral"]:
+            outputs, backprop = begin_update_gender_neutral(self.model, docs)
+        else:
+            outputs, backprop = self.model.begin_update(docs)
         loss, gradients = self.get_loss(examples, outputs)
         backprop(gradients)
         if sgd is not None:

@@ -151,14 +151,25 @@ def word_coref_init(model: Model, X=None, Y=None) -> None:
 
 
 def word_coref_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[WordCorefOutput], Callable]:
-    tok2vec = model.get_ref("tok2vec")
+    vectors, backprop_tok2vec = model.get_ref("tok2vec")(docs, is_train)
+    outputs, backprop_scores = score_vectors(model, docs, vectors, is_train)
+
+    def backprop(d_outputs: List[Optional[Tuple[Floats2d, Floats3d, Optional[Floats1d]]]]) -> List:
+        return backprop_tok2vec(backprop_scores(d_outputs))
+
+    return outputs, backprop
+
+
+def score_vectors(
+    model: Model, docs: List[Doc], vectors: List[Floats2d], is_train: bool
+) -> Tuple[List[WordCorefOutput], Callable]:
+    """The scorer over token vectors, one doc at a time; the backprop returns the vectors' gradients."""
     scorer = model.get_ref("scorer")
     window = model.attrs["span_left"] + model.attrs["span_right"] + 1
-    vectors, backprop_tok2vec = tok2vec(docs, is_train)
+    ops = model.ops
     outputs, callbacks = [], []
     for doc, tokens in zip(docs, vectors):
         if len(doc) == 0:
-            ops = model.ops
             outputs.append(
                 WordCorefOutput(ops.alloc2i(0, 1), ops.alloc2f(0, 1), ops.alloc3f(0, window, 2), ops.alloc1f(0))
             )
@@ -168,14 +179,38 @@ def word_coref_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[L
         outputs.append(WordCorefOutput(cands, scores, spans, mentions))
         callbacks.append(backprop)
 
-    def backprop(d_outputs: List[Optional[Tuple[Floats2d, Floats3d, Optional[Floats1d]]]]) -> List:
+    def backprop(d_outputs: List[Optional[Tuple[Floats2d, Floats3d, Optional[Floats1d]]]]) -> List[Floats2d]:
         d_vectors = []
         for tokens, callback, d_out in zip(vectors, callbacks, d_outputs):
             if callback is None or d_out is None:
-                d_vectors.append(model.ops.alloc2f(*tokens.shape))
+                d_vectors.append(ops.alloc2f(*tokens.shape))
             else:
                 d_vectors.append(callback(d_out))
-        return backprop_tok2vec(d_vectors)
+        return d_vectors
+
+    return outputs, backprop
+
+
+def begin_update_gender_neutral(model: Model, docs: List[Doc]) -> Tuple[List[WordCorefOutput], Callable]:
+    """Training forward pass on gender_neutral_vectors: the scorers learn from the mean vectors, and the
+    encoder's trained layers from both of its passes."""
+    tok2vec = model.get_ref("tok2vec")
+    vectors, backprop_own = tok2vec(docs, True)
+    todo, swapped_docs = _gender_swapped_docs(docs)
+    others, backprop_swapped = tok2vec(swapped_docs, True) if todo else ([], None)
+    mean = list(vectors)
+    for i, other in zip(todo, others):
+        mean[i] = (vectors[i] + other) / 2
+    outputs, backprop_scores = score_vectors(model, docs, mean, True)
+
+    def backprop(d_outputs: List[Optional[Tuple[Floats2d, Floats3d, Optional[Floats1d]]]]) -> None:
+        d_mean = backprop_scores(d_outputs)
+        d_own = list(d_mean)
+        for i in todo:
+            d_own[i] = d_mean[i] / 2
+        backprop_own(d_own)
+        if todo:
+            backprop_swapped([d_mean[i] / 2 for i in todo])
 
     return outputs, backprop
 
@@ -189,32 +224,30 @@ def predict_gender_neutral(model: Model, docs: List[Doc]) -> List[WordCorefOutpu
 def gender_neutral_vectors(model: Model, docs: List[Doc]) -> List[Floats2d]:
     """The mean of each doc's token vectors and those of its gender-swapped copy (one more encoder pass per
     doc with gendered words; the others keep their vectors)."""
-    from .gender import swapped_words
-
     tok2vec = model.get_ref("tok2vec")
     vectors = list(tok2vec.predict(docs))
-    swaps = [swapped_words(doc) for doc in docs]
-    todo = [i for i, (words, doc) in enumerate(zip(swaps, docs)) if any(a != t.text for a, t in zip(words, doc))]
-    swapped_docs = [Doc(docs[i].vocab, words=swaps[i], spaces=[bool(t.whitespace_) for t in docs[i]]) for i in todo]
+    todo, swapped_docs = _gender_swapped_docs(docs)
     for i, other in zip(todo, tok2vec.predict(swapped_docs) if todo else []):
         vectors[i] = (vectors[i] + other) / 2
     return vectors
 
 
+def _gender_swapped_docs(docs: List[Doc]) -> Tuple[List[int], List[Doc]]:
+    """The indices of the docs with gendered words, and their swapped copies."""
+    from .gender import swapped_words
+
+    todo, swapped = [], []
+    for i, doc in enumerate(docs):
+        words = swapped_words(doc)
+        if any(a != t.text for a, t in zip(words, doc)):
+            todo.append(i)
+            swapped.append(Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc]))
+    return todo, swapped
+
+
 def predict_from_vectors(model: Model, docs: List[Doc], vectors: List[Floats2d]) -> List[WordCorefOutput]:
     """The scorer's outputs for token vectors computed elsewhere (one array per doc)."""
-    scorer = model.get_ref("scorer")
-    window = model.attrs["span_left"] + model.attrs["span_right"] + 1
-    ops = model.ops
-    outputs = []
-    for doc, tokens in zip(docs, vectors):
-        if len(doc) == 0:
-            outputs.append(
-                WordCorefOutput(ops.alloc2i(0, 1), ops.alloc2f(0, 1), ops.alloc3f(0, window, 2), ops.alloc1f(0))
-            )
-        else:
-            outputs.append(WordCorefOutput(*scorer.predict(tokens)))
-    return outputs
+    return score_vectors(model, docs, vectors, False)[0]
 
 
 def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):

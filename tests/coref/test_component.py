@@ -86,6 +86,30 @@ def test_coref_overfits_and_predicts_gold(trained):
         coref.cfg["singletons"] = False
 
 
+def test_coref_trains_with_gender_neutral_vectors():
+    """With gender_neutral, training reads the same mean vectors as prediction."""
+    fix_random_seed(0)
+    config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
+    config["components"]["coref"]["gender_neutral"] = True
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    examples = [Example(nlp.make_doc(d.text), d) for d in gold_docs(nlp)]
+    optimizer = nlp.initialize(lambda: examples)
+    losses = [nlp.update(examples, sgd=optimizer)["coref"] for _ in range(60)]
+    assert losses[-1] < losses[0] * 0.05
+    doc = nlp(TRAIN_DATA[0][0])
+    assert clusters_of(doc) == [[(0, 1), (3, 4)], [(2, 3), (6, 7), (9, 10)]]
+    assert clusters_of(nlp("Alice gave Bob his book because she had lost hers.")) == clusters_of(doc)
+    import numpy
+
+    from spacy_transfer.coref.model import begin_update_gender_neutral, predict_gender_neutral
+
+    model = nlp.get_pipe("coref").model
+    docs = [nlp.make_doc(TRAIN_DATA[0][0])]
+    trained_on = begin_update_gender_neutral(model, docs)[0][0].scores
+    numpy.testing.assert_allclose(trained_on, predict_gender_neutral(model, docs)[0].scores, rtol=1e-4, atol=1e-4)
+    assert not numpy.allclose(trained_on, model.predict(docs)[0].scores, atol=1e-3)
+
+
 def test_coref_singleton_settings_are_checked(trained, tmp_path):
     from safetensors.torch import load_file, save_file
 
