@@ -1,8 +1,9 @@
 """`python -m spacy_transfer annotate`: corpus-scale batch annotation."""
 
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 
@@ -53,89 +54,55 @@ def annotate_command(
     """
     from wasabi import msg
 
-    try:
-        _annotate(
-            pipeline,
-            input_path,
-            output,
-            engine,
-            n_process,
-            batch_size,
-            shard_size,
-            text_key,
-            id_key,
-            max_length,
-            coref_prefix,
-            emotions_attr,
-            docbin,
-            resolved,
-            code,
-            ray_address,
-            progress,
-        )
-    except (ValueError, OSError) as err:
-        # A coded error already says what was wrong and what to do: no traceback for it.
-        if not str(err).startswith("[spacy_transfer."):
-            raise
-        msg.fail(str(err), exits=1)
-
-
-def _annotate(
-    pipeline,
-    input_path,
-    output,
-    engine,
-    n_process,
-    batch_size,
-    shard_size,
-    text_key,
-    id_key,
-    max_length,
-    coref_prefix,
-    emotions_attr,
-    docbin,
-    resolved,
-    code,
-    ray_address,
-    progress,
-) -> None:
     from .io import check_input
     from .pipeline import load_pipeline
     from .progress import print_summary
 
-    settings = AnnotateSettings(
-        pipeline=pipeline,
-        input=input_path,
-        output=output,
-        text_key=text_key,
-        id_key=id_key,
-        shard_size=shard_size,
-        max_length=max_length,
-        coref_prefix=coref_prefix,
-        emotions_attr=emotions_attr,
-        docbin=docbin,
-        resolved=resolved,
-        code=str(code) if code else None,
-        batch_size=batch_size,
-    )
-    check_input(settings.input, settings.text_key, settings.id_key)
-    if engine == Engine.local:
-        from wasabi import msg
+    with _exit_on_coded_error():
+        settings = AnnotateSettings(
+            pipeline=pipeline,
+            input=input_path,
+            output=output,
+            text_key=text_key,
+            id_key=id_key,
+            shard_size=shard_size,
+            max_length=max_length,
+            coref_prefix=coref_prefix,
+            emotions_attr=emotions_attr,
+            docbin=docbin,
+            resolved=resolved,
+            code=str(code) if code else None,
+            batch_size=batch_size,
+        )
+        check_input(settings.input, settings.text_key, settings.id_key)
+        if engine == Engine.local:
+            from .engine_local import annotate_local
 
-        from .engine_local import annotate_local
+            nlp, used = load_pipeline(settings.pipeline, settings.code)
+            msg.info(f"Pipeline: {used} with components {nlp.pipe_names}")
+            summary = annotate_local(
+                settings, n_process=n_process, show_progress=progress, nlp=nlp, pipeline_loaded=used
+            )
+        else:
+            from .engine_ray import annotate_ray
+            from .pipeline import resolve_spec
 
-        nlp, used = load_pipeline(settings.pipeline, settings.code)
-        msg.info(f"Pipeline: {used} with components {nlp.pipe_names}")
-        summary = annotate_local(settings, n_process=n_process, show_progress=progress, nlp=nlp, pipeline_loaded=used)
-    else:
-        from wasabi import msg
+            msg.info(f"Pipeline for the Ray actors: {resolve_spec(settings.pipeline)[0]}")
+            summary = annotate_ray(settings, n_actors=n_process, address=ray_address, show_progress=progress)
+        print_summary(summary)
 
-        from .engine_ray import annotate_ray
-        from .pipeline import resolve_spec
 
-        msg.info(f"Pipeline for the Ray actors: {resolve_spec(settings.pipeline)[0]}")
-        summary = annotate_ray(settings, n_actors=n_process, address=ray_address, show_progress=progress)
-    print_summary(summary)
+@contextmanager
+def _exit_on_coded_error() -> Iterator[None]:
+    """A coded error already says what was wrong and what to do: print it and exit 1, without a traceback."""
+    from wasabi import msg
+
+    try:
+        yield
+    except (ValueError, OSError) as err:
+        if not str(err).startswith("[spacy_transfer."):
+            raise
+        msg.fail(str(err), exits=1)
 
 
 def register(app: typer.Typer) -> None:
