@@ -4,7 +4,7 @@ A swapped copy has the same tokens and whitespace, with every gendered word repl
 other gender (he <-> she, his -> her, king <-> queen, ...), case kept. Names stay as they are.
 """
 
-from typing import Dict, List
+from typing import Dict, Iterable, List, Tuple
 
 from spacy.tokens import Doc
 
@@ -26,19 +26,22 @@ males females  masculine feminine  lad lass  lads lasses  fiance fiancee  school
 # fmt: on
 
 
-def _swap_table() -> Dict[str, str]:
+def swap_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
+    """Lower-cased word -> its swap, from (a, b) pairs: the first listing of a word wins ("lady" -> "lord" after
+    "lord lady"), and each pair also works backwards unless the word has its own listing. "her" is left out
+    (possessive or object: decided per token) and "hers" becomes "his" unless listed."""
     table: Dict[str, str] = {}
-    pairs = list(zip(_PAIRS[::2], _PAIRS[1::2]))
-    for a, b in pairs:  # the first listing of a word wins ("lady" -> "lord", "bride" -> "groom")
+    pairs = [(a.lower(), b.lower()) for a, b in pairs]
+    for a, b in pairs:
         table.setdefault(a, b)
     for a, b in pairs:
         table.setdefault(b, a)
-    table.pop("her", None)  # possessive or object: decided per token
-    table["hers"] = "his"
+    table.pop("her", None)
+    table.setdefault("hers", "his")
     return table
 
 
-GENDER_SWAPS = _swap_table()
+GENDER_SWAPS = swap_table(zip(_PAIRS[::2], _PAIRS[1::2]))
 
 
 def swapped_words(doc: Doc) -> List[str]:
@@ -55,7 +58,7 @@ def swapped_words(doc: Doc) -> List[str]:
             new = "her" if owns else "hers"
         else:
             new = GENDER_SWAPS.get(lower)
-        words.append(_same_case(new, token.text) if new else token.text)
+        words.append(same_case(new, token.text) if new else token.text)
     return words
 
 
@@ -64,7 +67,8 @@ def gender_swapped(doc: Doc) -> Doc:
     return Doc(doc.vocab, words=swapped_words(doc), spaces=[bool(t.whitespace_) for t in doc])
 
 
-def _same_case(word: str, like: str) -> str:
+def same_case(word: str, like: str) -> str:
+    """`word` in the case of `like`: all capitals, a capital first letter, or as it is."""
     if like.isupper() and len(like) > 1:
         return word.upper()
     return word[:1].upper() + word[1:] if like[:1].isupper() else word

@@ -100,16 +100,22 @@ def span_loss(
     return loss, grad
 
 
+def mention_targets(n_words: int, clusters: List[List[Tuple[int, int, int]]]) -> numpy.ndarray:
+    """1.0 for each word heading a gold mention (one-mention clusters included), else 0.0: float32, n_words."""
+    target = numpy.zeros(n_words, dtype="float32")
+    for cluster in clusters:
+        for head, _, _ in cluster:
+            target[head] = 1.0
+    return target
+
+
 def mention_loss(logits: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]]) -> Tuple[float, numpy.ndarray]:
     """Binary cross-entropy of each word heading a gold mention (one-mention clusters included).
 
     logits (numpy.ndarray): n mention logits.
     RETURNS (Tuple[float, numpy.ndarray]): the summed loss and its gradient for the logits.
     """
-    target = numpy.zeros(len(logits), dtype=logits.dtype)
-    for cluster in clusters:
-        for head, _, _ in cluster:
-            target[head] = 1.0
+    target = mention_targets(len(logits), clusters).astype(logits.dtype)
     # log(1 + e^x) - t x, written to stay finite for large |x|
     loss = numpy.logaddexp(0.0, logits) - target * logits
     prob = numpy.exp(-numpy.logaddexp(0.0, -logits))
@@ -215,8 +221,9 @@ def decode_clusters(
                     gender[b] |= gender[a]
                 antecedent[i] = j
                 break
+    linked = set(antecedent) | set(antecedent.values())
     members: Dict[int, List[int]] = {}
-    for i in set(antecedent) | set(antecedent.values()):
+    for i in linked:
         members.setdefault(find(i), []).append(i)
     starts = numpy.argmax(spans[:, :, 0], axis=1) - left
     ends = numpy.argmax(spans[:, :, 1], axis=1) - left
@@ -225,7 +232,6 @@ def decode_clusters(
     # Linked words first, so that a one-mention cluster never takes a span a linked cluster has.
     groups = sorted(members.values(), key=min)
     if singles is not None:
-        linked = set(antecedent) | set(antecedent.values())
         groups += [[i] for i in numpy.flatnonzero(singles).tolist() if i not in linked]
     for group in groups:
         mentions, words = [], []

@@ -16,34 +16,21 @@ import typer
 from spacy.tokens import Doc, DocBin
 from wasabi import msg
 
+from spacy_transfer.coref.gender import same_case, swap_table
 from spacy_transfer.util import load_english
 
 SWAP_FILES = ("generalized_swaps.txt", "extra_gendered_words.txt")
 
 
 def read_swaps(winobias_dir: Path) -> Dict[str, str]:
-    """Lower-cased word -> its swap; the first listing of a word wins, and each pair also works backwards
-    unless the word has its own listing."""
-    swaps: Dict[str, str] = {}
+    """Lower-cased word -> its swap, from WinoBias's lists (spacy_transfer.coref.gender.swap_table's rules)."""
     pairs = []
     for name in SWAP_FILES:
         for line in (winobias_dir / name).read_text(encoding="utf8").splitlines():
             parts = line.split()
             if len(parts) == 2:
-                pairs.append((parts[0].lower(), parts[1].lower()))
-    for a, b in pairs:
-        swaps.setdefault(a, b)
-    for a, b in pairs:
-        swaps.setdefault(b, a)
-    swaps.pop("her", None)  # possessive or object: decided per token
-    swaps.setdefault("hers", "his")
-    return swaps
-
-
-def same_case(word: str, like: str) -> str:
-    if like.isupper() and len(like) > 1:
-        return word.upper()
-    return word.capitalize() if like[:1].isupper() else word
+                pairs.append((parts[0], parts[1]))
+    return swap_table(pairs)
 
 
 def swap_doc(doc: Doc, tags, swaps: Dict[str, str]) -> Doc:

@@ -22,17 +22,15 @@ import numpy
 import torch
 import typer
 from safetensors.torch import load_file, save_file
-from spacy.training import Example
 from wasabi import msg
 
 from spacy_transfer.coref.component import ENCODER_WEIGHTS_FILE, HEAD_WEIGHTS_FILE, weights_path
 from spacy_transfer.coref.corpus import CorefCorpus
 from spacy_transfer.coref.model import scorer_module
-from spacy_transfer.coref.scorer import score_coref_clusters
-from spacy_transfer.coref.word_clusters import gold_heads
+from spacy_transfer.coref.word_clusters import gold_heads, mention_targets
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _pipeline import coref_from_weights  # noqa: E402
+from _pipeline import coref_from_weights, score_coref_pipe, weights_meta  # noqa: E402
 
 PREFIX = "coref_clusters"
 
@@ -51,22 +49,13 @@ def word_vectors(nlp, docs, batch_size: int = 4) -> List[torch.Tensor]:
 
 
 def head_labels(examples) -> List[numpy.ndarray]:
-    labels = []
-    for eg in examples:
-        target = numpy.zeros(len(eg.predicted), dtype="float32")
-        for cluster in gold_heads(eg.reference, eg.predicted, PREFIX):
-            for head, _, _ in cluster:
-                target[head] = 1.0
-        labels.append(target)
-    return labels
+    return [mention_targets(len(eg.predicted), gold_heads(eg.reference, eg.predicted, PREFIX)) for eg in examples]
 
 
 def score_dev(nlp, examples, threshold: float) -> dict:
     coref = nlp.get_pipe("coref")
     coref.cfg["singletons"], coref.cfg["singleton_threshold"] = True, threshold
-    docs = [eg.predicted.copy() for eg in examples]  # the examples keep their unannotated docs
-    coref.set_annotations(docs, coref.predict(docs))
-    return score_coref_clusters([Example(doc, eg.reference) for doc, eg in zip(docs, examples)], span_prefix=PREFIX)
+    return score_coref_pipe(nlp, examples)
 
 
 def main(
@@ -83,8 +72,7 @@ def main(
     torch.manual_seed(seed)
     rng = numpy.random.default_rng(seed)
     source = weights_path(weights)
-    meta_path = source.parent / "meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    meta = weights_meta(weights)
     nlp = coref_from_weights(weights)
     coref = nlp.get_pipe("coref")
     module = scorer_module(coref.model)

@@ -19,19 +19,14 @@ import numpy
 import torch
 import typer
 from safetensors.torch import save_file
-from spacy.training import Example
 from wasabi import msg
 
 from spacy_transfer.coref.component import NEUTRAL_HEAD_WEIGHTS_FILE
 from spacy_transfer.coref.corpus import CorefCorpus
-from spacy_transfer.coref.model import gender_neutral_vectors, scorer_module
-from spacy_transfer.coref.scorer import score_coref_clusters
-from spacy_transfer.coref.word_clusters import antecedent_loss, antecedent_targets, gold_heads, mention_loss, span_loss
+from spacy_transfer.coref.model import WordCorefOutput, gender_neutral_vectors, scorer_module
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _pipeline import coref_from_weights  # noqa: E402
-
-PREFIX = "coref_clusters"
+from _pipeline import coref_from_weights, score_coref_pipe  # noqa: E402
 
 
 def mean_vectors(coref, docs, batch_size: int = 4):
@@ -41,14 +36,6 @@ def mean_vectors(coref, docs, batch_size: int = 4):
         for tokens in gender_neutral_vectors(coref.model, docs[lo : lo + batch_size]):
             out.append(torch.from_numpy(coref.model.ops.to_numpy(tokens).copy()))
     return out
-
-
-def dev_score(nlp, examples) -> float:
-    coref = nlp.get_pipe("coref")
-    docs = [eg.predicted.copy() for eg in examples]
-    coref.set_annotations(docs, coref.predict(docs))
-    scores = score_coref_clusters([Example(d, eg.reference) for d, eg in zip(docs, examples)], span_prefix=PREFIX)
-    return scores["coref_conll_f_nosingletons"]
 
 
 def main(
@@ -67,14 +54,14 @@ def main(
     coref = nlp.get_pipe("coref")
     coref.cfg["gender_neutral"] = True
     module = scorer_module(coref.model)
-    left, right = coref.model.attrs["span_left"], coref.model.attrs["span_right"]
     train = [eg for eg in CorefCorpus(train_path, keep_sent_starts=True)(nlp) if len(eg.predicted)]
     dev = list(CorefCorpus(dev_path, keep_sent_starts=True)(nlp))
     msg.info(f"Encoding {len(train)} training docs and their gender-swapped copies")
     vectors = mean_vectors(coref, [eg.predicted for eg in train])
-    golds = [gold_heads(eg.reference, eg.predicted, PREFIX) for eg in train]
     msg.info(f"Encoded in {time.time() - start:.0f} s")
-    best_score, best_state = dev_score(nlp, dev), copy.deepcopy(module.state_dict())
+    best_score, best_state = score_coref_pipe(nlp, dev)["coref_conll_f_nosingletons"], copy.deepcopy(
+        module.state_dict()
+    )
     msg.text(f"before: dev CoNLL-F1 without singletons {100 * best_score:.2f} (gender_neutral, shipped head)")
     optimizer = torch.optim.Adam(module.parameters(), lr=learn_rate)
     history = [{"epoch": 0, "dev": best_score}]
@@ -83,20 +70,13 @@ def main(
         total = 0.0
         for i in rng.permutation(len(train)).tolist():
             cands, scores, spans, mentions = module(vectors[i])
-            clusters = golds[i]
-            n_mentions = max(1, sum(len(c) for c in clusters))
-            np_scores, np_spans = scores.detach().numpy(), spans.detach().numpy()
-            a_loss, d_scores = antecedent_loss(np_scores, antecedent_targets(cands.numpy(), clusters))
-            s_loss, d_spans = span_loss(np_spans, clusters, left, right)
-            m_loss, d_mentions = mention_loss(mentions.detach().numpy(), clusters)
+            out = WordCorefOutput(*(t.detach().numpy() for t in (cands, scores, spans, mentions)))
+            loss, (grads,) = coref.get_loss([train[i]], [out])  # the losses and scaling of `spacy train`
             optimizer.zero_grad()
-            torch.autograd.backward(
-                (scores, spans, mentions),
-                grad_tensors=tuple(torch.from_numpy(g / n_mentions) for g in (d_scores, d_spans, d_mentions)),
-            )
+            torch.autograd.backward((scores, spans, mentions), grad_tensors=tuple(torch.from_numpy(g) for g in grads))
             optimizer.step()
-            total += (a_loss + s_loss + m_loss) / n_mentions
-        score = dev_score(nlp, dev)
+            total += loss
+        score = score_coref_pipe(nlp, dev)["coref_conll_f_nosingletons"]
         history.append({"epoch": epoch, "loss": total / len(train), "dev": score})
         msg.text(f"epoch {epoch}: loss {total / len(train):.3f}, dev CoNLL-F1 without singletons {100 * score:.2f}")
         if score > best_score:
