@@ -192,19 +192,40 @@ def score_vectors(
 
 
 def begin_update_gender_neutral(model: Model, docs: List[Doc]) -> Tuple[List[WordCorefOutput], Callable]:
-    """Training forward pass on gender_neutral_vectors: the scorers learn from the mean vectors, and the
+    """Training forward pass on the gender-neutral vectors: the scorers learn from the mean vectors, and the
     encoder's trained layers from both of its passes."""
+    vectors, backprop_tok2vec = gender_neutral_forward(model, docs, True)
+    outputs, backprop_scores = score_vectors(model, docs, vectors, True)
+
+    def backprop(d_outputs: List[Optional[Tuple[Floats2d, Floats3d, Optional[Floats1d]]]]) -> None:
+        backprop_tok2vec(backprop_scores(d_outputs))
+
+    return outputs, backprop
+
+
+def predict_gender_neutral(model: Model, docs: List[Doc]) -> List[WordCorefOutput]:
+    """Predict from the gender-neutral vectors: swapping he/she (and the other gendered words of coref.gender)
+    changes no score."""
+    return score_vectors(model, docs, gender_neutral_vectors(model, docs), False)[0]
+
+
+def gender_neutral_vectors(model: Model, docs: List[Doc]) -> List[Floats2d]:
+    """The mean of each doc's token vectors and those of its gender-swapped copy (see gender_neutral_forward)."""
+    return gender_neutral_forward(model, docs, False)[0]
+
+
+def gender_neutral_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
+    """The mean of each doc's token vectors and those of its gender-swapped copy (one more encoder pass per doc
+    with gendered words; the others keep their vectors); the backprop sends half of each gradient to each pass."""
     tok2vec = model.get_ref("tok2vec")
-    vectors, backprop_own = tok2vec(docs, True)
+    vectors, backprop_own = tok2vec(docs, is_train)
     todo, swapped_docs = _gender_swapped_docs(docs)
-    others, backprop_swapped = tok2vec(swapped_docs, True) if todo else ([], None)
+    others, backprop_swapped = tok2vec(swapped_docs, is_train) if todo else ([], None)
     mean = list(vectors)
     for i, other in zip(todo, others):
         mean[i] = (vectors[i] + other) / 2
-    outputs, backprop_scores = score_vectors(model, docs, mean, True)
 
-    def backprop(d_outputs: List[Optional[Tuple[Floats2d, Floats3d, Optional[Floats1d]]]]) -> None:
-        d_mean = backprop_scores(d_outputs)
+    def backprop(d_mean: List[Floats2d]) -> None:
         d_own = list(d_mean)
         for i in todo:
             d_own[i] = d_mean[i] / 2
@@ -212,24 +233,7 @@ def begin_update_gender_neutral(model: Model, docs: List[Doc]) -> Tuple[List[Wor
         if todo:
             backprop_swapped([d_mean[i] / 2 for i in todo])
 
-    return outputs, backprop
-
-
-def predict_gender_neutral(model: Model, docs: List[Doc]) -> List[WordCorefOutput]:
-    """Predict from gender_neutral_vectors: swapping he/she (and the other gendered words of coref.gender)
-    changes no score."""
-    return predict_from_vectors(model, docs, gender_neutral_vectors(model, docs))
-
-
-def gender_neutral_vectors(model: Model, docs: List[Doc]) -> List[Floats2d]:
-    """The mean of each doc's token vectors and those of its gender-swapped copy (one more encoder pass per
-    doc with gendered words; the others keep their vectors)."""
-    tok2vec = model.get_ref("tok2vec")
-    vectors = list(tok2vec.predict(docs))
-    todo, swapped_docs = _gender_swapped_docs(docs)
-    for i, other in zip(todo, tok2vec.predict(swapped_docs) if todo else []):
-        vectors[i] = (vectors[i] + other) / 2
-    return vectors
+    return mean, backprop
 
 
 def _gender_swapped_docs(docs: List[Doc]) -> Tuple[List[int], List[Doc]]:
@@ -243,11 +247,6 @@ def _gender_swapped_docs(docs: List[Doc]) -> Tuple[List[int], List[Doc]]:
             todo.append(i)
             swapped.append(Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc]))
     return todo, swapped
-
-
-def predict_from_vectors(model: Model, docs: List[Doc], vectors: List[Floats2d]) -> List[WordCorefOutput]:
-    """The scorer's outputs for token vectors computed elsewhere (one array per doc)."""
-    return score_vectors(model, docs, vectors, False)[0]
 
 
 def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):
