@@ -33,6 +33,13 @@ class Warnings(metaclass=ErrorsWithCodes):
         "would learn nothing. Convert training data with `python -m spacy_transfer "
         "convert-coref`, or set span_prefix to the prefix your data uses."
     )
+    # --- coref (W010-W019) ---
+    W010 = (
+        "The 'coref' component's string_match setting needs the mention scorer of spacy_transfer.WordCoref.v2, "
+        "and this model (WordCoref.v1) has none, so repeated names and descriptions are not matched. Set "
+        "string_match = false to silence this, or use WordCoref.v2 (the packaged 'coref-en-litbank' weights have "
+        "a mention scorer)."
+    )
 
 
 class Errors(metaclass=ErrorsWithCodes):

@@ -4,6 +4,7 @@ No torch import at module level: spaCy imports every `spacy_factories` entry poi
 Language is created, so this module must import fast and never fail.
 """
 
+import warnings
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional
@@ -17,7 +18,7 @@ from spacy.util import from_bytes, from_disk, to_bytes, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
-from ..errors import Errors, check_n_preds
+from ..errors import Errors, Warnings, check_n_preds
 from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
 from .model import (  # also registers the architectures; no torch import
@@ -71,6 +72,7 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "store_scores": True,
         "gender_agreement": True,
         "name_agreement": True,
+        "string_match": True,
         "singletons": False,
         "singleton_threshold": 0.4,
         "gender_neutral": False,
@@ -89,6 +91,7 @@ def make_coref(
     store_scores: bool,
     gender_agreement: bool,
     name_agreement: bool,
+    string_match: bool,
     singletons: bool,
     singleton_threshold: float,
     gender_neutral: bool,
@@ -106,6 +109,7 @@ def make_coref(
         store_scores=store_scores,
         gender_agreement=gender_agreement,
         name_agreement=name_agreement,
+        string_match=string_match,
         singletons=singletons,
         singleton_threshold=singleton_threshold,
         gender_neutral=gender_neutral,
@@ -133,6 +137,7 @@ class WordCoreference(TrainablePipe):
         store_scores: bool,
         gender_agreement: bool,
         name_agreement: bool,
+        string_match: bool = False,
         singletons: bool = False,
         singleton_threshold: float = 0.4,
         gender_neutral: bool = False,
@@ -150,6 +155,7 @@ class WordCoreference(TrainablePipe):
             "store_scores": store_scores,
             "gender_agreement": gender_agreement,
             "name_agreement": name_agreement,
+            "string_match": string_match,
             "singletons": singletons,
             "singleton_threshold": singleton_threshold,
             "gender_neutral": gender_neutral,
@@ -157,6 +163,8 @@ class WordCoreference(TrainablePipe):
         check_settings(self.cfg)
         if singletons and not model.attrs.get("mention_scorer", False):
             raise ValueError(Errors.E077.format(detail="its model has no mention scorer (WordCoref.v1)"))
+        if string_match and not model.attrs.get("mention_scorer", False):
+            warnings.warn(Warnings.W010)
         if gender_neutral and model.get_ref("tok2vec").name == "transformer_listener":
             raise ValueError(
                 Errors.E067.format(
@@ -228,7 +236,15 @@ class WordCoreference(TrainablePipe):
     # ---------------------------------------------------------------- prediction
     def predict(self, docs: Iterable[Doc]) -> List[Dict[str, Any]]:
         """Cluster each doc; returns per doc the mention clusters and their link scores."""
-        from .word_clusters import decode_clusters, drop_name_mismatches, link_scores, logit, pronoun_genders
+        from .word_clusters import (
+            MATCH_MENTION_PROBABILITY,
+            decode_clusters,
+            drop_name_mismatches,
+            link_scores,
+            logit,
+            pronoun_genders,
+            string_matches,
+        )
 
         docs = list(docs)
         if not any(len(doc) for doc in docs):
@@ -243,10 +259,14 @@ class WordCoreference(TrainablePipe):
             if self.cfg["name_agreement"]:
                 scores = drop_name_mismatches(words, cands, scores)
             genders = pronoun_genders(words) if self.cfg["gender_agreement"] else None
-            singles = None
-            if self.cfg["singletons"]:
-                singles = self.model.ops.to_numpy(out.mentions) > logit(self.cfg["singleton_threshold"])
-            clusters, heads = decode_clusters(cands, scores, spans, left, genders, singles)
+            singles = matches = None
+            if self.model.attrs.get("mention_scorer", False):
+                logits = self.model.ops.to_numpy(out.mentions)
+                if self.cfg["singletons"]:
+                    singles = logits > logit(self.cfg["singleton_threshold"])
+                if self.cfg["string_match"]:
+                    matches = string_matches(words, spans, left, logits > logit(MATCH_MENTION_PROBABILITY))
+            clusters, heads = decode_clusters(cands, scores, spans, left, genders, singles, matches)
             preds.append({"clusters": clusters, "scores": link_scores(cands, scores, clusters, heads)})
         return preds
 

@@ -170,6 +170,62 @@ def drop_name_mismatches(words: List[str], cands: numpy.ndarray, scores: numpy.n
     return numpy.where(mismatch, -numpy.inf, scores).astype(scores.dtype)
 
 
+# Exact string match joins repeated names and definite descriptions, which the model leaves apart too often
+# (the first sieve of rule-based coreference, Lee et al. 2013); chosen on LitBank dev (see docs/coref.md).
+PRONOUNS = frozenset(
+    "i me my mine myself you your yours yourself yourselves he him his himself she her hers herself it its itself "
+    "we us our ours ourselves they them their theirs themselves".split()
+)
+DEFINITE = frozenset(("the", "this", "that"))
+# The mention scorer's probability above which a word takes part (0.3-0.5 within 0.1 on dev).
+MATCH_MENTION_PROBABILITY = 0.4
+TITLES = frozenset("mr mrs miss ms dr sir lady lord madame mme monsieur mister captain colonel".split())
+
+
+def span_bounds(spans: numpy.ndarray, left: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """Per word, the predicted start and (inclusive) end of the mention it heads, as offsets from the word."""
+    return numpy.argmax(spans[:, :, 0], axis=1) - left, numpy.argmax(spans[:, :, 1], axis=1) - left
+
+
+def _title(words: List[str], i: int) -> Optional[str]:
+    word = words[i - 1].lower().rstrip(".") if i > 0 else ""
+    return word if word in TITLES else None
+
+
+def string_matches(
+    words: List[str], spans: numpy.ndarray, left: int, mention_words: numpy.ndarray
+) -> List[Tuple[int, int]]:
+    """Pairs (i, j), j < i, of words that head mentions with the same string, for decode_clusters to join.
+
+    A capitalised word that is no pronoun matches the same word ("Hartfield" ... "Hartfield"), unless the two
+    follow different titles ("Mr. Weston", "Mrs. Weston"); a mention that opens with the, this or that matches
+    a mention with the same words after it ("the old house" ... "that old house"). j is the latest earlier word
+    with i's string. Only words that head a mention (`mention_words`, from the mention scorer) take part.
+    """
+    starts, ends = span_bounds(spans, left)
+    last: Dict[str, int] = {}
+    pairs = []
+    for i in numpy.flatnonzero(mention_words).tolist():
+        word = words[i]
+        if word.lower() in PRONOUNS:
+            continue
+        if word[:1].isupper():
+            key = word
+        else:
+            start, end = i + int(starts[i]), i + int(ends[i]) + 1
+            if end - start < 2 or words[start].lower() not in DEFINITE:
+                continue
+            key = " ".join(w.lower() for w in words[start + 1 : end])
+        j = last.get(key)
+        last[key] = i
+        if j is None:
+            continue
+        title_i, title_j = _title(words, i), _title(words, j)
+        if title_i is None or title_j is None or title_i == title_j:
+            pairs.append((i, j))
+    return pairs
+
+
 def decode_clusters(
     cands: numpy.ndarray,
     scores: numpy.ndarray,
@@ -177,6 +233,7 @@ def decode_clusters(
     left: int,
     genders: Optional[numpy.ndarray] = None,
     singles: Optional[numpy.ndarray] = None,
+    matches: Optional[List[Tuple[int, int]]] = None,
 ) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
     """Link each word to its best antecedent (or none), cluster the links, widen heads to spans.
 
@@ -185,6 +242,8 @@ def decode_clusters(
         the other gender than its own cluster (else the next best, or none).
     singles (Optional[numpy.ndarray]): per word, whether it heads a mention (the mention scorer); given,
         such a word in no cluster becomes a one-mention cluster, unless its span is a clustered mention.
+    matches (Optional[List[Tuple[int, int]]]): word pairs to join after the links (`string_matches`), each
+        where gender agreement allows.
     RETURNS (Tuple[List[Spans], list]): clusters of (start, end) mentions in document order,
         and per cluster the head words with their link scores (for coref_scores).
     """
@@ -206,6 +265,12 @@ def decode_clusters(
         both = gender[find(i)] | gender[find(j)]
         return both & (both - 1) == 0  # at most one class of pronoun in the merged cluster
 
+    def join(i: int, j: int) -> None:
+        a, b = find(i), find(j)
+        parent[a] = b
+        if gender is not None:
+            gender[b] |= gender[a]
+
     antecedent: Dict[int, int] = {}
     for i in numpy.flatnonzero((scores > 0).any(axis=1)).tolist():
         # Without constraints the best candidate always agrees: no need to rank the others.
@@ -215,18 +280,19 @@ def decode_clusters(
                 break
             j = int(cands[i, c])
             if agree(i, j):
-                a, b = find(i), find(j)
-                parent[a] = b
-                if gender is not None:
-                    gender[b] |= gender[a]
+                join(i, j)
                 antecedent[i] = j
                 break
-    linked = set(antecedent) | set(antecedent.values())
+    matched = set()
+    for i, j in matches or ():
+        if find(i) != find(j) and agree(i, j):
+            join(i, j)
+            matched.update((i, j))
+    linked = set(antecedent) | set(antecedent.values()) | matched
     members: Dict[int, List[int]] = {}
     for i in linked:
         members.setdefault(find(i), []).append(i)
-    starts = numpy.argmax(spans[:, :, 0], axis=1) - left
-    ends = numpy.argmax(spans[:, :, 1], axis=1) - left
+    starts, ends = span_bounds(spans, left)
     used = set()
     found = []  # (first head word, mentions, their head words)
     # Linked words first, so that a one-mention cluster never takes a span a linked cluster has.

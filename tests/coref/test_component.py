@@ -5,6 +5,7 @@ one of configs/test/coref.cfg.
 """
 
 import pickle
+import warnings
 from pathlib import Path
 
 import pytest
@@ -126,7 +127,15 @@ def test_coref_singleton_settings_are_checked(trained, tmp_path):
 
     v1 = {"model": {**DEFAULT_COREF_MODEL.copy(), "@architectures": "spacy_transfer.WordCoref.v1"}}
     with pytest.raises(ValueError, match="E077.*WordCoref.v1"):
-        spacy.blank("en").add_pipe("coref", config={**v1, "singletons": True})
+        spacy.blank("en").add_pipe("coref", config={**v1, "singletons": True, "string_match": False})
+    # string matching needs the mention scorer too: a v1 model says so, and works without it
+    with pytest.warns(UserWarning, match="W010.*string_match = false"):
+        spacy.blank("en").add_pipe("coref", config=v1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spacy.blank("en").add_pipe("coref", config={**v1, "string_match": False})
+    with pytest.raises(ValueError, match="string_match"):
+        spacy.blank("en").add_pipe("coref", config={"string_match": "yes"})
     # weights without a mention scorer (trained with v1) load into v1, and into v2 only with an error
     nlp, _, _ = trained
     state = {k: v for k, v in scorer_module(nlp.get_pipe("coref").model).state_dict().items()}
@@ -136,6 +145,7 @@ def test_coref_singleton_settings_are_checked(trained, tmp_path):
     tiny_v1 = tiny_nlp().config
     tiny_v1["components"]["coref"]["model"]["@architectures"] = "spacy_transfer.WordCoref.v1"
     tiny_v1["components"]["coref"]["weights"] = str(tmp_path)
+    tiny_v1["components"]["coref"]["string_match"] = False
     old = spacy.util.load_model_from_config(tiny_v1, auto_fill=True, validate=True)
     assert clusters_of(old(TRAIN_DATA[0][0])) == clusters_of(nlp(TRAIN_DATA[0][0]))
     new = tiny_nlp()
@@ -337,3 +347,19 @@ def test_coref_shipped_model_gives_the_documented_output():
         "was a dream come true."
     )
     assert [[m.text for m in c] for c in doc._.coref_clusters][0] == ["Elon Musk", "His", "he"]
+
+
+def test_shipped_model_joins_repeated_names_by_string_match():
+    text = (
+        "Mr. Weston married Miss Taylor in the spring. Everyone in Highbury came to the wedding. Mrs. Weston wore a "
+        "grey dress. Later that evening Mr. Weston thanked the vicar, and the guests walked home through Highbury "
+        "in the dark."
+    )
+    clusters = {}
+    for string_match in (True, False):
+        nlp = spacy.blank("en")
+        nlp.add_pipe("coref", config={"string_match": string_match})
+        clusters[string_match] = [[m.text for m in c] for c in nlp(text)._.coref_clusters]
+    assert ["Highbury", "Highbury"] in clusters[True]
+    assert ["Highbury", "Highbury"] not in clusters[False]
+    assert [c for c in clusters[True] if c != ["Highbury", "Highbury"]] == clusters[False]

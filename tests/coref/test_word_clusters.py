@@ -90,6 +90,67 @@ def test_singletons_join_in_document_order_and_never_take_a_clustered_span():
     assert clusters == [[(0, 1), (4, 5)], [(0, 2)]]
 
 
+def _head_spans(n, left=1, right=1, widen=None):
+    """Span scores where every word heads itself alone, or the (start, end) given in `widen` (inclusive)."""
+    spans = numpy.full((n, left + right + 1, 2), NONE, dtype="float32")
+    spans[:, left, :] = 0.0
+    for head, (start, end) in (widen or {}).items():
+        spans[head] = NONE
+        spans[head, start - head + left, 0] = 0.0
+        spans[head, end - head + left, 1] = 0.0
+    return spans
+
+
+def test_string_matches_pair_repeated_names_and_definite_descriptions():
+    from spacy_transfer.coref.word_clusters import string_matches
+
+    words = "Hartfield was old . The house stood by Hartfield Lane ; she said Hartfield and the house were hers".split()
+    mentions = numpy.zeros(len(words), dtype=bool)
+    mentions[[0, 5, 8, 11, 13, 16, 18]] = True  # Hartfield, house, Hartfield, she, Hartfield, house, hers
+    spans = _head_spans(len(words), widen={5: (4, 5), 16: (15, 16)})  # "The house", "the house"
+    # each Hartfield to the latest one before it, "the house" to "The house"; pronouns never match
+    assert string_matches(words, spans, 1, mentions) == [(8, 0), (13, 8), (16, 5)]
+    # a word the mention scorer rejects takes no part
+    mentions[8] = False
+    assert string_matches(words, spans, 1, mentions) == [(13, 0), (16, 5)]
+    # "house" without a determiner in its span matches nothing
+    assert string_matches(words, _head_spans(len(words)), 1, mentions) == [(13, 0)]
+
+
+def test_string_matches_keep_different_titles_apart():
+    from spacy_transfer.coref.word_clusters import string_matches
+
+    words = "Mr. Weston met Mrs. Weston ; later Weston left with Mr Weston".split()
+    mentions = numpy.asarray([w == "Weston" for w in words])
+    pairs = string_matches(words, _head_spans(len(words)), 1, mentions)
+    # Mrs. Weston is not Mr. Weston; a bare Weston matches the latest one, whatever its title
+    assert pairs == [(7, 4), (11, 7)]
+    assert string_matches(words[:5], _head_spans(5), 1, mentions[:5]) == []
+
+
+def test_decode_joins_string_matches_where_gender_agrees():
+    words = ["Emma", "she", "Knightley", "he", "Emma", "Knightley", "her"]
+    n = len(words)
+    cands = numpy.full((n, 1), -1)
+    scores = numpy.full((n, 1), NONE, dtype="float32")
+    for i, j in ((1, 0), (3, 2)):  # she -> Emma, he -> Knightley
+        cands[i, 0], scores[i, 0] = j, 2.0
+    spans = _head_spans(n)
+    g = pronoun_genders(words)
+    plain, _ = decode_clusters(cands, scores, spans, 1, g)
+    assert plain == [[(0, 1), (1, 2)], [(2, 3), (3, 4)]]
+    # the second Emma and Knightley join their clusters; "her" -> "Knightley" would break gender agreement
+    matches = [(4, 0), (5, 2), (6, 2)]
+    clusters, heads = decode_clusters(cands, scores, spans, 1, g, matches=matches)
+    assert clusters == [[(0, 1), (1, 2), (4, 5)], [(2, 3), (3, 4), (5, 6)]]
+    assert heads == [[0, 1, 4], [2, 3, 5]]
+    # two unlinked words with the same string make a cluster of their own
+    clusters, _ = decode_clusters(
+        numpy.full((3, 1), -1), numpy.full((3, 1), NONE, "float32"), _head_spans(3), 1, matches=[(2, 0)]
+    )
+    assert clusters == [[(0, 1), (2, 3)]]
+
+
 def test_mention_loss_matches_its_numeric_gradient():
     logits = numpy.asarray([2.0, -1.0, 0.5, -30.0, 40.0], dtype="float64")
     clusters = [[(0, 0, 1), (2, 1, 3)], [(3, 3, 4)]]
