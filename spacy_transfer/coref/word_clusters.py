@@ -160,14 +160,26 @@ def is_name(word: str) -> bool:
     return word[:1].isupper() and word.isalpha() and word.lower() not in NOT_NAMES
 
 
+# Titles that tell people of one name apart ("Mr. Weston", "Mrs. Weston").
+TITLES = frozenset("mr mrs miss ms dr sir lady lord madame mme monsieur mister captain colonel".split())
+
+
+def _title(words: List[str], i: int) -> Optional[str]:
+    word = words[i - 1].lower().rstrip(".") if i > 0 else ""
+    return word if word in TITLES else None
+
+
 def drop_name_mismatches(words: List[str], cands: numpy.ndarray, scores: numpy.ndarray) -> numpy.ndarray:
-    """The scores with links between two different names ("Bob" -> "Alice") ruled out (-inf); such words can
-    still end up in one cluster through other links."""
+    """The scores with links between two different names ("Bob" -> "Alice"), or between two words after different
+    titles ("Mrs. Weston" -> "Mr. Weston"), ruled out (-inf); such words can still end up in one cluster through
+    other links."""
     names = numpy.asarray([is_name(w) for w in words], dtype=bool)
     lower = numpy.asarray([w.lower() for w in words], dtype=object)
+    titles = numpy.asarray([_title(words, i) or "" for i in range(len(words))], dtype=object)
     safe = cands.clip(min=0)
-    mismatch = names[:, None] & names[safe] & (cands >= 0) & (lower[:, None] != lower[safe])
-    return numpy.where(mismatch, -numpy.inf, scores).astype(scores.dtype)
+    mismatch = names[:, None] & names[safe] & (lower[:, None] != lower[safe])
+    mismatch |= (titles[:, None] != "") & (titles[safe] != "") & (titles[:, None] != titles[safe])
+    return numpy.where(mismatch & (cands >= 0), -numpy.inf, scores).astype(scores.dtype)
 
 
 # Exact string match joins repeated names and definite descriptions, which the model leaves apart too often
@@ -179,17 +191,11 @@ PRONOUNS = frozenset(
 DEFINITE = frozenset(("the", "this", "that"))
 # The mention scorer's probability above which a word takes part (0.3-0.5 within 0.1 on dev).
 MATCH_MENTION_PROBABILITY = 0.4
-TITLES = frozenset("mr mrs miss ms dr sir lady lord madame mme monsieur mister captain colonel".split())
 
 
 def span_bounds(spans: numpy.ndarray, left: int) -> Tuple[numpy.ndarray, numpy.ndarray]:
     """Per word, the predicted start and (inclusive) end of the mention it heads, as offsets from the word."""
     return numpy.argmax(spans[:, :, 0], axis=1) - left, numpy.argmax(spans[:, :, 1], axis=1) - left
-
-
-def _title(words: List[str], i: int) -> Optional[str]:
-    word = words[i - 1].lower().rstrip(".") if i > 0 else ""
-    return word if word in TITLES else None
 
 
 def string_matches(

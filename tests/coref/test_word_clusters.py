@@ -65,6 +65,12 @@ def test_names_do_not_link_to_other_names():
     assert numpy.isinf(kept).tolist() == [[True, True], [True, True], [False, False], [False, False]]
     assert decode(words, cands, scores) == [["Alice", "Bob", "her"]]
     assert decode(words, cands, kept) == [["Alice", "her"], ["Bob", "he"]]
+    # one name after two different titles is two people; the same title, or none, may link
+    words = ["Mr.", "Weston", "and", "Mrs.", "Weston", ";", "Mr", "Weston", "and", "Weston"]
+    cands = numpy.asarray([[-1]] * 4 + [[1], [-1], [-1], [4], [-1], [7]])
+    scores = numpy.where(cands >= 0, 1.0, NONE).astype("float32")
+    kept = drop_name_mismatches(words, cands, scores)
+    assert numpy.isfinite(kept[:, 0]).tolist() == [False] * 9 + [True]
 
 
 def test_singletons_join_in_document_order_and_never_take_a_clustered_span():
