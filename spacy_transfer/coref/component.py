@@ -137,7 +137,7 @@ class WordCoreference(TrainablePipe):
         store_scores: bool,
         gender_agreement: bool,
         name_agreement: bool,
-        string_match: bool = False,
+        string_match: bool = True,
         singletons: bool = False,
         singleton_threshold: float = 0.4,
         gender_neutral: bool = False,
