@@ -73,6 +73,7 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "gender_agreement": True,
         "name_agreement": True,
         "string_match": True,
+        "join_probability": 0.2,
         "singletons": False,
         "singleton_threshold": 0.4,
         "gender_neutral": False,
@@ -92,6 +93,7 @@ def make_coref(
     gender_agreement: bool,
     name_agreement: bool,
     string_match: bool,
+    join_probability: Optional[float],
     singletons: bool,
     singleton_threshold: float,
     gender_neutral: bool,
@@ -110,6 +112,7 @@ def make_coref(
         gender_agreement=gender_agreement,
         name_agreement=name_agreement,
         string_match=string_match,
+        join_probability=join_probability,
         singletons=singletons,
         singleton_threshold=singleton_threshold,
         gender_neutral=gender_neutral,
@@ -138,6 +141,7 @@ class WordCoreference(TrainablePipe):
         gender_agreement: bool,
         name_agreement: bool,
         string_match: bool = True,
+        join_probability: Optional[float] = 0.2,
         singletons: bool = False,
         singleton_threshold: float = 0.4,
         gender_neutral: bool = False,
@@ -156,6 +160,7 @@ class WordCoreference(TrainablePipe):
             "gender_agreement": gender_agreement,
             "name_agreement": name_agreement,
             "string_match": string_match,
+            "join_probability": join_probability,
             "singletons": singletons,
             "singleton_threshold": singleton_threshold,
             "gender_neutral": gender_neutral,
@@ -266,7 +271,9 @@ class WordCoreference(TrainablePipe):
                     singles = logits > logit(self.cfg["singleton_threshold"])
                 if self.cfg["string_match"]:
                     matches = string_matches(words, spans, left, logits > logit(MATCH_MENTION_PROBABILITY))
-            clusters, heads = decode_clusters(cands, scores, spans, left, genders, singles, matches)
+            clusters, heads = decode_clusters(
+                cands, scores, spans, left, genders, singles, matches, self.cfg["join_probability"]
+            )
             preds.append({"clusters": clusters, "scores": link_scores(cands, scores, clusters, heads)})
         return preds
 

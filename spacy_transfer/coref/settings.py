@@ -19,6 +19,13 @@ def check_settings(cfg: Dict[str, Any]) -> None:
         isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1
     ):
         problem = ("singleton_threshold", "use a probability between 0 and 1 (exclusive)")
+    join = cfg.get("join_probability")
+    if (
+        problem is None
+        and join is not None
+        and (isinstance(join, bool) or not isinstance(join, (int, float)) or not 0 < join < 1)
+    ):
+        problem = ("join_probability", "use a probability between 0 and 1 (exclusive), or null")
     if problem is not None:
         key, detail = problem
         raise ValueError(Errors.E067.format(name=key, value=cfg[key], detail=detail))

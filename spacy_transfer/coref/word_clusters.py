@@ -232,6 +232,13 @@ def string_matches(
     return pairs
 
 
+def antecedent_probabilities(scores: numpy.ndarray) -> numpy.ndarray:
+    """Per word, the softmax probability of each candidate, "no antecedent" (score 0) included in the sum."""
+    top = numpy.maximum(scores.max(axis=1, keepdims=True), 0.0)
+    exp = numpy.exp(scores - top)
+    return exp / (exp.sum(axis=1, keepdims=True) + numpy.exp(-top))
+
+
 def decode_clusters(
     cands: numpy.ndarray,
     scores: numpy.ndarray,
@@ -240,6 +247,7 @@ def decode_clusters(
     genders: Optional[numpy.ndarray] = None,
     singles: Optional[numpy.ndarray] = None,
     matches: Optional[List[Tuple[int, int]]] = None,
+    join_probability: Optional[float] = None,
 ) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
     """Link each word to its best antecedent (or none), cluster the links, widen heads to spans.
 
@@ -250,6 +258,9 @@ def decode_clusters(
         such a word in no cluster becomes a one-mention cluster, unless its span is a clustered mention.
     matches (Optional[List[Tuple[int, int]]]): word pairs to join after the links (`string_matches`), each
         where gender agreement allows.
+    join_probability (Optional[float]): given, a word also joins every other candidate that it prefers to "no
+        antecedent" and gives more than this probability (softmax over its candidates and "no antecedent"),
+        where gender agreement allows; the best one it takes anyway.
     RETURNS (Tuple[List[Spans], list]): clusters of (start, end) mentions in document order,
         and per cluster the head words with their link scores (for coref_scores).
     """
@@ -290,7 +301,11 @@ def decode_clusters(
                 antecedent[i] = j
                 break
     matched = set()
-    for i, j in matches or ():
+    confident = []
+    if join_probability is not None:
+        sure = (scores > 0) & (antecedent_probabilities(scores) > join_probability)
+        confident = [(int(i), int(cands[i, c])) for i, c in zip(*numpy.nonzero(sure))]
+    for i, j in [*confident, *(matches or ())]:
         if find(i) != find(j) and agree(i, j):
             join(i, j)
             matched.update((i, j))

@@ -136,6 +136,10 @@ def test_coref_singleton_settings_are_checked(trained, tmp_path):
         spacy.blank("en").add_pipe("coref", config={**v1, "string_match": False})
     with pytest.raises(ValueError, match="string_match"):
         spacy.blank("en").add_pipe("coref", config={"string_match": "yes"})
+    for bad in (0, 1, 1.5, -0.2, "often", True):
+        with pytest.raises(ValueError, match="join_probability"):
+            spacy.blank("en").add_pipe("coref", config={"join_probability": bad})
+    spacy.blank("en").add_pipe("coref", config={"join_probability": None})
     # weights without a mention scorer (trained with v1) load into v1, and into v2 only with an error
     nlp, _, _ = trained
     state = {k: v for k, v in scorer_module(nlp.get_pipe("coref").model).state_dict().items()}

@@ -168,3 +168,29 @@ def test_mention_loss_matches_its_numeric_gradient():
         bumped[i] += eps
         assert abs((mention_loss(bumped, clusters)[0] - loss) / eps - grad[i]) < 1e-4
     assert grad[3] < -0.99 and grad[4] > 0.99  # a missed head and a false one, both far off
+
+
+def test_confident_second_antecedents_join_where_gender_agrees():
+    from spacy_transfer.coref.word_clusters import antecedent_probabilities
+
+    scores = numpy.asarray([[2.0, 1.5, -1.0], [NONE, NONE, NONE]], dtype="float32")
+    probs = antecedent_probabilities(scores)
+    expected = numpy.exp([2.0, 1.5, -1.0]) / (numpy.exp([2.0, 1.5, -1.0]).sum() + 1.0)
+    numpy.testing.assert_allclose(probs[0], expected, rtol=1e-6)
+    assert probs[1].tolist() == [0.0, 0.0, 0.0]
+    # "he" prefers "Tom" but is nearly as sure of "him", which the model left in a cluster of its own
+    words = ["Tom", "him", "Anna", "she", "he"]
+    n = len(words)
+    cands = numpy.full((n, 3), -1)
+    scores = numpy.full((n, 3), NONE, dtype="float32")
+    cands[3, 0], scores[3, 0] = 2, 3.0  # she -> Anna
+    cands[4] = [0, 1, 3]
+    scores[4] = [3.0, 2.5, 2.4]  # he -> Tom (best), him, she
+    spans, g = _head_spans(n), pronoun_genders(words)
+    assert decode_clusters(cands, scores, spans, 1, g)[0] == [[(0, 1), (4, 5)], [(2, 3), (3, 4)]]
+    clusters, _ = decode_clusters(cands, scores, spans, 1, g, join_probability=0.2)
+    # "him" joins; "she" (also above 0.2) would put he and she in one cluster
+    assert clusters == [[(0, 1), (1, 2), (4, 5)], [(2, 3), (3, 4)]]
+    # a candidate the word does not prefer to "no antecedent" never joins, however likely
+    scores[4] = [0.5, -0.1, NONE]
+    assert decode_clusters(cands, scores, spans, 1, g, join_probability=0.2)[0] == [[(0, 1), (4, 5)], [(2, 3), (3, 4)]]
