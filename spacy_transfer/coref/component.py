@@ -73,7 +73,7 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "gender_agreement": True,
         "name_agreement": True,
         "string_match": True,
-        "join_probability": None,
+        "join_probability": 0.2,
         "singletons": False,
         "singleton_threshold": 0.4,
         "gender_neutral": False,
@@ -141,7 +141,7 @@ class WordCoreference(TrainablePipe):
         gender_agreement: bool,
         name_agreement: bool,
         string_match: bool = True,
-        join_probability: Optional[float] = None,
+        join_probability: Optional[float] = 0.2,
         singletons: bool = False,
         singleton_threshold: float = 0.4,
         gender_neutral: bool = False,
@@ -272,7 +272,7 @@ class WordCoreference(TrainablePipe):
                 if self.cfg["string_match"]:
                     matches = string_matches(words, spans, left, logits > logit(MATCH_MENTION_PROBABILITY))
             clusters, heads = decode_clusters(
-                cands, scores, spans, left, genders, singles, matches, self.cfg["join_probability"]
+                cands, scores, spans, left, genders, singles, matches, self.cfg["join_probability"], words
             )
             preds.append({"clusters": clusters, "scores": link_scores(cands, scores, clusters, heads)})
         return preds

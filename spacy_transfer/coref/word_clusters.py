@@ -248,6 +248,7 @@ def decode_clusters(
     singles: Optional[numpy.ndarray] = None,
     matches: Optional[List[Tuple[int, int]]] = None,
     join_probability: Optional[float] = None,
+    words: Optional[List[str]] = None,
 ) -> Tuple[List[Spans], List[Dict[str, numpy.ndarray]]]:
     """Link each word to its best antecedent (or none), cluster the links, widen heads to spans.
 
@@ -260,7 +261,9 @@ def decode_clusters(
         where gender agreement allows.
     join_probability (Optional[float]): given, a word also joins every other candidate that it prefers to "no
         antecedent" and gives more than this probability (softmax over its candidates and "no antecedent"),
-        where gender agreement allows; the best one it takes anyway.
+        where gender agreement allows, unless both clusters hold common nouns and none in common (two people
+        such as "the physician" and "the secretary" never merge this way); the best one it takes anyway.
+    words (Optional[List[str]]): the doc's words, needed with join_probability.
     RETURNS (Tuple[List[Spans], list]): clusters of (start, end) mentions in document order,
         and per cluster the head words with their link scores (for coref_scores).
     """
@@ -282,11 +285,21 @@ def decode_clusters(
         both = gender[find(i)] | gender[find(j)]
         return both & (both - 1) == 0  # at most one class of pronoun in the merged cluster
 
+    # Per cluster root, its common-noun head words (for join_probability).
+    nouns = {i: {w.lower()} for i, w in enumerate(words or ()) if not w[:1].isupper() and w.isalpha()}
+    nouns = {i: ws for i, ws in nouns.items() if not ws & PRONOUNS}
+
     def join(i: int, j: int) -> None:
         a, b = find(i), find(j)
         parent[a] = b
         if gender is not None:
             gender[b] |= gender[a]
+        if a in nouns:
+            nouns[b] = nouns.get(b, set()) | nouns.pop(a)
+
+    def distinct_nouns(i: int, j: int) -> bool:
+        a, b = nouns.get(find(i)), nouns.get(find(j))
+        return bool(a and b and not a & b)
 
     antecedent: Dict[int, int] = {}
     for i in numpy.flatnonzero((scores > 0).any(axis=1)).tolist():
@@ -301,14 +314,19 @@ def decode_clusters(
                 antecedent[i] = j
                 break
     matched = set()
-    confident = []
-    if join_probability is not None:
-        sure = (scores > 0) & (antecedent_probabilities(scores) > join_probability)
-        confident = [(int(i), int(cands[i, c])) for i, c in zip(*numpy.nonzero(sure))]
-    for i, j in [*confident, *(matches or ())]:
+    for i, j in matches or ():
         if find(i) != find(j) and agree(i, j):
             join(i, j)
             matched.update((i, j))
+    if join_probability is not None:
+        if words is None:
+            raise ValueError("decode_clusters: join_probability needs the doc's words")
+        sure = (scores > 0) & (antecedent_probabilities(scores) > join_probability)
+        for i, c in zip(*numpy.nonzero(sure)):
+            i, j = int(i), int(cands[i, c])
+            if find(i) != find(j) and agree(i, j) and not distinct_nouns(i, j):
+                join(i, j)
+                matched.update((i, j))
     linked = set(antecedent) | set(antecedent.values()) | matched
     members: Dict[int, List[int]] = {}
     for i in linked:

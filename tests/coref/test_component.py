@@ -345,12 +345,15 @@ def test_coref_shipped_model_gives_the_documented_output():
     assert [[m.text for m in c] for c in doc._.coref_clusters] == [["Alice", "her"], ["Bob", "he", "his"]]
     doc = nlp("My sister has a dog. She loves him.")
     assert [[m.text for m in c] for c in doc._.coref_clusters] == [["My sister", "She"], ["a dog", "him"]]
-    # the second: person and company apart (SpaceX itself is not linked to "His company")
+    # the second: person and company apart, SpaceX with "His company" (through join_probability)
     doc = nlp(
         "Elon Musk founded SpaceX in 2002. His company launched its first rocket in 2006, and he said it "
         "was a dream come true."
     )
-    assert [[m.text for m in c] for c in doc._.coref_clusters][0] == ["Elon Musk", "His", "he"]
+    assert [[m.text for m in c] for c in doc._.coref_clusters] == [
+        ["Elon Musk", "His", "he"],
+        ["SpaceX", "His company", "its"],
+    ]
 
 
 def test_shipped_model_joins_repeated_names_by_string_match():

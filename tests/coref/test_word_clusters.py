@@ -1,6 +1,7 @@
 """Decoding word-level links into clusters, with and without the gender-agreement constraint."""
 
 import numpy
+import pytest
 
 from spacy_transfer.coref.word_clusters import FEMALE, MALE, decode_clusters, mention_loss, pronoun_genders
 
@@ -188,9 +189,26 @@ def test_confident_second_antecedents_join_where_gender_agrees():
     scores[4] = [3.0, 2.5, 2.4]  # he -> Tom (best), him, she
     spans, g = _head_spans(n), pronoun_genders(words)
     assert decode_clusters(cands, scores, spans, 1, g)[0] == [[(0, 1), (4, 5)], [(2, 3), (3, 4)]]
-    clusters, _ = decode_clusters(cands, scores, spans, 1, g, join_probability=0.2)
+    clusters, _ = decode_clusters(cands, scores, spans, 1, g, join_probability=0.2, words=words)
     # "him" joins; "she" (also above 0.2) would put he and she in one cluster
     assert clusters == [[(0, 1), (1, 2), (4, 5)], [(2, 3), (3, 4)]]
     # a candidate the word does not prefer to "no antecedent" never joins, however likely
     scores[4] = [0.5, -0.1, NONE]
-    assert decode_clusters(cands, scores, spans, 1, g, join_probability=0.2)[0] == [[(0, 1), (4, 5)], [(2, 3), (3, 4)]]
+    assert decode_clusters(cands, scores, spans, 1, g, join_probability=0.2, words=words)[0] == [
+        [(0, 1), (4, 5)],
+        [(2, 3), (3, 4)],
+    ]
+    with pytest.raises(ValueError, match="words"):
+        decode_clusters(cands, scores, spans, 1, g, join_probability=0.2)
+
+
+def test_confident_joins_never_merge_two_clusters_of_different_nouns():
+    words = ["the", "doctor", "called", "the", "nurse", "because", "she", "left", ";", "SpaceX", "company", "its"]
+    n = len(words)
+    cands = numpy.full((n, 2), -1)
+    scores = numpy.full((n, 2), NONE, dtype="float32")
+    cands[6], scores[6] = [4, 1], [2.0, 1.8]  # she -> nurse (best), doctor (nearly as likely)
+    cands[11], scores[11] = [10, 9], [1.6, 1.4]  # its -> company (best), SpaceX
+    spans = _head_spans(n)
+    clusters, _ = decode_clusters(cands, scores, spans, 1, join_probability=0.2, words=words)
+    assert [[words[s] for s, _ in c] for c in clusters] == [["nurse", "she"], ["SpaceX", "company", "its"]]
