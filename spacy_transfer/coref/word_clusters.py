@@ -285,9 +285,14 @@ def decode_clusters(
         both = gender[find(i)] | gender[find(j)]
         return both & (both - 1) == 0  # at most one class of pronoun in the merged cluster
 
-    # Per cluster root, its common-noun head words (for join_probability).
-    nouns = {i: {w.lower()} for i, w in enumerate(words or ()) if not w[:1].isupper() and w.isalpha()}
-    nouns = {i: ws for i, ws in nouns.items() if not ws & PRONOUNS}
+    # Per cluster root, its common-noun head words (only join_probability reads them).
+    nouns: Dict[int, set] = {}
+    if join_probability is not None and words is not None:
+        nouns = {
+            i: {w.lower()}
+            for i, w in enumerate(words)
+            if w.isalpha() and not w[:1].isupper() and w.lower() not in PRONOUNS
+        }
 
     def join(i: int, j: int) -> None:
         a, b = find(i), find(j)
