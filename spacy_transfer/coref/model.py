@@ -238,14 +238,14 @@ def gender_neutral_forward(model: Model, docs: List[Doc], is_train: bool) -> Tup
 
 def _gender_swapped_docs(docs: List[Doc]) -> Tuple[List[int], List[Doc]]:
     """The indices of the docs with gendered words, and their swapped copies."""
-    from .gender import swapped_words
+    from .gender import gender_swapped
 
     todo, swapped = [], []
     for i, doc in enumerate(docs):
-        words = swapped_words(doc)
-        if any(a != t.text for a, t in zip(words, doc)):
+        copy = gender_swapped(doc)
+        if copy.text != doc.text:
             todo.append(i)
-            swapped.append(Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc]))
+            swapped.append(copy)
     return todo, swapped
 
 

@@ -67,7 +67,7 @@ def antecedent_loss(scores: numpy.ndarray, gold: numpy.ndarray) -> Tuple[float, 
     gold (numpy.ndarray): n x (k + 1) gold mask.
     RETURNS (Tuple[float, numpy.ndarray]): the loss and its gradient for scores (n x k).
     """
-    full = numpy.concatenate([numpy.zeros((len(scores), 1), scores.dtype), scores], axis=1)
+    full = _with_no_antecedent(scores)
     all_lse, p_all = _log_softmax_parts(full)
     gold_scores = numpy.where(gold, full, -numpy.inf)
     gold_lse, p_gold = _log_softmax_parts(gold_scores)
@@ -184,9 +184,8 @@ def drop_name_mismatches(words: List[str], cands: numpy.ndarray, scores: numpy.n
 
 # Exact string match joins repeated names and definite descriptions, which the model leaves apart too often
 # (the first sieve of rule-based coreference, Lee et al. 2013); chosen on LitBank dev (see docs/coref.md).
-PRONOUNS = frozenset(
-    "i me my mine myself you your yours yourself yourselves he him his himself she her hers herself it its itself "
-    "we us our ours ourselves they them their theirs themselves".split()
+PRONOUNS = NOT_NAMES | frozenset(
+    "mine myself yours yourself yourselves itself us ours ourselves theirs themselves".split()
 )
 DEFINITE = frozenset(("the", "this", "that"))
 # The mention scorer's probability above which a word takes part (0.3-0.5 within 0.1 on dev).
@@ -234,9 +233,7 @@ def string_matches(
 
 def antecedent_probabilities(scores: numpy.ndarray) -> numpy.ndarray:
     """Per word, the softmax probability of each candidate, "no antecedent" (score 0) included in the sum."""
-    top = numpy.maximum(scores.max(axis=1, keepdims=True), 0.0)
-    exp = numpy.exp(scores - top)
-    return exp / (exp.sum(axis=1, keepdims=True) + numpy.exp(-top))
+    return _log_softmax_parts(_with_no_antecedent(scores))[1][:, 1:]
 
 
 def decode_clusters(
@@ -377,6 +374,11 @@ def link_scores(
                 men.append(i)
                 pair.append(float(scores[head, j]))
     return {"spans": [list(s) for s in spans], "single": [0.0] * len(spans), "ant": ant, "men": men, "pair": pair}
+
+
+def _with_no_antecedent(scores: numpy.ndarray) -> numpy.ndarray:
+    """n x (k + 1): a first column of zeros, the score of "no antecedent", before the candidates' scores."""
+    return numpy.concatenate([numpy.zeros((len(scores), 1), scores.dtype), scores], axis=1)
 
 
 def _log_softmax_parts(x: numpy.ndarray) -> Tuple[numpy.ndarray, numpy.ndarray]:
