@@ -118,3 +118,15 @@ def test_gender_swap_script(tmp_path):
     assert [s.text for s in swapped.spans["coref_clusters_1"]] == ["The Queen", "her"]
     assert [s.text for s in swapped.spans["coref_heads_1"]] == ["Queen", "her"]
     assert [t.is_sent_start for t in swapped] == [t.is_sent_start for t in original]
+
+
+def test_winobias_counts_a_pronoun_merged_with_both_occupations():
+    winobias = _load_script("evaluate_winobias")
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc("The doctor called the nurse because she was late .")
+    pronoun, doctor, nurse = (6, 7), (0, 2), (3, 5)
+    doc.spans["coref_clusters_1"] = [doc[3:5], doc[6:7]]
+    assert winobias.is_correct(doc, nurse, pronoun) and not winobias.is_correct(doc, doctor, pronoun)
+    assert not winobias.is_merged(doc, pronoun)
+    doc.spans["coref_clusters_1"] = [doc[0:2], doc[3:5], doc[6:7]]
+    assert winobias.is_correct(doc, doctor, pronoun) and winobias.is_merged(doc, pronoun)

@@ -5,7 +5,9 @@
 For each subset (type 1 / type 2, pro- / anti-stereotypical) the pipeline runs on the gold
 words of each sentence; a sentence counts as correct when one predicted cluster holds a
 mention overlapping the gold pronoun and a mention overlapping the gold occupation.
-Prints accuracy per subset and the pro - anti gap per type, and writes them as JSON.
+Prints accuracy per subset and the pro - anti gap per type, and writes them as JSON. Because a
+cluster holding both occupations also counts as correct, it also counts per subset the sentences
+whose pronoun shares a cluster with two or more mentions that are not pronouns ("merged").
 """
 
 import json
@@ -21,6 +23,7 @@ from _pipeline import load_pipeline  # noqa: E402
 
 from spacy_transfer.coref import get_clusters  # noqa: E402
 from spacy_transfer.coref.jsonl import read_jsonl  # noqa: E402
+from spacy_transfer.coref.word_clusters import PRONOUNS  # noqa: E402
 
 SUBSETS = [(t, s) for t in ("type1", "type2") for s in ("pro", "anti")]
 
@@ -31,21 +34,36 @@ def _overlaps(span, start: int, end: int) -> bool:
 
 def is_correct(doc: Doc, antecedent, pronoun) -> bool:
     """antecedent, pronoun: (start, end) token offsets, end exclusive."""
-    for cluster in get_clusters(doc) or []:
-        if any(_overlaps(m, *pronoun) for m in cluster) and any(_overlaps(m, *antecedent) for m in cluster):
-            return True
-    return False
+    return any(_overlaps_any(cluster, antecedent) for cluster in _pronoun_clusters(doc, pronoun))
+
+
+def is_merged(doc: Doc, pronoun) -> bool:
+    """Whether the pronoun's cluster holds two or more mentions that are not pronouns (both occupations)."""
+    return any(
+        sum(not (len(m) == 1 and m.text.lower() in PRONOUNS) for m in cluster) >= 2
+        for cluster in _pronoun_clusters(doc, pronoun)
+    )
+
+
+def _pronoun_clusters(doc: Doc, pronoun) -> list:
+    return [cluster for cluster in get_clusters(doc) or [] if _overlaps_any(cluster, pronoun)]
+
+
+def _overlaps_any(cluster, offsets) -> bool:
+    return any(_overlaps(m, *offsets) for m in cluster)
 
 
 def evaluate_file(nlp, path: Path) -> dict:
     records = list(read_jsonl(path))
     docs = [Doc(nlp.vocab, words=[w for s in r.sentences for w in s]) for r in records]
-    correct = 0
+    correct = merged = 0
     for record, doc in zip(records, nlp.pipe(docs, batch_size=32)):
         mentions = sorted(record.clusters[0])
         antecedent, pronoun = mentions[0], mentions[-1]
-        correct += is_correct(doc, (antecedent[0], antecedent[1] + 1), (pronoun[0], pronoun[1] + 1))
-    return {"n": len(records), "correct": correct, "accuracy": correct / max(1, len(records))}
+        pronoun = (pronoun[0], pronoun[1] + 1)
+        correct += is_correct(doc, (antecedent[0], antecedent[1] + 1), pronoun)
+        merged += is_merged(doc, pronoun)
+    return {"n": len(records), "correct": correct, "accuracy": correct / max(1, len(records)), "merged": merged}
 
 
 def main(
@@ -63,9 +81,9 @@ def main(
         results[f"{kind}_{stereo}"] = evaluate_file(nlp, path)
     for kind in ("type1", "type2"):
         results[f"{kind}_gap"] = results[f"{kind}_pro"]["accuracy"] - results[f"{kind}_anti"]["accuracy"]
-    rows = [(k, f"{100 * v['accuracy']:.1f}", v["n"]) for k, v in results.items() if isinstance(v, dict)]
-    rows += [(k, f"{100 * v:+.1f}", "") for k, v in results.items() if not isinstance(v, dict)]
-    msg.table(rows, header=("subset", "accuracy %", "n"), divider=True)
+    rows = [(k, f"{100 * v['accuracy']:.1f}", v["n"], v["merged"]) for k, v in results.items() if isinstance(v, dict)]
+    rows += [(k, f"{100 * v:+.1f}", "", "") for k, v in results.items() if not isinstance(v, dict)]
+    msg.table(rows, header=("subset", "accuracy %", "n", "merged"), divider=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2))
 
