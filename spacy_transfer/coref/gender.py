@@ -1,7 +1,10 @@
-"""Gender-swapped copies of docs, for the `coref` component's `gender_neutral` setting (numpy and spaCy only).
+"""Gendered words for the `coref` component: gender-swapped copies of docs (training data against bias) and
+gender-neutral copies (what its encoder reads with `gender_neutral = true`). spaCy only.
 
 A swapped copy has the same tokens and whitespace, with every gendered word replaced by its counterpart of the
-other gender (he <-> she, his -> her, king <-> queen, ...), case kept. Names stay as they are.
+other gender (he <-> she, his -> her, king <-> queen, ...), case kept. A neutral copy replaces every gendered
+word by one fixed word of its group (he, she -> she; him, his, her, hers -> her; king, queen -> queen; ...), so
+a text and its swapped copy have the same neutral copy. Names stay as they are in both.
 """
 
 from typing import Dict, Iterable, List, Tuple
@@ -44,6 +47,30 @@ def swap_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
 GENDER_SWAPS = swap_table(zip(_PAIRS[::2], _PAIRS[1::2]))
 
 
+def neutral_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
+    """Lower-cased word -> the word standing for its group: the groups join every pair sharing a word (lord,
+    lady, gentleman), and each is represented by the second word of its first pair (the feminine form, which
+    for "her" serves as both object and possessive, so no parse is needed)."""
+    pairs = [(a.lower(), b.lower()) for a, b in pairs]
+    group: Dict[str, List[str]] = {}
+    for a, b in pairs:
+        joined = group.get(a, [a])
+        other = group.get(b, [b])
+        if joined is not other:
+            joined = joined + [w for w in other if w not in joined]
+        for word in joined:
+            group[word] = joined
+    table: Dict[str, str] = {}
+    for a, b in pairs:
+        for word in group[b]:
+            table.setdefault(word, b)
+    return table
+
+
+# "her" stands for him, his and hers as well, which the swaps above decide per token.
+NEUTRAL_FORMS = neutral_table([*zip(_PAIRS[::2], _PAIRS[1::2]), ("his", "her"), ("hers", "her")])
+
+
 def swapped_words(doc: Doc) -> List[str]:
     """The doc's words with every gendered word swapped. "her" becomes "his" before a word it can own (as in
     resolved text: "her book") and "him" otherwise; "his" becomes "her" before a word and "hers" otherwise."""
@@ -65,6 +92,23 @@ def swapped_words(doc: Doc) -> List[str]:
 def gender_swapped(doc: Doc) -> Doc:
     """A copy of `doc` (words and whitespace only) with every gendered word swapped."""
     return Doc(doc.vocab, words=swapped_words(doc), spaces=[bool(t.whitespace_) for t in doc])
+
+
+def neutral_words(doc: Doc) -> List[str]:
+    """The doc's words with every gendered word replaced by the one word of its group (NEUTRAL_FORMS)."""
+    words = []
+    for token in doc:
+        new = NEUTRAL_FORMS.get(token.lower_)
+        words.append(same_case(new, token.text) if new else token.text)
+    return words
+
+
+def gender_neutral(doc: Doc) -> Doc:
+    """A copy of `doc` (words and whitespace only) in which he/she, king/queen, ... read the same; `doc` itself
+    where it has no gendered word."""
+    if not any(token.lower_ in NEUTRAL_FORMS for token in doc):
+        return doc
+    return Doc(doc.vocab, words=neutral_words(doc), spaces=[bool(t.whitespace_) for t in doc])
 
 
 def same_case(word: str, like: str) -> str:

@@ -192,61 +192,20 @@ def score_vectors(
 
 
 def begin_update_gender_neutral(model: Model, docs: List[Doc]) -> Tuple[List[WordCorefOutput], Callable]:
-    """Training forward pass on the gender-neutral vectors: the scorers learn from the mean vectors, and the
-    encoder's trained layers from both of its passes."""
-    vectors, backprop_tok2vec = gender_neutral_forward(model, docs, True)
-    outputs, backprop_scores = score_vectors(model, docs, vectors, True)
-
-    def backprop(d_outputs: List[Optional[Tuple[Floats2d, Floats3d, Optional[Floats1d]]]]) -> None:
-        backprop_tok2vec(backprop_scores(d_outputs))
-
-    return outputs, backprop
+    """Training forward pass on the docs' gender-neutral copies (coref.gender.gender_neutral: he and she, king
+    and queen, ... read the same), which have the same tokens, so the outputs fit the docs."""
+    return model.begin_update(gender_neutral_docs(docs))
 
 
 def predict_gender_neutral(model: Model, docs: List[Doc]) -> List[WordCorefOutput]:
-    """Predict from the gender-neutral vectors: swapping he/she (and the other gendered words of coref.gender)
-    changes no score."""
-    return score_vectors(model, docs, gender_neutral_vectors(model, docs), False)[0]
+    """Predict from the docs' gender-neutral copies: a text and its gender-swapped copy get the same scores."""
+    return model.predict(gender_neutral_docs(docs))
 
 
-def gender_neutral_vectors(model: Model, docs: List[Doc]) -> List[Floats2d]:
-    """The mean of each doc's token vectors and those of its gender-swapped copy (see gender_neutral_forward)."""
-    return gender_neutral_forward(model, docs, False)[0]
+def gender_neutral_docs(docs: List[Doc]) -> List[Doc]:
+    from .gender import gender_neutral
 
-
-def gender_neutral_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
-    """The mean of each doc's token vectors and those of its gender-swapped copy (one more encoder pass per doc
-    with gendered words; the others keep their vectors); the backprop sends half of each gradient to each pass."""
-    tok2vec = model.get_ref("tok2vec")
-    vectors, backprop_own = tok2vec(docs, is_train)
-    todo, swapped_docs = _gender_swapped_docs(docs)
-    others, backprop_swapped = tok2vec(swapped_docs, is_train) if todo else ([], None)
-    mean = list(vectors)
-    for i, other in zip(todo, others):
-        mean[i] = (vectors[i] + other) / 2
-
-    def backprop(d_mean: List[Floats2d]) -> None:
-        d_own = list(d_mean)
-        for i in todo:
-            d_own[i] = d_mean[i] / 2
-        backprop_own(d_own)
-        if todo:
-            backprop_swapped([d_mean[i] / 2 for i in todo])
-
-    return mean, backprop
-
-
-def _gender_swapped_docs(docs: List[Doc]) -> Tuple[List[int], List[Doc]]:
-    """The indices of the docs with gendered words, and their swapped copies."""
-    from .gender import gender_swapped
-
-    todo, swapped = [], []
-    for i, doc in enumerate(docs):
-        copy = gender_swapped(doc)
-        if copy.text != doc.text:
-            todo.append(i)
-            swapped.append(copy)
-    return todo, swapped
+    return [gender_neutral(doc) for doc in docs]
 
 
 def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):

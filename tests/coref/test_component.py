@@ -87,8 +87,8 @@ def test_coref_overfits_and_predicts_gold(trained):
         coref.cfg["singletons"] = False
 
 
-def test_coref_trains_with_gender_neutral_vectors():
-    """With gender_neutral, training reads the same mean vectors as prediction."""
+def test_coref_trains_on_gender_neutral_copies():
+    """With gender_neutral, training reads the same gender-neutral copies as prediction."""
     fix_random_seed(0)
     config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
     config["components"]["coref"]["gender_neutral"] = True

@@ -1,10 +1,10 @@
-"""Gender-swapped copies and the `gender_neutral` setting of the `coref` component."""
+"""Gender-swapped and gender-neutral copies, and the `gender_neutral` setting of the `coref` component."""
 
 import numpy
 import pytest
 import spacy
 
-from spacy_transfer.coref.gender import GENDER_SWAPS, gender_swapped, swapped_words
+from spacy_transfer.coref.gender import GENDER_SWAPS, NEUTRAL_FORMS, gender_neutral, gender_swapped, swapped_words
 
 
 def words_of(text):
@@ -39,6 +39,35 @@ def test_pairs_work_both_ways():
         assert GENDER_SWAPS[a] == b and GENDER_SWAPS[b] == a
     assert GENDER_SWAPS["gentleman"] == "lady" and GENDER_SWAPS["lady"] == "lord"  # the first listing wins
     assert words_of("He met his wife and her son.") == ["She", "met", "her", "husband", "and", "his", "daughter", "."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She gave him her book;  the book is HERS.\nHis Majesty the King smiled at Mrs. Smith.",
+        "The lord and the gentleman met the bride, the groom and the bridegroom's mother.",
+        "He met his wife and her son; the book is his, and he gave it to her himself.",
+    ],
+)
+def test_a_text_and_its_swapped_copy_have_one_neutral_copy(text):
+    doc = spacy.blank("en").make_doc(text)
+    neutral = gender_neutral(doc)
+    assert neutral.text == gender_neutral(gender_swapped(doc)).text != doc.text
+    assert len(neutral) == len(doc) and [t.whitespace_ for t in neutral] == [t.whitespace_ for t in doc]
+
+
+def test_neutral_forms():
+    assert gender_neutral(spacy.blank("en").make_doc("HE told His son: he is the King.")).text == (
+        "SHE told Her daughter: she is the Queen."
+    )
+    for words, form in [
+        (("he", "she"), "she"),
+        (("him", "his", "her", "hers"), "her"),
+        (("lord", "gentleman"), "lady"),
+    ]:
+        assert {NEUTRAL_FORMS[w] for w in words} == {form}
+    doc = spacy.blank("en").make_doc("The developer argued with the designer.")
+    assert gender_neutral(doc) is doc  # nothing to replace: no copy
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 
     python scripts/train_neutral_head.py WEIGHTS TRAIN.spacy DEV.spacy OUT_DIR [--epochs 4]
 
-With `gender_neutral`, the head reads the mean of each doc's token vectors and those of its gender-swapped
-copy, which it never saw in training. This script computes those mean vectors once per training doc with the
-encoder of WEIGHTS (a packaged name or a directory), trains the head on them (same losses as `spacy train`,
+With `gender_neutral`, the encoder reads each doc's gender-neutral copy (he and she, his and her, king and
+queen, ... as one word; spacy_transfer.coref.gender), whose vectors the head never saw in training. This script
+computes those vectors once per training doc with the encoder of WEIGHTS (a packaged name or a directory), trains the head on them (same losses as `spacy train`,
 Adam, one doc per step), scores LitBank DEV with `gender_neutral` after each epoch and keeps the best
 epoch's head as OUT_DIR/head_neutral.safetensors, which the component loads for `gender_neutral = true`.
 """
@@ -23,17 +23,17 @@ from wasabi import msg
 
 from spacy_transfer.coref.component import NEUTRAL_HEAD_WEIGHTS_FILE
 from spacy_transfer.coref.corpus import CorefCorpus
-from spacy_transfer.coref.model import WordCorefOutput, gender_neutral_vectors, scorer_module
+from spacy_transfer.coref.model import WordCorefOutput, gender_neutral_docs, scorer_module
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _pipeline import coref_from_weights, score_coref_pipe  # noqa: E402
 
 
-def mean_vectors(coref, docs, batch_size: int = 4):
+def neutral_vectors(coref, docs, batch_size: int = 4):
     """Per doc, the token vectors the head reads with gender_neutral (torch tensors)."""
-    out = []
+    out, tok2vec = [], coref.model.get_ref("tok2vec")
     for lo in range(0, len(docs), batch_size):
-        for tokens in gender_neutral_vectors(coref.model, docs[lo : lo + batch_size]):
+        for tokens in tok2vec.predict(gender_neutral_docs(docs[lo : lo + batch_size])):
             out.append(torch.from_numpy(coref.model.ops.to_numpy(tokens).copy()))
     return out
 
@@ -56,8 +56,8 @@ def main(
     module = scorer_module(coref.model)
     train = [eg for eg in CorefCorpus(train_path, keep_sent_starts=True)(nlp) if len(eg.predicted)]
     dev = list(CorefCorpus(dev_path, keep_sent_starts=True)(nlp))
-    msg.info(f"Encoding {len(train)} training docs and their gender-swapped copies")
-    vectors = mean_vectors(coref, [eg.predicted for eg in train])
+    msg.info(f"Encoding the gender-neutral copies of {len(train)} training docs")
+    vectors = neutral_vectors(coref, [eg.predicted for eg in train])
     msg.info(f"Encoded in {time.time() - start:.0f} s")
     best_score, best_state = score_coref_pipe(nlp, dev)["coref_conll_f_nosingletons"], copy.deepcopy(
         module.state_dict()
