@@ -55,7 +55,8 @@ DEFAULT_COREF_MODEL = Config().from_str(default_model_config)["model"]
 DEFAULT_WEIGHTS = "coref-en-litbank"
 PACKAGED_WEIGHTS = Path(__file__).parent / "data"
 HEAD_WEIGHTS_FILE = "head.safetensors"
-# A head fine-tuned on gender-neutral vectors, loaded instead of head.safetensors for gender_neutral = true.
+# A head fine-tuned on the vectors of gender-neutral copies, loaded instead of head.safetensors for
+# gender_neutral = true.
 NEUTRAL_HEAD_WEIGHTS_FILE = "head_neutral.safetensors"
 ENCODER_WEIGHTS_FILE = "encoder.safetensors"
 
