@@ -106,6 +106,18 @@ def test_gender_neutral_scores_do_not_change_when_the_pronoun_does(neutral_and_p
     assert [d._.coref_clusters for d in neutral.pipe(["", " "])] == [[], []]
 
 
+def test_gender_neutral_gives_a_text_and_its_swapped_copy_the_same_clusters(neutral_and_plain):
+    neutral, _ = neutral_and_plain
+    text = "Mr. Smith told his wife that the king would see her; she thanked him and went to the queen herself."
+    doc = neutral(text)
+    swapped = neutral(gender_swapped(neutral.make_doc(text)).text)
+    assert swapped.text != doc.text and doc._.coref_clusters
+    assert [[(m.start, m.end) for m in c] for c in doc._.coref_clusters] == [
+        [(m.start, m.end) for m in c] for c in swapped._.coref_clusters
+    ]
+    assert numpy.array_equal(scores_of(neutral, text)[1], scores_of(neutral, swapped.text)[1])
+
+
 def test_gender_neutral_needs_its_own_encoder():
     config = {
         "gender_neutral": True,
