@@ -21,11 +21,9 @@ from thinc.api import Config, Model, set_dropout_rate
 from ..errors import Errors, Warnings, check_n_preds
 from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
-from .model import (  # also registers the architectures; no torch import
-    begin_update_gender_neutral,
-    predict_gender_neutral,
-    scorer_module,
-)
+from .gender import context_neutral
+from .gender import gender_neutral as gender_neutral_copy
+from .model import scorer_module  # also registers the architectures; no torch import
 from .settings import check_settings
 
 default_model_config = """
@@ -78,6 +76,7 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "singletons": False,
         "singleton_threshold": 0.4,
         "gender_neutral": False,
+        "gender_context": 100,
         "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
     },
     default_score_weights={"coref_conll_f": 1.0},
@@ -98,6 +97,7 @@ def make_coref(
     singletons: bool,
     singleton_threshold: float,
     gender_neutral: bool,
+    gender_context: Optional[int],
     scorer: Optional[Callable],
 ) -> "WordCoreference":
     """Create a coref component (see WordCoreference for the settings)."""
@@ -117,6 +117,7 @@ def make_coref(
         singletons=singletons,
         singleton_threshold=singleton_threshold,
         gender_neutral=gender_neutral,
+        gender_context=gender_context,
         scorer=scorer,
     )
 
@@ -146,6 +147,7 @@ class WordCoreference(TrainablePipe):
         singletons: bool = False,
         singleton_threshold: float = 0.4,
         gender_neutral: bool = False,
+        gender_context: Optional[int] = 100,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -165,6 +167,7 @@ class WordCoreference(TrainablePipe):
             "singletons": singletons,
             "singleton_threshold": singleton_threshold,
             "gender_neutral": gender_neutral,
+            "gender_context": gender_context,
         }
         check_settings(self.cfg)
         if singletons and not model.attrs.get("mention_scorer", False):
@@ -240,6 +243,17 @@ class WordCoreference(TrainablePipe):
         self._ready = True
 
     # ---------------------------------------------------------------- prediction
+    def _encoder_docs(self, docs: List[Doc]) -> List[Doc]:
+        """What the encoder reads (same tokens): gender-neutral copies with `gender_neutral`; else, with
+        `gender_context`, copies whose pronouns far from any name or gendered noun are neutral. A listener reads
+        the upstream encoder's output of the docs themselves."""
+        if self.cfg["gender_neutral"]:
+            return [gender_neutral_copy(doc) for doc in docs]
+        window = self.cfg["gender_context"]
+        if window is None or self.model.get_ref("tok2vec").name == "transformer_listener":
+            return docs
+        return [context_neutral(doc, window) for doc in docs]
+
     def predict(self, docs: Iterable[Doc]) -> List[Dict[str, Any]]:
         """Cluster each doc; returns per doc the mention clusters and their link scores."""
         from .word_clusters import (
@@ -256,7 +270,7 @@ class WordCoreference(TrainablePipe):
         if not any(len(doc) for doc in docs):
             return [{"clusters": [], "scores": None} for _ in docs]
         self._ensure_weights()
-        outputs = predict_gender_neutral(self.model, docs) if self.cfg["gender_neutral"] else self.model.predict(docs)
+        outputs = self.model.predict(self._encoder_docs(docs))
         left = self.model.attrs["span_left"]
         preds = []
         for doc, out in zip(docs, outputs):
@@ -334,10 +348,7 @@ class WordCoreference(TrainablePipe):
         self._ensure_weights()
         set_dropout_rate(self.model, drop)
         docs = [eg.predicted for eg in examples]
-        if self.cfg["gender_neutral"]:
-            outputs, backprop = begin_update_gender_neutral(self.model, docs)
-        else:
-            outputs, backprop = self.model.begin_update(docs)
+        outputs, backprop = self.model.begin_update(self._encoder_docs(docs))
         loss, gradients = self.get_loss(examples, outputs)
         backprop(gradients)
         if sgd is not None:

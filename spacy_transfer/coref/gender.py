@@ -1,5 +1,6 @@
-"""Gendered words for the `coref` component: gender-swapped copies of docs (training data against bias) and
-gender-neutral copies (what its encoder reads with `gender_neutral = true`). spaCy only.
+"""Gendered words for the `coref` component: gender-swapped copies of docs (training data against bias),
+gender-neutral copies (what its encoder reads with `gender_neutral = true`) and copies in which only the
+pronouns far from any name or gendered noun are neutral (`gender_context`). spaCy only.
 
 A swapped copy has the same tokens and whitespace, with every gendered word replaced by its counterpart of the
 other gender (he <-> she, his -> her, king <-> queen, ...), case kept. A neutral copy replaces every gendered
@@ -109,6 +110,49 @@ def gender_neutral(doc: Doc) -> Doc:
     if not any(token.lower_ in NEUTRAL_FORMS for token in doc):
         return doc
     return Doc(doc.vocab, words=neutral_words(doc), spaces=[bool(t.whitespace_) for t in doc])
+
+
+PRONOUNS = frozenset("he she him her his hers himself herself".split())
+# Words of known gender besides pronouns: king, mother, Mr., ... (titles included).
+GENDERED_NOUNS = frozenset(NEUTRAL_FORMS) - PRONOUNS
+# A capitalised word after one of these (or at a line start) may just open a sentence: not taken for a name.
+SENTENCE_OPENERS = frozenset(". ! ? : ; \" “ ” ' ‘ ’ ( [ — - –".split())
+
+
+def context_neutral(doc: Doc, window: int) -> Doc:
+    """A copy of `doc` in which every gendered pronoun with no name or gendered noun among the `window` words
+    before it reads as its neutral form (he -> she, him -> her, ...); `doc` itself where there is none.
+
+    Such a pronoun's gender can only tell people apart by stereotype: the people it may refer to are common
+    nouns ("the physician", "the secretary") whose gender the text does not give. Near a name ("Emma") or a
+    gendered noun ("his mother", "Mr. Weston") the gender is real evidence, and the pronoun keeps it.
+    """
+    last_gendered = None
+    words = None
+    for token in doc:
+        lower = token.lower_
+        if lower in PRONOUNS:
+            if last_gendered is None or token.i - last_gendered > window:
+                words = words or [t.text for t in doc]
+                words[token.i] = same_case(NEUTRAL_FORMS[lower], token.text)
+        elif lower in GENDERED_NOUNS or _likely_name(doc, token.i):
+            last_gendered = token.i
+    if words is None:
+        return doc
+    return Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
+
+
+def _likely_name(doc: Doc, i: int) -> bool:
+    """A capitalised word that is no pronoun, inside a sentence, or opening one but no stop word ("Emma came";
+    not "The physician"). Taking a word for a name wrongly only keeps a pronoun's gender."""
+    from .word_clusters import is_name
+
+    token = doc[i]
+    if not is_name(token.text):
+        return False
+    before = doc[i - 1] if i else None
+    opens = before is None or not before.text.strip() or before.text in SENTENCE_OPENERS or "\n" in before.whitespace_
+    return not (opens and token.is_stop)
 
 
 def same_case(word: str, like: str) -> str:

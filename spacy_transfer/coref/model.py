@@ -191,23 +191,6 @@ def score_vectors(
     return outputs, backprop
 
 
-def begin_update_gender_neutral(model: Model, docs: List[Doc]) -> Tuple[List[WordCorefOutput], Callable]:
-    """Training forward pass on the docs' gender-neutral copies (coref.gender.gender_neutral: he and she, king
-    and queen, ... read the same), which have the same tokens, so the outputs fit the docs."""
-    return model.begin_update(gender_neutral_docs(docs))
-
-
-def predict_gender_neutral(model: Model, docs: List[Doc]) -> List[WordCorefOutput]:
-    """Predict from the docs' gender-neutral copies: a text and its gender-swapped copy get the same scores."""
-    return model.predict(gender_neutral_docs(docs))
-
-
-def gender_neutral_docs(docs: List[Doc]) -> List[Doc]:
-    from .gender import gender_neutral
-
-    return [gender_neutral(doc) for doc in docs]
-
-
 def convert_scorer_inputs(model: Model, tokens: Floats2d, is_train: bool):
     device = torch_device(model)
     tensor = xp2torch(model.ops.asarray2f(tokens), requires_grad=is_train, device=device)

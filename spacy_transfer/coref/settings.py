@@ -19,6 +19,13 @@ def check_settings(cfg: Dict[str, Any]) -> None:
         isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1
     ):
         problem = ("singleton_threshold", "use a probability between 0 and 1 (exclusive)")
+    context = cfg.get("gender_context")
+    if (
+        problem is None
+        and context is not None
+        and (isinstance(context, bool) or not isinstance(context, int) or context < 1)
+    ):
+        problem = ("gender_context", "use a number of words (1 or more) or null")
     join = cfg.get("join_probability")
     if (
         problem is None

@@ -102,12 +102,11 @@ def test_coref_trains_on_gender_neutral_copies():
     assert clusters_of(nlp("Alice gave Bob his book because she had lost hers.")) == clusters_of(doc)
     import numpy
 
-    from spacy_transfer.coref.model import begin_update_gender_neutral, predict_gender_neutral
-
-    model = nlp.get_pipe("coref").model
+    coref = nlp.get_pipe("coref")
+    model = coref.model
     docs = [nlp.make_doc(TRAIN_DATA[0][0])]
-    trained_on = begin_update_gender_neutral(model, docs)[0][0].scores
-    numpy.testing.assert_allclose(trained_on, predict_gender_neutral(model, docs)[0].scores, rtol=1e-4, atol=1e-4)
+    trained_on = model.begin_update(coref._encoder_docs(docs))[0][0].scores
+    numpy.testing.assert_allclose(trained_on, model.predict(coref._encoder_docs(docs))[0].scores, rtol=1e-4, atol=1e-4)
     assert not numpy.allclose(trained_on, model.predict(docs)[0].scores, atol=1e-3)
 
 

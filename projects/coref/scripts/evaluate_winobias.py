@@ -1,6 +1,7 @@
 """Gender bias on WinoBias: does the pronoun land in the cluster of the right occupation?
 
     python scripts/evaluate_winobias.py MODEL WINOBIAS_DIR OUT.json [--add-pipe neuralcoref] [--split test]
+        [--context "Taylor was there."]
 
 For each subset (type 1 / type 2, pro- / anti-stereotypical) the pipeline runs on the gold
 words of each sentence; a sentence counts as correct when one predicted cluster holds a
@@ -8,6 +9,8 @@ mention overlapping the gold pronoun and a mention overlapping the gold occupati
 Prints accuracy per subset and the pro - anti gap per type, and writes them as JSON. Because a
 cluster holding both occupations also counts as correct, it also counts per subset the sentences
 whose pronoun shares a cluster with two or more mentions that are not pronouns ("merged").
+--context puts a sentence of your own before every WinoBias sentence (e.g. one with a name, which makes the
+`coref` component's `gender_context` keep the pronoun's gender).
 """
 
 import json
@@ -53,15 +56,17 @@ def _overlaps_any(cluster, offsets) -> bool:
     return any(_overlaps(m, *offsets) for m in cluster)
 
 
-def evaluate_file(nlp, path: Path) -> dict:
+def evaluate_file(nlp, path: Path, context: str = "") -> dict:
     records = list(read_jsonl(path))
-    docs = [Doc(nlp.vocab, words=[w for s in r.sentences for w in s]) for r in records]
+    before = [t.text for t in nlp.make_doc(context)] if context else []
+    docs = [Doc(nlp.vocab, words=before + [w for s in r.sentences for w in s]) for r in records]
+    shift = len(before)
     correct = merged = 0
     for record, doc in zip(records, nlp.pipe(docs, batch_size=32)):
         mentions = sorted(record.clusters[0])
         antecedent, pronoun = mentions[0], mentions[-1]
-        pronoun = (pronoun[0], pronoun[1] + 1)
-        correct += is_correct(doc, (antecedent[0], antecedent[1] + 1), pronoun)
+        pronoun = (pronoun[0] + shift, pronoun[1] + 1 + shift)
+        correct += is_correct(doc, (antecedent[0] + shift, antecedent[1] + 1 + shift), pronoun)
         merged += is_merged(doc, pronoun)
     return {"n": len(records), "correct": correct, "accuracy": correct / max(1, len(records)), "merged": merged}
 
@@ -73,12 +78,13 @@ def main(
     add_pipe: str = typer.Option("", "--add-pipe", help="Add this factory to the pipeline first"),
     pipe_config: str = typer.Option("{}", "--pipe-config", help="JSON config for --add-pipe"),
     split: str = typer.Option("test", "--split", help="dev or test"),
+    context: str = typer.Option("", "--context", help="A sentence to put before every WinoBias sentence"),
 ) -> None:
     nlp = load_pipeline(model, add_pipe, pipe_config, -1)
     results = {}
     for kind, stereo in SUBSETS:
         path = winobias_dir / "jsonl" / f"{split}_{kind}_{stereo}_stereotype.jsonl"
-        results[f"{kind}_{stereo}"] = evaluate_file(nlp, path)
+        results[f"{kind}_{stereo}"] = evaluate_file(nlp, path, context)
     for kind in ("type1", "type2"):
         results[f"{kind}_gap"] = results[f"{kind}_pro"]["accuracy"] - results[f"{kind}_anti"]["accuracy"]
     rows = [(k, f"{100 * v['accuracy']:.1f}", v["n"], v["merged"]) for k, v in results.items() if isinstance(v, dict)]

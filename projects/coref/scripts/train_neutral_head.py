@@ -23,7 +23,8 @@ from wasabi import msg
 
 from spacy_transfer.coref.component import NEUTRAL_HEAD_WEIGHTS_FILE
 from spacy_transfer.coref.corpus import CorefCorpus
-from spacy_transfer.coref.model import WordCorefOutput, gender_neutral_docs, scorer_module
+from spacy_transfer.coref.gender import gender_neutral
+from spacy_transfer.coref.model import WordCorefOutput, scorer_module
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _pipeline import coref_from_weights, score_coref_pipe  # noqa: E402
@@ -33,7 +34,7 @@ def neutral_vectors(coref, docs, batch_size: int = 4):
     """Per doc, the token vectors the head reads with gender_neutral (torch tensors)."""
     out, tok2vec = [], coref.model.get_ref("tok2vec")
     for lo in range(0, len(docs), batch_size):
-        for tokens in tok2vec.predict(gender_neutral_docs(docs[lo : lo + batch_size])):
+        for tokens in tok2vec.predict([gender_neutral(doc) for doc in docs[lo : lo + batch_size]]):
             out.append(torch.from_numpy(coref.model.ops.to_numpy(tokens).copy()))
     return out
 
