@@ -130,3 +130,26 @@ def test_winobias_counts_a_pronoun_merged_with_both_occupations():
     assert not winobias.is_merged(doc, pronoun)
     doc.spans["coref_clusters_1"] = [doc[0:2], doc[3:5], doc[6:7]]
     assert winobias.is_correct(doc, doctor, pronoun) and winobias.is_merged(doc, pronoun)
+
+
+@Language.component("test_nurse_she_coref")
+def nurse_she_coref(doc):
+    """Cluster "nurse" with "she" wherever they are."""
+    doc.spans["coref_clusters_1"] = [doc[t.i : t.i + 1] for t in doc if t.lower_ in ("nurse", "she")]
+    return doc
+
+
+def test_winobias_context_sentence_shifts_the_gold_offsets(tmp_path):
+    winobias = _load_script("evaluate_winobias")
+    words = "The doctor called the nurse because she was late .".split()
+    path = tmp_path / "test_type1_pro_stereotype.jsonl"
+    # gold: the nurse (3-4) and she (6), inclusive offsets as in the dataset
+    path.write_text(json.dumps({"doc_key": "x", "sentences": [words], "clusters": [[[3, 4], [6, 6]]]}) + "\n")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("test_nurse_she_coref")
+    for context in ("", "Taylor was there."):
+        assert winobias.evaluate_file(nlp, path, context)["correct"] == 1
+    # a doctor-she pipeline is wrong with or without the context sentence
+    nlp.remove_pipe("test_nurse_she_coref")
+    nlp.add_pipe("test_first_name_pronoun_coref")
+    assert winobias.evaluate_file(nlp, path, "")["correct"] == 0
