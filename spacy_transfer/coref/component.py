@@ -179,7 +179,7 @@ class WordCoreference(TrainablePipe):
                 Errors.E067.format(
                     name="gender_neutral",
                     value=gender_neutral,
-                    detail="it encodes a gender-swapped copy of each doc, which an upstream encoder never sees: "
+                    detail="its encoder reads a gender-neutral copy of each doc, which an upstream encoder never sees: "
                     "use the component's own encoder (TunedTransformer.v1 or FrozenTransformer.v1)",
                 )
             )

@@ -13,6 +13,7 @@ from typing import Dict, Iterable, List, Tuple
 from spacy.tokens import Doc
 
 from .resolve import AFTER_OBJECT_HER
+from .word_clusters import GENDERED_PRONOUNS, is_name
 
 # fmt: off
 _PAIRS = """
@@ -92,7 +93,7 @@ def swapped_words(doc: Doc) -> List[str]:
 
 def gender_swapped(doc: Doc) -> Doc:
     """A copy of `doc` (words and whitespace only) with every gendered word swapped."""
-    return Doc(doc.vocab, words=swapped_words(doc), spaces=[bool(t.whitespace_) for t in doc])
+    return with_words(doc, swapped_words(doc))
 
 
 def neutral_words(doc: Doc) -> List[str]:
@@ -109,12 +110,11 @@ def gender_neutral(doc: Doc) -> Doc:
     where it has no gendered word."""
     if not any(token.lower_ in NEUTRAL_FORMS for token in doc):
         return doc
-    return Doc(doc.vocab, words=neutral_words(doc), spaces=[bool(t.whitespace_) for t in doc])
+    return with_words(doc, neutral_words(doc))
 
 
-PRONOUNS = frozenset("he she him her his hers himself herself".split())
 # Words of known gender besides pronouns: king, mother, Mr., ... (titles included).
-GENDERED_NOUNS = frozenset(NEUTRAL_FORMS) - PRONOUNS
+GENDERED_NOUNS = frozenset(NEUTRAL_FORMS) - frozenset(GENDERED_PRONOUNS)
 # A capitalised word after one of these (or at a line start) may just open a sentence: not taken for a name.
 SENTENCE_OPENERS = frozenset(". ! ? : ; \" “ ” ' ‘ ’ ( [ — - –".split())
 
@@ -131,7 +131,7 @@ def context_neutral(doc: Doc, window: int) -> Doc:
     words = None
     for token in doc:
         lower = token.lower_
-        if lower in PRONOUNS:
+        if lower in GENDERED_PRONOUNS:
             if last_gendered is None or token.i - last_gendered > window:
                 words = words or [t.text for t in doc]
                 words[token.i] = same_case(NEUTRAL_FORMS[lower], token.text)
@@ -139,20 +139,23 @@ def context_neutral(doc: Doc, window: int) -> Doc:
             last_gendered = token.i
     if words is None:
         return doc
-    return Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
+    return with_words(doc, words)
 
 
 def _likely_name(doc: Doc, i: int) -> bool:
     """A capitalised word that is no pronoun, inside a sentence, or opening one but no stop word ("Emma came";
     not "The physician"). Taking a word for a name wrongly only keeps a pronoun's gender."""
-    from .word_clusters import is_name
-
     token = doc[i]
     if not is_name(token.text):
         return False
     before = doc[i - 1] if i else None
     opens = before is None or not before.text.strip() or before.text in SENTENCE_OPENERS or "\n" in before.whitespace_
     return not (opens and token.is_stop)
+
+
+def with_words(doc: Doc, words: List[str]) -> Doc:
+    """A new Doc with `words` in place of the doc's tokens and the doc's whitespace (no annotations)."""
+    return Doc(doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in doc])
 
 
 def same_case(word: str, like: str) -> str:
