@@ -359,7 +359,15 @@ class WordCoreference(TrainablePipe):
     def get_loss(self, examples: Iterable[Example], outputs) -> tuple:
         """Antecedent NLML plus span cross-entropy (plus, with a mention scorer, the binary cross-entropy
         of each word heading a mention), per gold mention; and the gradients."""
-        from .word_clusters import antecedent_loss, antecedent_targets, gold_heads, mention_loss, span_loss
+        from .word_clusters import (
+            PARTIAL_KEY,
+            annotated_words,
+            antecedent_loss,
+            antecedent_targets,
+            gold_heads,
+            mention_loss,
+            span_loss,
+        )
 
         ops = self.model.ops
         left, right = self.model.attrs["span_left"], self.model.attrs["span_right"]
@@ -371,11 +379,12 @@ class WordCoreference(TrainablePipe):
             clusters = gold_heads(eg.reference, eg.predicted, self.cfg["span_prefix"])
             cands, scores, spans = (ops.to_numpy(a) for a in (out.cands, out.scores, out.spans))
             n_mentions = max(1, sum(len(c) for c in clusters))
-            a_loss, d_scores = antecedent_loss(scores, antecedent_targets(cands, clusters))
+            rows = annotated_words(len(cands), clusters, bool(eg.reference.user_data.get(PARTIAL_KEY)))
+            a_loss, d_scores = antecedent_loss(scores, antecedent_targets(cands, clusters), rows)
             s_loss, d_spans = span_loss(spans, clusters, left, right)
             d_mentions = None
             if self.model.attrs.get("mention_scorer", False):
-                m_loss, d_mentions = mention_loss(ops.to_numpy(out.mentions), clusters)
+                m_loss, d_mentions = mention_loss(ops.to_numpy(out.mentions), clusters, rows)
                 s_loss += m_loss
                 d_mentions = ops.asarray(d_mentions / n_mentions)
             total += (a_loss + s_loss) / n_mentions

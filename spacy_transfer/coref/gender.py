@@ -48,6 +48,24 @@ def swap_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
 
 GENDER_SWAPS = swap_table(zip(_PAIRS[::2], _PAIRS[1::2]))
 
+# First names of one common gender, paired with one of the other, for swapped training copies (Zhao et al.
+# 2018 replace names too): without it, a swapped copy says "Emma ... he", and teaches the model that a name's
+# gender is no evidence. Names that are also common capitalised words (Will, Grace, Mark, May) are left out.
+# fmt: off
+_NAME_PAIRS = """
+john mary  george elizabeth  henry anne  charles catherine  william emma  edward jane  james margaret
+robert sarah  thomas susan  richard harriet  arthur alice  walter edith  frederick charlotte  albert lucy
+alfred eleanor  harry helen  david ruth  michael linda  peter martha  paul julia  daniel laura
+joseph louisa  samuel fanny  philip maria  stephen isabella  francis frances  edmund marianne  hugh ellen
+tom kate  jim nancy  joe betty  jack jenny  ben molly  fred polly  bob sally  ted amy  dick dolly
+andrew barbara  anthony patricia  kevin jessica  brian karen  steven lisa  jason emily
+matthew ashley  ryan amanda  eric rachel  justin megan  brandon nicole  adam rebecca  jeffrey michelle
+timothy angela  gregory melissa  patrick stephanie  raymond deborah  scott sharon  donald carol
+kenneth sandra  ronald donna  larry cynthia  jerry kathleen  dennis janet  carl diane  roger heather
+""".split()
+# fmt: on
+NAME_SWAPS = swap_table(zip(_NAME_PAIRS[::2], _NAME_PAIRS[1::2]))
+
 
 def neutral_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
     """Lower-cased word -> the word standing for its group: the groups join every pair sharing a word (lord,
@@ -94,6 +112,12 @@ def swapped_words(doc: Doc) -> List[str]:
 def gender_swapped(doc: Doc) -> Doc:
     """A copy of `doc` (words and whitespace only) with every gendered word swapped."""
     return with_words(doc, swapped_words(doc))
+
+
+def swapped_names(words: List[str]) -> List[str]:
+    """The words with every capitalised first name of NAME_SWAPS replaced by its pair of the other gender
+    (John <-> Mary), case kept; for training copies whose pronouns are swapped."""
+    return [same_case(NAME_SWAPS[w.lower()], w) if w[:1].isupper() and w.lower() in NAME_SWAPS else w for w in words]
 
 
 def neutral_words(doc: Doc) -> List[str]:

@@ -9,6 +9,10 @@ from ..errors import Errors
 from .clusters import cluster_keys
 
 HEAD_PREFIX = "coref_heads"
+# A reference doc's user_data key: True where only some entity types are annotated (LitBank: people, places,
+# organisations, facilities, vehicles, GPEs). There a word heading no gold mention may still head an unannotated
+# mention (an object, an event), so training takes no "no antecedent" or "not a mention" target from it.
+PARTIAL_KEY = "coref_partial_types"
 Spans = List[Tuple[int, int]]
 
 
@@ -60,19 +64,32 @@ def antecedent_targets(cands: numpy.ndarray, clusters: List[List[Tuple[int, int,
     return gold
 
 
-def antecedent_loss(scores: numpy.ndarray, gold: numpy.ndarray) -> Tuple[float, numpy.ndarray]:
+def antecedent_loss(
+    scores: numpy.ndarray, gold: numpy.ndarray, rows: Optional[numpy.ndarray] = None
+) -> Tuple[float, numpy.ndarray]:
     """Negative marginal log-likelihood of the gold antecedents, summed over words.
 
     scores (numpy.ndarray): n x k candidate scores (-inf where none); "no antecedent" scores 0.
     gold (numpy.ndarray): n x (k + 1) gold mask.
+    rows (Optional[numpy.ndarray]): n booleans, the words that count (see `annotated_words`); None: all.
     RETURNS (Tuple[float, numpy.ndarray]): the loss and its gradient for scores (n x k).
     """
     full = _with_no_antecedent(scores)
     all_lse, p_all = _log_softmax_parts(full)
     gold_scores = numpy.where(gold, full, -numpy.inf)
     gold_lse, p_gold = _log_softmax_parts(gold_scores)
-    loss = float((all_lse - gold_lse).sum())
-    return loss, (p_all - p_gold)[:, 1:].astype(scores.dtype)
+    losses, grad = all_lse - gold_lse, (p_all - p_gold)[:, 1:]
+    if rows is not None:
+        losses, grad = numpy.where(rows, losses, 0.0), numpy.where(rows[:, None], grad, 0.0)
+    return float(losses.sum()), grad.astype(scores.dtype)
+
+
+def annotated_words(n_words: int, clusters: List[List[Tuple[int, int, int]]], partial: bool) -> Optional[numpy.ndarray]:
+    """The words whose targets a doc's annotation gives: all (None), or with partial annotation (`PARTIAL_KEY`)
+    only the words heading gold mentions, whose antecedents (or their absence) the annotation does give."""
+    if not partial:
+        return None
+    return mention_targets(n_words, clusters) > 0
 
 
 def span_loss(
@@ -109,17 +126,22 @@ def mention_targets(n_words: int, clusters: List[List[Tuple[int, int, int]]]) ->
     return target
 
 
-def mention_loss(logits: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]]) -> Tuple[float, numpy.ndarray]:
+def mention_loss(
+    logits: numpy.ndarray, clusters: List[List[Tuple[int, int, int]]], rows: Optional[numpy.ndarray] = None
+) -> Tuple[float, numpy.ndarray]:
     """Binary cross-entropy of each word heading a gold mention (one-mention clusters included).
 
     logits (numpy.ndarray): n mention logits.
+    rows (Optional[numpy.ndarray]): n booleans, the words that count (see `annotated_words`); None: all.
     RETURNS (Tuple[float, numpy.ndarray]): the summed loss and its gradient for the logits.
     """
     target = mention_targets(len(logits), clusters).astype(logits.dtype)
     # log(1 + e^x) - t x, written to stay finite for large |x|
     loss = numpy.logaddexp(0.0, logits) - target * logits
-    prob = numpy.exp(-numpy.logaddexp(0.0, -logits))
-    return float(loss.sum()), (prob - target).astype(logits.dtype)
+    grad = numpy.exp(-numpy.logaddexp(0.0, -logits)) - target
+    if rows is not None:
+        loss, grad = numpy.where(rows, loss, 0.0), numpy.where(rows, grad, 0.0)
+    return float(loss.sum()), grad.astype(logits.dtype)
 
 
 def logit(probability: float) -> float:

@@ -105,8 +105,8 @@ def test_gender_swap_script(tmp_path):
     (tmp_path / "wino" / "generalized_swaps.txt").write_text("he \t she\nshe\the\nhis\ther\nking\tqueen\n")
     (tmp_path / "wino" / "extra_gendered_words.txt").write_text("uncle\taunt\n")
     nlp = spacy.blank("en")
-    words = ["The", "King", "saw", "her", "and", "gave", "her", "book", "to", "his", "uncle", "."]
-    doc = Doc(nlp.vocab, words=words, sent_starts=[True] + [False] * 11)
+    words = ["The", "King", "saw", "her", "and", "gave", "her", "book", "to", "his", "uncle", "Henry", "."]
+    doc = Doc(nlp.vocab, words=words, sent_starts=[True] + [False] * 12)
     doc.spans["coref_clusters_1"] = [doc[0:2], doc[9:10]]
     doc.spans["coref_heads_1"] = [doc[1:2], doc[9:10]]
     DocBin(docs=[doc], store_user_data=True).to_disk(tmp_path / "in.spacy")
@@ -114,10 +114,25 @@ def test_gender_swap_script(tmp_path):
     original, swapped = DocBin().from_disk(tmp_path / "out.spacy").get_docs(nlp.vocab)
     assert [t.text for t in original] == words
     # "her" follows the tagger: object -> him, possessive -> his; pairs also work backwards (aunt <-> uncle)
-    assert swapped.text == "The Queen saw him and gave his book to her aunt . "  # Doc(words=...) spaces
+    # first names swap too (Henry -> Anne), so the name still agrees with the swapped pronouns
+    assert swapped.text == "The Queen saw him and gave his book to her aunt Anne . "  # Doc(words=...) spaces
     assert [s.text for s in swapped.spans["coref_clusters_1"]] == ["The Queen", "her"]
     assert [s.text for s in swapped.spans["coref_heads_1"]] == ["Queen", "her"]
     assert [t.is_sent_start for t in swapped] == [t.is_sent_start for t in original]
+
+
+def test_combine_corpora_marks_partially_annotated_docs(tmp_path):
+    from spacy.tokens import Doc, DocBin
+
+    from spacy_transfer.coref.word_clusters import PARTIAL_KEY
+
+    nlp = spacy.blank("en")
+    for name, text in (("full", "The lid fits . It clicks ."), ("partial", "Emma read the letter .")):
+        DocBin(docs=[Doc(nlp.vocab, words=text.split())], store_user_data=True).to_disk(tmp_path / f"{name}.spacy")
+    out = tmp_path / "mix.spacy"
+    _run("combine_corpora", [out, "--full", tmp_path / "full.spacy", "--partial", tmp_path / "partial.spacy"])
+    docs = list(DocBin().from_disk(out).get_docs(nlp.vocab))
+    assert [(d.text.split()[0], d.user_data[PARTIAL_KEY]) for d in docs] == [("The", False), ("Emma", True)]
 
 
 def test_winobias_counts_a_pronoun_merged_with_both_occupations():
@@ -153,3 +168,107 @@ def test_winobias_context_sentence_shifts_the_gold_offsets(tmp_path):
     nlp.remove_pipe("test_nurse_she_coref")
     nlp.add_pipe("test_first_name_pronoun_coref")
     assert winobias.evaluate_file(nlp, path, "")["correct"] == 0
+
+
+EVERYDAY = Path(__file__).parents[2] / "projects" / "coref" / "data" / "everyday.jsonl"
+EVERYDAY_GENRES = ("email", "review", "news", "bio", "instructions", "legal", "forum")
+
+
+def test_everyday_data_parses_and_every_spec_is_in_its_text():
+    everyday = _load_script("evaluate_everyday")
+    records = everyday.read_records(EVERYDAY)
+    assert len(records) >= 35
+    assert len({r["id"] for r in records}) == len(records)
+    for genre in EVERYDAY_GENRES:
+        assert sum(r["genre"] == genre for r in records) >= 5, genre
+    assert {r["genre"] for r in records} == set(EVERYDAY_GENRES)
+    nlp = spacy.blank("en")
+    for record in records:
+        doc = nlp.make_doc(record["text"])
+        assert record["corefer"], record["id"]
+        everyday.check_specs(doc, record)  # raises SpecError naming the id and the spec
+        for a, b in record["corefer"] + record["distinct"]:
+            span_a, span_b = everyday.spec_span(doc, a), everyday.spec_span(doc, b)
+            assert span_a.end != span_b.end, (record["id"], a, b)
+
+
+def test_everyday_spec_spans_count_whole_token_occurrences():
+    everyday = _load_script("evaluate_everyday")
+    doc = spacy.blank("en").make_doc("Put the item in the box and close it. Then lift it.")
+    # "it" inside "item" does not count: it#1 is "close it", it#2 "lift it"
+    assert everyday.spec_span(doc, "it#1").start == 8 and everyday.spec_span(doc, "it#2").start == 12
+    assert everyday.spec_span(doc, "the box").text == "the box"
+    with pytest.raises(everyday.SpecError, match="it#3"):
+        everyday.spec_span(doc, "it#3")
+    with pytest.raises(everyday.SpecError, match="the lid"):
+        everyday.spec_span(doc, "the lid")
+    record = {"id": "x-01", "corefer": [["the box", "the lid"]], "distinct": []}
+    with pytest.raises(everyday.SpecError, match="x-01.*the lid"):
+        everyday.check_specs(doc, record)
+
+
+def test_everyday_found_missed_and_wrong_links():
+    everyday = _load_script("evaluate_everyday")
+    text = "Norvale Motors will build a new campus . Its chief executive said it is big . She agreed ."
+    doc = spacy.blank("en").make_doc(text)
+    # Norvale(0) Motors(1) ... a(4) new(5) campus(6) .(7) Its(8) chief(9) executive(10) said(11) it(12)
+    # is(13) big(14) .(15) She(16)
+    doc.spans["coref_clusters_1"] = [doc[0:2], doc[8:9]]  # Norvale Motors, Its
+    doc.spans["coref_clusters_2"] = [doc[4:7], doc[8:11], doc[12:13]]  # a new campus, Its chief executive, it
+    assert everyday.is_found(doc, ["Norvale Motors", "Its"])
+    assert everyday.is_found(doc, ["a new campus", "it"])
+    assert not everyday.is_found(doc, ["Its chief executive", "She"])  # missed: She is in no cluster
+    assert not everyday.is_found(doc, ["Norvale Motors", "it"])  # in different clusters
+    # the predicted "Its chief executive" ends on "executive": it stands for the spec "Its chief executive" ...
+    assert everyday.is_wrong(doc, ["Its chief executive", "a new campus"])
+    # ... but not for the spec "Its", which ends on "Its" (that one is in cluster 1, away from the campus)
+    assert not everyday.is_wrong(doc, ["Its", "a new campus"])
+    # a match by end token alone: a predicted "motors" span ending on "Motors" matches "Norvale Motors"
+    doc.spans["coref_clusters_1"] = [doc[1:2], doc[16:17]]
+    assert everyday.is_found(doc, ["Norvale Motors", "She"]) and not everyday.is_found(doc, ["Norvale Motors", "Its"])
+    # only "coref_clusters_N" groups count as predicted clusters
+    doc.spans.clear()
+    doc.spans["other_1"] = [doc[0:2], doc[8:9]]
+    assert not everyday.is_found(doc, ["Norvale Motors", "Its"])
+
+
+@Language.component("test_everyday_campus_its_coref")
+def campus_its_coref(doc):
+    """Cluster "campus" with every "it"/"its" (a coref that always gets the company wrong)."""
+    mentions = [doc[t.i : t.i + 1] for t in doc if t.lower_ in ("campus", "it", "its")]
+    if len(mentions) > 1:
+        doc.spans["coref_clusters_1"] = mentions
+    return doc
+
+
+def test_everyday_script(tmp_path):
+    data = tmp_path / "everyday.jsonl"
+    rows = [
+        {
+            "id": "news-01",
+            "genre": "news",
+            "text": "Norvale Motors will build a new campus. Its chief executive said it will be big.",
+            "corefer": [["a new campus", "it"], ["Norvale Motors", "Its"]],
+            "distinct": [["Its", "a new campus"]],
+        },
+        {"id": "email-01", "genre": "email", "text": "Hi Dana, the box came.", "corefer": [], "distinct": [["Dana", "the box"]]},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf8")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("test_everyday_campus_its_coref")
+    nlp.to_disk(tmp_path / "model")
+    output = _run("evaluate_everyday", [tmp_path / "model", data, tmp_path / "out.json"])
+    assert "overall" in output and "news" in output
+    results = json.loads((tmp_path / "out.json").read_text())
+    assert results["overall"]["found"] == 1 and results["overall"]["corefer_pairs"] == 2
+    assert results["overall"]["wrong_links"] == 1 and results["overall"]["distinct_pairs"] == 2
+    assert results["genres"]["news"]["recall"] == pytest.approx(0.5)
+    news = next(t for t in results["texts"] if t["id"] == "news-01")
+    assert news["missed"] == [["Norvale Motors", "Its"]] and news["wrong_links"] == [["Its", "a new campus"]]
+    # a spec that is not in the text stops the script with a message naming the text and the spec
+    rows[1]["distinct"] = [["Dana", "the lid"]]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf8")
+    app = typer.Typer()
+    app.command()(_load_script("evaluate_everyday").main)
+    result = CliRunner().invoke(app, [str(tmp_path / "model"), str(data), str(tmp_path / "out.json")])
+    assert result.exit_code == 1 and "email-01" in result.output and "the lid" in result.output

@@ -202,3 +202,11 @@ def test_gender_neutral_loads_the_head_trained_for_it(neutral_and_plain):
     neutral("Warm up."), plain("Warm up.")
     a, b = (scorer_module(nlp.get_pipe("coref").model).state_dict() for nlp in (neutral, plain))
     assert a.keys() == b.keys() and not all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_swapped_names_keep_a_name_and_its_pronouns_in_agreement():
+    from spacy_transfer.coref.gender import swapped_names
+
+    words = ["John", "met", "MARY", "and", "john", "Smith", "."]
+    # capitalised first names swap both ways, case kept; lower-case words and surnames stay
+    assert swapped_names(words) == ["Mary", "met", "JOHN", "and", "john", "Smith", "."]

@@ -212,3 +212,24 @@ def test_confident_joins_never_merge_two_clusters_of_different_nouns():
     spans = _head_spans(n)
     clusters, _ = decode_clusters(cands, scores, spans, 1, join_probability=0.2, words=words)
     assert [[words[s] for s, _ in c] for c in clusters] == [["nurse", "she"], ["SpaceX", "company", "its"]]
+
+
+def test_partial_annotation_takes_targets_only_from_gold_mentions():
+    from spacy_transfer.coref.word_clusters import annotated_words, antecedent_loss, antecedent_targets
+
+    # words 0 and 2 head one gold cluster; word 1 ("the letter" in a LitBank doc) and word 3 ("it") head nothing
+    clusters = [[(0, 0, 1), (2, 2, 3)]]
+    cands = numpy.array([[-1, -1], [0, -1], [1, 0], [2, 1]])
+    scores = numpy.array([[NONE, NONE], [0.5, NONE], [1.0, 2.0], [0.3, 3.0]], dtype="float32")
+    gold = antecedent_targets(cands, clusters)
+    full_loss, full_grad = antecedent_loss(scores, gold)
+    rows = annotated_words(len(cands), clusters, partial=True)
+    assert rows.tolist() == [True, False, True, False]
+    assert annotated_words(len(cands), clusters, partial=False) is None
+    loss, grad = antecedent_loss(scores, gold, rows)
+    # "it" -> "the letter" is no longer taught to be wrong; the gold mention's own loss is unchanged
+    assert not grad[1].any() and not grad[3].any() and full_grad[3].any()
+    assert numpy.array_equal(grad[2], full_grad[2])
+    assert 0 < loss < full_loss
+    m_loss, m_grad = mention_loss(numpy.zeros(4, dtype="float32"), clusters, rows)
+    assert m_grad[1] == m_grad[3] == 0.0 and m_grad[0] < 0 and m_loss == pytest.approx(2 * numpy.log(2))

@@ -4,7 +4,9 @@
 
 Each doc is written twice: as it is, and with every gendered word swapped (he <-> she, his -> her, king <->
 queen, ...) from WinoBias's own lists (`generalized_swaps.txt`, `extra_gendered_words.txt`). "her" is "his"
-where the tagger calls it a possessive (PRP$) and "him" otherwise; case is kept. Names are not swapped. Tokens,
+where the tagger calls it a possessive (PRP$) and "him" otherwise; case is kept. Common first names are replaced
+by one of the other gender (John <-> Mary, spacy_transfer.coref.gender.NAME_SWAPS), so a name and its pronouns
+still agree in the copy; --keep-names leaves them. Tokens,
 whitespace, sentence starts and all span groups (gold clusters and heads) keep their positions, so only words
 change. Use the output only for training, never WinoBias itself.
 """
@@ -16,7 +18,7 @@ import typer
 from spacy.tokens import Doc, DocBin
 from wasabi import msg
 
-from spacy_transfer.coref.gender import same_case, swap_table
+from spacy_transfer.coref.gender import same_case, swap_table, swapped_names
 from spacy_transfer.util import load_english
 
 SWAP_FILES = ("generalized_swaps.txt", "extra_gendered_words.txt")
@@ -33,7 +35,7 @@ def read_swaps(winobias_dir: Path) -> Dict[str, str]:
     return swap_table(pairs)
 
 
-def swap_doc(doc: Doc, tags, swaps: Dict[str, str]) -> Doc:
+def swap_doc(doc: Doc, tags, swaps: Dict[str, str], names: bool = True) -> Doc:
     words = []
     for token, tag in zip(doc, tags):
         lower = token.text.lower()
@@ -42,6 +44,8 @@ def swap_doc(doc: Doc, tags, swaps: Dict[str, str]) -> Doc:
         else:
             new = swaps.get(lower)
         words.append(same_case(new, token.text) if new else token.text)
+    if names:
+        words = swapped_names(words)
     swapped = Doc(
         doc.vocab,
         words=words,
@@ -58,6 +62,7 @@ def main(
     input_path: Path = typer.Argument(..., exists=True, help=".spacy training docs (with gold clusters)"),
     winobias_dir: Path = typer.Argument(..., exists=True, help="WinoBias folder with the swap lists"),
     output_path: Path = typer.Argument(..., help=".spacy file for the docs and their swapped copies"),
+    keep_names: bool = typer.Option(False, "--keep-names", help="Leave first names as they are"),
 ) -> None:
     swaps = read_swaps(winobias_dir)
     tagger = load_english()
@@ -69,7 +74,7 @@ def main(
         for name, proc in tagger.pipeline:
             if name in ("tok2vec", "tagger"):
                 tagged = proc(tagged)
-        swapped = swap_doc(doc, [t.tag_ for t in tagged], swaps)
+        swapped = swap_doc(doc, [t.tag_ for t in tagged], swaps, names=not keep_names)
         n_swapped += sum(a.text != b.text for a, b in zip(doc, swapped))
         out.add(doc)
         out.add(swapped)
