@@ -260,8 +260,8 @@ def test_everyday_script(tmp_path):
     output = _run("evaluate_everyday", [tmp_path / "model", data, tmp_path / "out.json"])
     assert "overall" in output and "news" in output
     results = json.loads((tmp_path / "out.json").read_text())
-    assert results["overall"]["found"] == 1 and results["overall"]["corefer_pairs"] == 2
-    assert results["overall"]["wrong_links"] == 1 and results["overall"]["distinct_pairs"] == 2
+    assert results["overall"]["found"] == 1 and results["overall"]["pairs"] == 2
+    assert results["overall"]["wrong"] == 1 and results["overall"]["distinct"] == 2
     assert results["genres"]["news"]["recall"] == pytest.approx(0.5)
     news = next(t for t in results["texts"] if t["id"] == "news-01")
     assert news["missed"] == [["Norvale Motors", "Its"]] and news["wrong_links"] == [["Its", "a new campus"]]

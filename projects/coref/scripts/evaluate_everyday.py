@@ -13,7 +13,8 @@ mention matches a mention of the data when both end on the same token, so "its c
 does not stand in for "its". A `corefer` pair is found when one predicted cluster (the `doc.spans`
 groups "coref_clusters_N") holds a match of each side; a `distinct` pair is a wrong link when one
 predicted cluster holds a match of each side. Prints found / total and wrong links / total per genre
-and overall, and writes them as JSON with, per text, the pairs missed and wrongly linked.
+and overall, and writes them as JSON ("overall" and "genres": found / pairs, recall, wrong / distinct,
+wrong_rate) with, per text, the pairs missed and wrongly linked and the predicted clusters.
 """
 
 import json
@@ -135,10 +136,10 @@ def _totals(rows: Iterable[dict]) -> dict:
     return {
         "texts": len(rows),
         "found": found,
-        "corefer_pairs": n_corefer,
+        "pairs": n_corefer,
         "recall": found / n_corefer if n_corefer else 0.0,
-        "wrong_links": wrong,
-        "distinct_pairs": n_distinct,
+        "wrong": wrong,
+        "distinct": n_distinct,
         "wrong_rate": wrong / n_distinct if n_distinct else 0.0,
     }
 
@@ -188,9 +189,9 @@ def main(
             (
                 name,
                 s["texts"],
-                f"{s['found']} / {s['corefer_pairs']}",
+                f"{s['found']} / {s['pairs']}",
                 f"{100 * s['recall']:.1f}",
-                f"{s['wrong_links']} / {s['distinct_pairs']}",
+                f"{s['wrong']} / {s['distinct']}",
                 f"{100 * s['wrong_rate']:.1f}",
             )
         )
