@@ -112,7 +112,7 @@ def main():
     parser.add_argument("--doc-words", type=int, default=800)
     parser.add_argument("--check-docs", type=int, default=0, help="docs to compare with the unsplit path (0: all)")
     parser.add_argument("--component", choices=("neuralcoref", "coref"), default="neuralcoref")
-    parser.add_argument("--weights", default="coref-en-litbank", help="coref head weights (name or dir)")
+    parser.add_argument("--weights", default="coref-en", help="coref head weights (name or dir)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pipe-config", default="{}", help="more coref settings, as JSON")
     args = parser.parse_args()

@@ -37,8 +37,13 @@ class Warnings(metaclass=ErrorsWithCodes):
     W010 = (
         "The 'coref' component's string_match setting needs the mention scorer of spacy_transfer.WordCoref.v2, "
         "and this model (WordCoref.v1) has none, so repeated names and descriptions are not matched. Set "
-        "string_match = false to silence this, or use WordCoref.v2 (the packaged 'coref-en-litbank' weights have "
+        "string_match = false to silence this, or use WordCoref.v2 (the packaged 'coref-en' weights have "
         "a mention scorer)."
+    )
+    W011 = (
+        "The 'coref' weights '{old}' are now called '{new}', and are trained on LitBank (fiction) and GUM (news, "
+        "biographies, interviews, academic, legal and travel texts): clusters can differ from those of the old, "
+        "fiction-only release. Set weights = \"{new}\" to silence this."
     )
 
 
@@ -163,7 +168,7 @@ class Errors(metaclass=ErrorsWithCodes):
     E077 = (
         "The 'coref' component cannot output singletons: {detail}. Set singletons = false, or use the "
         "architecture spacy_transfer.WordCoref.v2 with weights that have a mention scorer (the packaged "
-        "'coref-en-litbank' has one; spacy train with WordCoref.v2 trains one)."
+        "'coref-en' has one; spacy train with WordCoref.v2 trains one)."
     )
     E074 = "Cannot serve the coref view on {host}:{port}: {detail}. Pass another port, " "e.g. --port {suggestion}."
 

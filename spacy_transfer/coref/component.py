@@ -50,7 +50,7 @@ layers = "mix"
 inference_dtype = "auto"
 """
 DEFAULT_COREF_MODEL = Config().from_str(default_model_config)["model"]
-DEFAULT_WEIGHTS = "coref-en-litbank"
+DEFAULT_WEIGHTS = "coref-en"
 PACKAGED_WEIGHTS = Path(__file__).parent / "data"
 HEAD_WEIGHTS_FILE = "head.safetensors"
 # A head fine-tuned on the vectors of gender-neutral copies, loaded instead of head.safetensors for
@@ -196,7 +196,7 @@ class WordCoreference(TrainablePipe):
         self.load_weights(name)
 
     def load_weights(self, name: str, *, complete: bool = True) -> None:
-        """Load trained weights: a packaged name such as "coref-en-litbank", or a directory.
+        """Load trained weights: a packaged name such as "coref-en", or a directory.
 
         name (str): the weights to load: the head, and the tuned encoder layers where the model has some.
         complete (bool): whether `name` must hold everything the model has: tuned encoder layers and the
@@ -323,16 +323,21 @@ class WordCoreference(TrainablePipe):
         nlp: Optional[Language] = None,
         weights: Optional[str] = None,
     ) -> None:
-        """Load the encoder and start the head from random weights, or from trained ones (training).
+        """Load the encoder and the component's trained weights (its `weights` setting, "coref-en" by default),
+        so `nlp.initialize()` never replaces them; or, for training, start from other weights or from random ones.
 
         weights (Optional[str]): start from these weights (a packaged name or a directory), as set in
-            [initialize.components.coref]; tuned encoder layers missing there start as pretrained.
+            [initialize.components.coref]; tuned encoder layers missing there start as pretrained. Without it
+            the component's own `weights` load; random weights only where that setting is null (training
+            configs).
         """
         validate_get_examples(get_examples, "WordCoreference.initialize")
         sample = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=sample)
         if weights is not None:
             self.load_weights(weights, complete=False)
+        elif self.cfg["weights"] is not None:
+            self.load_weights(self.cfg["weights"])
         self._ready = True
 
     def update(
@@ -431,8 +436,15 @@ def packaged_names() -> List[str]:
     return sorted(p.name for p in PACKAGED_WEIGHTS.glob("*") if (p / HEAD_WEIGHTS_FILE).exists())
 
 
+# Packaged names of earlier releases -> today's name (with a warning, as the weights differ).
+RENAMED_WEIGHTS = {"coref-en-litbank": DEFAULT_WEIGHTS}
+
+
 def weights_path(name: str) -> Path:
     """The head weights file for a packaged name or a directory."""
+    if name in RENAMED_WEIGHTS and not Path(name).exists():
+        warnings.warn(Warnings.W011.format(old=name, new=RENAMED_WEIGHTS[name]))
+        name = RENAMED_WEIGHTS[name]
     for candidate in (PACKAGED_WEIGHTS / name, Path(name)):
         if (candidate / HEAD_WEIGHTS_FILE).is_file():
             return candidate / HEAD_WEIGHTS_FILE

@@ -1,6 +1,6 @@
 """Export the trained head of a `coref` pipeline as packaged weights.
 
-    python scripts/export_coref.py training/wordcoref/model-best ../../spacy_transfer/coref/data/coref-en-litbank
+    python scripts/export_coref.py training/wordcoref/model-best ../../spacy_transfer/coref/data/coref-en
 
 Writes head.safetensors (the WordCorefScorer state, float32), encoder.safetensors where the
 encoder was fine-tuned (TunedTransformer.v1: only what training changed, the top layers and

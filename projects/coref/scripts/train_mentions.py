@@ -2,6 +2,8 @@
 
     python scripts/train_mentions.py WEIGHTS TRAIN.spacy DEV.spacy OUT_DIR [--epochs 6]
 
+With --epochs 0 the scorer stays as trained (by `spacy train`, with the rest) and only the threshold is chosen.
+
 WEIGHTS is a packaged name or a directory from export_coref.py. The encoder and the coref head
 stay as they are: the word vectors the scorers read are computed once per training doc, and only
 the mention scorer (WordCoref.v2's `mention`, a small feed-forward net) learns, by binary
@@ -78,12 +80,12 @@ def main(
     module = scorer_module(coref.model)
     train = list(CorefCorpus(train_path, keep_sent_starts=True)(nlp))
     dev = list(CorefCorpus(dev_path, keep_sent_starts=True)(nlp))
-    msg.info(f"Encoding {len(train)} training docs ({sum(len(eg.predicted) for eg in train):,} words)")
-    X = torch.cat(word_vectors(nlp, [eg.predicted for eg in train]))
-    Y = torch.from_numpy(numpy.concatenate(head_labels(train)))
-    msg.info(f"{int(Y.sum()):,} of {len(Y):,} words head a gold mention ({time.time() - start:.0f} s)")
-
     scorer = module.mention.train()
+    if epochs:
+        msg.info(f"Encoding {len(train)} training docs ({sum(len(eg.predicted) for eg in train):,} words)")
+        X = torch.cat(word_vectors(nlp, [eg.predicted for eg in train]))
+        Y = torch.from_numpy(numpy.concatenate(head_labels(train)))
+        msg.info(f"{int(Y.sum()):,} of {len(Y):,} words head a gold mention ({time.time() - start:.0f} s)")
     optimizer = torch.optim.Adam(scorer.parameters(), lr=learn_rate)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     for epoch in range(epochs):
@@ -125,6 +127,8 @@ def main(
     meta["mention_scorer"] = (
         f"scripts/train_mentions.py: {epochs} epochs on {train_path.name} with the rest frozen "
         f"({time.time() - start:.0f} s); threshold chosen on {dev_path.name}"
+        if epochs
+        else f"trained with the rest by spacy train; threshold chosen on {dev_path.name} by scripts/train_mentions.py"
     )
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2))
     msg.good(f"Saved to {out_dir} ({time.time() - start:.0f} s)")
