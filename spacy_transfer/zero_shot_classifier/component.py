@@ -141,7 +141,8 @@ class ZeroShotClassifier(Pipe):
         hypothesis_template (Optional[str]): Template with one "{}" for the label text; None = backend default.
         multi_label (bool): Score labels independently instead of a distribution over them.
         backend (str): "nli" or "embedding".
-        model (Optional[str]): Local model directory; None = the packaged MiniLM (embedding only).
+        model (Optional[str]): Local model directory or downloaded encoder name ("mpnet-base"); None = the
+            packaged MiniLM (embedding only).
         batch_size (int): (document, label) pairs (nli) or texts (embedding) per forward pass.
         max_length (Optional[int]): Token limit per sequence; None = the model's.
         temperature (float): Embedding backend: divides cosine similarities before softmax/sigmoid.
@@ -191,7 +192,11 @@ class ZeroShotClassifier(Pipe):
 
     @property
     def model_path(self) -> Path:
-        """The backend's model directory (the packaged MiniLM when model is null)."""
+        """The backend's model directory (the packaged MiniLM when model is null; the cache for "mpnet-base")."""
+        from ..layers.packaged_encoders import is_packaged_encoder, packaged_encoder_path
+
+        if is_packaged_encoder(self.cfg["model"]):
+            return packaged_encoder_path(self.cfg["model"])
         if self.cfg["model"] is not None:
             return Path(self.cfg["model"])
         from .io import default_embedding_model_path

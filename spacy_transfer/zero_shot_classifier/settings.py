@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 from ..errors import Errors
+from ..layers.packaged_encoders import is_packaged_encoder, packaged_encoder_names, packaged_encoder_path
 from .util import check_label_list
 
 BACKENDS = ("nli", "embedding")
@@ -44,8 +45,15 @@ def check_settings(cfg: Dict[str, Any]) -> None:
             raise bad(
                 "model", model, "the 'nli' backend has no default model: give the local directory of an NLI model"
             )
+    elif is_packaged_encoder(model):
+        packaged_encoder_path(model)  # E352, naming the download command, until it has been downloaded
     elif not isinstance(model, str) or not Path(model).is_dir():
-        raise bad("model", model, "expected a local model directory that exists (nothing is downloaded)")
+        known = ", ".join(packaged_encoder_names())
+        detail = (
+            "expected a local model directory that exists or the name of a downloaded encoder "
+            f"({known}: fetch it once with `python -m spacy_transfer download NAME`); nothing is downloaded here"
+        )
+        raise bad("model", model, detail)
 
 
 def _is_template(template: Any) -> bool:

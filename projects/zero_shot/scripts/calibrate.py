@@ -68,14 +68,18 @@ def fit_1d(loss, low: float, high: float, log: bool = True) -> float:
 def main(
     data_dir: Path = typer.Argument(..., help="Folder holding clinc150/ and banking77/"),
     output: Path = typer.Argument(..., help="Where to write the calibration JSON"),
-    model: Optional[str] = typer.Option(None, help="Local sentence-embedding model (default: packaged MiniLM)"),
+    model: Optional[str] = typer.Option(
+        None, help="Local sentence-embedding model, or mpnet-base once downloaded (default: packaged MiniLM)"
+    ),
     templates: List[str] = typer.Option(DEFAULT_TEMPLATES, "--template", help="Candidate templates"),
     batch_size: int = typer.Option(64),
 ) -> None:
+    from spacy_transfer.layers.packaged_encoders import is_packaged_encoder, packaged_encoder_path
     from spacy_transfer.zero_shot_classifier.io import default_embedding_model_path
     from spacy_transfer.zero_shot_classifier.torch_model import EmbeddingBackend
 
-    backend = EmbeddingBackend(model or default_embedding_model_path(), batch_size=batch_size)
+    path = packaged_encoder_path(model) if is_packaged_encoder(model) else model or default_embedding_model_path()
+    backend = EmbeddingBackend(path, batch_size=batch_size)
     data = {}
     for dataset in DATASETS:
         pairs, intents = load_split(data_dir, dataset, "dev")

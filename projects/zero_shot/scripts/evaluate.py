@@ -83,7 +83,9 @@ def main(
     data_dir: Path = typer.Argument(..., help="Folder holding clinc150/ and banking77/"),
     output_dir: Path = typer.Argument(..., help="Where to write <dataset>_<backend>.json and summary.md"),
     split: str = typer.Option("test", help="test (report) or dev (tuning)"),
-    embedding_model: str = typer.Option("", help="Local sentence-embedding model ('' = packaged MiniLM)"),
+    embedding_model: str = typer.Option(
+        "", help="Local sentence-embedding model directory, or mpnet-base once downloaded ('' = packaged MiniLM)"
+    ),
     nli_model: str = typer.Option("", help="Local NLI model directory ('' = skip the NLI backend)"),
     template: str = typer.Option("", help="Hypothesis template ('' = the backend's default)"),
     datasets: List[str] = typer.Option(list(DATASETS), "--dataset", help="Datasets to run"),
