@@ -9,6 +9,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
+import numpy
 import srsly
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
@@ -73,10 +74,11 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "name_agreement": True,
         "string_match": True,
         "join_probability": 0.2,
+        "link_bias": 0.0,
         "singletons": False,
-        "singleton_threshold": 0.4,
+        "singleton_threshold": 0.7,
         "gender_neutral": False,
-        "gender_context": 100,
+        "gender_context": None,
         "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
     },
     default_score_weights={"coref_conll_f": 1.0},
@@ -94,6 +96,7 @@ def make_coref(
     name_agreement: bool,
     string_match: bool,
     join_probability: Optional[float],
+    link_bias: float,
     singletons: bool,
     singleton_threshold: float,
     gender_neutral: bool,
@@ -114,6 +117,7 @@ def make_coref(
         name_agreement=name_agreement,
         string_match=string_match,
         join_probability=join_probability,
+        link_bias=link_bias,
         singletons=singletons,
         singleton_threshold=singleton_threshold,
         gender_neutral=gender_neutral,
@@ -144,10 +148,11 @@ class WordCoreference(TrainablePipe):
         name_agreement: bool,
         string_match: bool = True,
         join_probability: Optional[float] = 0.2,
+        link_bias: float = 0.0,
         singletons: bool = False,
-        singleton_threshold: float = 0.4,
+        singleton_threshold: float = 0.7,
         gender_neutral: bool = False,
-        gender_context: Optional[int] = 100,
+        gender_context: Optional[int] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -164,6 +169,7 @@ class WordCoreference(TrainablePipe):
             "name_agreement": name_agreement,
             "string_match": string_match,
             "join_probability": join_probability,
+            "link_bias": link_bias,
             "singletons": singletons,
             "singleton_threshold": singleton_threshold,
             "gender_neutral": gender_neutral,
@@ -286,8 +292,10 @@ class WordCoreference(TrainablePipe):
                     singles = logits > logit(self.cfg["singleton_threshold"])
                 if self.cfg["string_match"]:
                     matches = string_matches(words, spans, left, logits > logit(MATCH_MENTION_PROBABILITY))
+            bias = self.cfg.get("link_bias", 0.0)
+            decoded = numpy.where(numpy.isfinite(scores), scores + bias, scores) if bias else scores
             clusters, heads = decode_clusters(
-                cands, scores, spans, left, genders, singles, matches, self.cfg["join_probability"], words
+                cands, decoded, spans, left, genders, singles, matches, self.cfg["join_probability"], words
             )
             preds.append({"clusters": clusters, "scores": link_scores(cands, scores, clusters, heads)})
         return preds

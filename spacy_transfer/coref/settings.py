@@ -33,6 +33,9 @@ def check_settings(cfg: Dict[str, Any]) -> None:
         and (isinstance(join, bool) or not isinstance(join, (int, float)) or not 0 < join < 1)
     ):
         problem = ("join_probability", "use a probability between 0 and 1 (exclusive), or null")
+    bias = cfg.get("link_bias", 0.0)
+    if problem is None and (isinstance(bias, bool) or not isinstance(bias, (int, float)) or abs(bias) > 20):
+        problem = ("link_bias", "use a number between -20 and 20 (0: the model's own decisions)")
     if problem is not None:
         key, detail = problem
         raise ValueError(Errors.E067.format(name=key, value=cfg[key], detail=detail))
