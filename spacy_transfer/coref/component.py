@@ -78,7 +78,7 @@ ENCODER_WEIGHTS_FILE = "encoder.safetensors"
         "singletons": False,
         "singleton_threshold": 0.7,
         "gender_neutral": False,
-        "gender_context": None,
+        "gender_context": 100,
         "scorer": {"@scorers": "spacy_transfer.coref_scorer.v1"},
     },
     default_score_weights={"coref_conll_f": 1.0},
@@ -152,7 +152,7 @@ class WordCoreference(TrainablePipe):
         singletons: bool = False,
         singleton_threshold: float = 0.7,
         gender_neutral: bool = False,
-        gender_context: Optional[int] = None,
+        gender_context: Optional[int] = 100,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab

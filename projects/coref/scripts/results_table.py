@@ -2,7 +2,7 @@
 
     python scripts/results_table.py metrics metrics/results.md
 
-Reads METRICS_DIR/<system>/<set>.json (systems such as coref, coref_context_100, neuralcoref; sets as written by
+Reads METRICS_DIR/<system>/<set>.json (systems such as coref, coref_context_null, neuralcoref; sets as written by
 evaluate_coref.py, evaluate_gap.py, evaluate_winobias.py and evaluate_everyday.py) and writes one row per
 figure, one column per system, "–" where a system was not scored on a set.
 """
@@ -14,7 +14,7 @@ from typing import Callable, List, Optional, Tuple
 import typer
 from wasabi import msg
 
-SYSTEMS = ("coref", "coref_context_100", "coref_singletons", "neuralcoref")
+SYSTEMS = ("coref", "coref_context_null", "coref_singletons", "neuralcoref")
 
 
 def conll(key: str = "coref_conll_f_nosingletons") -> Callable[[dict], str]:
