@@ -29,5 +29,5 @@ def run_demo(nlp_base) -> None:
     except ImportError:
         pass
     nlp_base.add_pipe("coref")
-    msg.divider("coref (word-level, MiniLM top layers and head trained on LitBank)")
+    msg.divider("coref (word-level, MiniLM top layers and head trained on LitBank + GUM)")
     print_clusters(nlp_base(text) for text in SAMPLE_TEXTS)

@@ -193,15 +193,30 @@ def test_gender_neutral_needs_its_own_encoder():
         spacy.blank("en").add_pipe("coref", config={"gender_neutral": "yes"})
 
 
-def test_gender_neutral_loads_the_head_trained_for_it(neutral_and_plain):
-    import torch
+def test_gender_neutral_loads_the_head_trained_for_it(neutral_and_plain, tmp_path):
+    """Weights with a head_neutral.safetensors use it for gender_neutral = true; the shipped coref-en has none, so
+    both settings read its one head."""
+    import shutil
 
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from spacy_transfer.coref.component import PACKAGED_WEIGHTS
     from spacy_transfer.coref.model import scorer_module
 
     neutral, plain = neutral_and_plain
     neutral("Warm up."), plain("Warm up.")
     a, b = (scorer_module(nlp.get_pipe("coref").model).state_dict() for nlp in (neutral, plain))
-    assert a.keys() == b.keys() and not all(torch.equal(a[k], b[k]) for k in a)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    weights = tmp_path / "weights"
+    shutil.copytree(PACKAGED_WEIGHTS / "coref-en", weights)
+    state = load_file(str(weights / "head.safetensors"))
+    save_file({k: v + 1.0 for k, v in state.items()}, str(weights / "head_neutral.safetensors"))
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref", config={"weights": str(weights), "gender_neutral": True})
+    nlp("Warm up.")
+    loaded = scorer_module(nlp.get_pipe("coref").model).state_dict()
+    assert all(torch.allclose(loaded[k], state[k] + 1.0) for k in state)
 
 
 def test_swapped_names_keep_a_name_and_its_pronouns_in_agreement():
