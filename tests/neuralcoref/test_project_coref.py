@@ -68,6 +68,6 @@ def test_coref_project_finetune_and_package(tmp_path, en_nlp_base, coref_weights
     project_run(project, "train-finetune", overrides=overrides)
     assert (project / "training" / "finetune" / "model-best" / "neuralcoref" / "model").is_file()
     project_run(project, "package", overrides=overrides)
-    exported = project / "packages" / "neuralcoref-en"
+    exported = project / "packages" / "neuralcoref-en-litbank"
     assert (exported / "weights.safetensors").is_file()
     assert srsly.read_json(exported / "cfg.json")["vectors_from"] == "neuralcoref-en"
