@@ -215,21 +215,21 @@ def test_everyday_found_missed_and_wrong_links():
     # is(13) big(14) .(15) She(16)
     doc.spans["coref_clusters_1"] = [doc[0:2], doc[8:9]]  # Norvale Motors, Its
     doc.spans["coref_clusters_2"] = [doc[4:7], doc[8:11], doc[12:13]]  # a new campus, Its chief executive, it
-    assert everyday.is_found(doc, ["Norvale Motors", "Its"])
-    assert everyday.is_found(doc, ["a new campus", "it"])
-    assert not everyday.is_found(doc, ["Its chief executive", "She"])  # missed: She is in no cluster
-    assert not everyday.is_found(doc, ["Norvale Motors", "it"])  # in different clusters
+    assert everyday.pair_linked(doc, ["Norvale Motors", "Its"])
+    assert everyday.pair_linked(doc, ["a new campus", "it"])
+    assert not everyday.pair_linked(doc, ["Its chief executive", "She"])  # missed: She is in no cluster
+    assert not everyday.pair_linked(doc, ["Norvale Motors", "it"])  # in different clusters
     # the predicted "Its chief executive" ends on "executive": it stands for the spec "Its chief executive" ...
-    assert everyday.is_wrong(doc, ["Its chief executive", "a new campus"])
+    assert everyday.pair_linked(doc, ["Its chief executive", "a new campus"])
     # ... but not for the spec "Its", which ends on "Its" (that one is in cluster 1, away from the campus)
-    assert not everyday.is_wrong(doc, ["Its", "a new campus"])
+    assert not everyday.pair_linked(doc, ["Its", "a new campus"])
     # a match by end token alone: a predicted "motors" span ending on "Motors" matches "Norvale Motors"
     doc.spans["coref_clusters_1"] = [doc[1:2], doc[16:17]]
-    assert everyday.is_found(doc, ["Norvale Motors", "She"]) and not everyday.is_found(doc, ["Norvale Motors", "Its"])
+    assert everyday.pair_linked(doc, ["Norvale Motors", "She"]) and not everyday.pair_linked(doc, ["Norvale Motors", "Its"])
     # only "coref_clusters_N" groups count as predicted clusters
     doc.spans.clear()
     doc.spans["other_1"] = [doc[0:2], doc[8:9]]
-    assert not everyday.is_found(doc, ["Norvale Motors", "Its"])
+    assert not everyday.pair_linked(doc, ["Norvale Motors", "Its"])
 
 
 @Language.component("test_everyday_campus_its_coref")

@@ -67,10 +67,7 @@ def spec_span(doc: Doc, spec: str) -> Span:
         raise SpecError(f"{spec!r} is not in the text (as whole tokens)")
     if not 1 <= n <= len(occurrences):
         raise SpecError(f"{spec!r}: occurrence {n} asked for, the text has {len(occurrences)}")
-    span = doc.char_span(*occurrences[n - 1], alignment_mode="expand")
-    if span is None:  # cannot happen for token-aligned offsets; kept as a guard
-        raise SpecError(f"{spec!r} does not map to tokens")
-    return span
+    return doc.char_span(*occurrences[n - 1])  # token-aligned offsets, so always a span
 
 
 def predicted_clusters(doc: Doc, span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> List[List[Span]]:
@@ -93,13 +90,9 @@ def same_cluster(doc: Doc, a: Span, b: Span, span_prefix: str = DEFAULT_CLUSTER_
     return False
 
 
-def is_found(doc: Doc, pair: Sequence[str], span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> bool:
-    """Whether a `corefer` pair of specs is in one predicted cluster."""
-    return same_cluster(doc, spec_span(doc, pair[0]), spec_span(doc, pair[1]), span_prefix)
-
-
-def is_wrong(doc: Doc, pair: Sequence[str], span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> bool:
-    """Whether a `distinct` pair of specs is (wrongly) in one predicted cluster."""
+def pair_linked(doc: Doc, pair: Sequence[str], span_prefix: str = DEFAULT_CLUSTER_PREFIX) -> bool:
+    """Whether a pair of specs is in one predicted cluster: a `corefer` pair found, a `distinct` pair a wrong
+    link."""
     return same_cluster(doc, spec_span(doc, pair[0]), spec_span(doc, pair[1]), span_prefix)
 
 
@@ -148,8 +141,8 @@ def evaluate(nlp, records: List[dict], span_prefix: str = DEFAULT_CLUSTER_PREFIX
     texts = []
     for record, doc in zip(records, nlp.pipe([r["text"] for r in records])):
         check_specs(doc, record)
-        missed = [pair for pair in record["corefer"] if not is_found(doc, pair, span_prefix)]
-        wrong = [pair for pair in record["distinct"] if is_wrong(doc, pair, span_prefix)]
+        missed = [pair for pair in record["corefer"] if not pair_linked(doc, pair, span_prefix)]
+        wrong = [pair for pair in record["distinct"] if pair_linked(doc, pair, span_prefix)]
         texts.append(
             {
                 "id": record["id"],
