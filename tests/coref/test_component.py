@@ -376,22 +376,6 @@ def test_shipped_model_joins_repeated_names_by_string_match():
     assert clusters[True] == [["Mr. Weston", "Mr. Weston"], ["Highbury", "Highbury"]]
 
 
-def test_initialize_keeps_the_shipped_weights():
-    """`nlp.initialize()` (the first step of every training script) loads the component's weights again rather
-    than replacing them with random ones; only `weights = null` starts from random weights."""
-    text = "Alice gave Bob her book because he had lost his."
-    nlp = spacy.blank("en")
-    nlp.add_pipe("coref")
-    before = [[m.text for m in c] for c in nlp(text)._.coref_clusters]
-    assert before  # the shipped weights find the two people
-    nlp.initialize()
-    assert [[m.text for m in c] for c in nlp(text)._.coref_clusters] == before
-    fresh = spacy.blank("en")
-    fresh.add_pipe("coref")
-    fresh.initialize()  # before any call, too
-    assert [[m.text for m in c] for c in fresh(text)._.coref_clusters] == before
-
-
 def test_the_old_packaged_name_warns_and_names_the_new_one():
     from spacy_transfer.coref.component import weights_path
 
