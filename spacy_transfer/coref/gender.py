@@ -64,7 +64,8 @@ timothy angela  gregory melissa  patrick stephanie  raymond deborah  scott sharo
 kenneth sandra  ronald donna  larry cynthia  jerry kathleen  dennis janet  carl diane  roger heather
 """.split()
 # fmt: on
-NAME_SWAPS = swap_table(zip(_NAME_PAIRS[::2], _NAME_PAIRS[1::2]))
+# Both directions; not swap_table, whose pronoun rules ("hers" -> "his") have no place among names.
+NAME_SWAPS = {**dict(zip(_NAME_PAIRS[::2], _NAME_PAIRS[1::2])), **dict(zip(_NAME_PAIRS[1::2], _NAME_PAIRS[::2]))}
 
 
 def neutral_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:

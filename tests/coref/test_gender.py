@@ -225,3 +225,4 @@ def test_swapped_names_keep_a_name_and_its_pronouns_in_agreement():
     words = ["John", "met", "MARY", "and", "john", "Smith", "."]
     # capitalised first names swap both ways, case kept; lower-case words and surnames stay
     assert swapped_names(words) == ["Mary", "met", "JOHN", "and", "john", "Smith", "."]
+    assert swapped_names(["Hers", "was", "Anne's"]) == ["Hers", "was", "Anne's"]  # pronouns are not names
