@@ -8,12 +8,11 @@ Code ranges per component (keep to your own range):
   W001-W099 warnings (same split by tens)
 """
 
-from typing import Sized, Type, TypeVar
+from typing import Sized
 
 # Messages that several codes share: each is written once. Codes that users may already have seen keep their
 # number (tests and user code match on it), so an older code becomes an alias of the shared text.
 _INVALID_SETTING = "Invalid {component} setting {{key}}={{value!r}}: {{detail}}"
-_ExcT = TypeVar("_ExcT", bound=Exception)
 _N_DOCS_N_PREDS = "The number of docs ({n_docs}) does not match the number of predictions ({n_preds})."
 
 
@@ -43,7 +42,7 @@ class Warnings(metaclass=ErrorsWithCodes):
     W011 = (
         "The 'coref' weights '{old}' are now called '{new}', and are trained on LitBank (fiction) and GUM (news, "
         "biographies, interviews, academic, legal and travel texts): clusters can differ from those of the old, "
-        "fiction-only release. Set weights = \"{new}\" to silence this."
+        'fiction-only release. Set weights = "{new}" to silence this.'
     )
 
 
@@ -73,7 +72,6 @@ class Errors(metaclass=ErrorsWithCodes):
     E006 = _N_DOCS_N_PREDS
     E007 = "Could not download the original neuralcoref model with pip: {detail}"
     E008 = "Unknown model name '{name}'. Known names: {known}; or pass a directory path."
-    E009 = "Speaker annotation is invalid: {detail}"
     E011 = (
         "The weights in {path} do not fit the configured scorer: {detail}. Use the "
         "hidden sizes the weights were trained with (1000/500/500 for neuralcoref-en) in "
@@ -204,7 +202,6 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E108 = "Cannot define a vector for {word!r}: {detail}."
     E109 = "Invalid init-fasttext option {option}={value!r}: {detail}."
-    E110 = "The fastText model {path} has inconsistent {what}: {detail}."
     E111 = (
         "The FastTextEmbed layer has no vectors path; set `path` in its config block to a fastText .bin/.vec "
         "or an init-fasttext directory."
@@ -258,10 +255,6 @@ class Errors(metaclass=ErrorsWithCodes):
     E162 = (
         "The balanced batcher found no example with a positive label in doc.cats; "
         "it needs gold categories. Labels seen: {labels}."
-    )
-    E163 = (
-        "Gold label '{label}' is not one of the component's labels {labels}. Add it "
-        "with add_label before initialize, or fix the training data."
     )
     E164 = (
         "The torchmoji pretrained model '{name}' has labels fixed by its weights; "
@@ -461,17 +454,7 @@ class Errors(metaclass=ErrorsWithCodes):
     )
 
 
-def coded_error(code: str, exc_type: Type[_ExcT] = ValueError, **fields) -> _ExcT:  # type: ignore[assignment]
-    """The exception for the coded message `code` with its fields filled in.
-
-    code (str): An attribute of Errors, e.g. "E056".
-    exc_type (Type[Exception]): The exception class to build.
-    RETURNS (Exception): The exception, for the caller to raise (so tracebacks point at the caller).
-    """
-    return exc_type(getattr(Errors, code).format(**fields))
-
-
-def check_n_preds(docs: Sized, preds: Sized, code: str = "E006") -> None:
+def check_n_preds(docs: Sized, preds: Sized, code: str) -> None:
     """Raise the coded ValueError when docs and predictions differ in number (set_annotations' first check).
 
     docs (Sized): The docs to annotate.
@@ -479,4 +462,4 @@ def check_n_preds(docs: Sized, preds: Sized, code: str = "E006") -> None:
     code (str): E006, or the alias a component raised before (E159 torchmoji, E258 zero_shot_classifier).
     """
     if len(docs) != len(preds):
-        raise coded_error(code, n_docs=len(docs), n_preds=len(preds))
+        raise ValueError(getattr(Errors, code).format(n_docs=len(docs), n_preds=len(preds)))

@@ -303,7 +303,7 @@ class WordCoreference(TrainablePipe):
     def set_annotations(self, docs: Iterable[Doc], preds: List[Dict[str, Any]]) -> None:
         """Write clusters to doc.spans[f"{span_prefix}_{n}"] and link scores to doc.user_data."""
         docs = list(docs)
-        check_n_preds(docs, preds)
+        check_n_preds(docs, preds, "E006")
         for doc, pred in zip(docs, preds):
             clusters = pred["clusters"]
             mains = []

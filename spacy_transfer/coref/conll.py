@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
-from ..errors import coded_error
+from ..errors import Errors
 from .records import CorefRecord, TokenSpan
 
 BEGIN_RE = re.compile(r"^#\s*begin document\s*(.*?)\s*$")
@@ -40,7 +40,7 @@ SPEAKER_COLUMN = 9
 
 def _structure_error(path: str, line: int, detail: str) -> ValueError:
     """E056: the document layout is off (columns, begin/end markers); five places find such faults."""
-    return coded_error("E056", path=path, line=line, detail=detail)
+    return ValueError(Errors.E056.format(path=path, line=line, detail=detail))
 
 
 def parse_header(text: str) -> Tuple[str, int]:
@@ -83,10 +83,12 @@ class _PartBuilder:
         if len(fields) == self.n_cols + 1 and fields[-1] == "":
             fields = fields[:-1]  # one trailing separator, as Perl's split drops it
         if len(fields) != self.n_cols:
-            raise coded_error("E052", path=self.path, line=lineno, expected=self.n_cols, found=len(fields), text=text)
+            raise ValueError(
+                Errors.E052.format(path=self.path, line=lineno, expected=self.n_cols, found=len(fields), text=text)
+            )
         word = fields[WORD_COLUMN.get(self.n_cols, 3)]
         if not word:
-            raise coded_error("E057", path=self.path, line=lineno, index=self.n_tokens, doc=self.name)
+            raise ValueError(Errors.E057.format(path=self.path, line=lineno, index=self.n_tokens, doc=self.name))
         speaker = fields[SPEAKER_COLUMN] if self.n_cols >= 12 else "-"
         if speaker not in ("-", "_"):
             self.has_speakers = True
@@ -103,7 +105,7 @@ class _PartBuilder:
         while pos < len(value):
             match = MARKER_RE.match(value, pos)
             if match is None:
-                raise coded_error("E053", path=self.path, line=lineno, value=value, rest=value[pos:])
+                raise ValueError(Errors.E053.format(path=self.path, line=lineno, value=value, rest=value[pos:]))
             pos = match.end()
             single, opening, closing, _ = match.groups()
             if single is not None:
@@ -114,7 +116,7 @@ class _PartBuilder:
             elif closing is not None:
                 stack = self.open.get(closing)
                 if not stack:
-                    raise coded_error("E054", path=self.path, line=lineno, entity=closing)
+                    raise ValueError(Errors.E054.format(path=self.path, line=lineno, entity=closing))
                 start, _ = stack.pop()
                 self._add_mention(closing, start, i, lineno)
 
@@ -125,9 +127,9 @@ class _PartBuilder:
     def finish(self, lineno: int) -> CorefRecord:
         unclosed = {e: [ln for _, ln in stack] for e, stack in self.open.items() if stack}
         if unclosed:
-            raise coded_error("E055", path=self.path, line=lineno, doc=self.name, unclosed=unclosed)
+            raise ValueError(Errors.E055.format(path=self.path, line=lineno, doc=self.name, unclosed=unclosed))
         if self.n_tokens == 0:
-            raise coded_error("E065", path=self.path, line=self.line, doc=self.name)
+            raise ValueError(Errors.E065.format(path=self.path, line=self.line, doc=self.name))
         sentences = [s for s in self.sentences if s]
         speakers = [s for s in self.speakers if s] if self.has_speakers else None
         clusters = [sorted(c) for c in self.clusters.values() if c]

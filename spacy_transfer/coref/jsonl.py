@@ -11,18 +11,18 @@ import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Union
 
-from ..errors import coded_error
+from ..errors import Errors
 from .records import CorefRecord, TokenSpan
 
 
 def _field_error(path: str, line: int, doc: str, field: str, detail: str) -> ValueError:
     """E059: a record's field has the wrong type or is missing."""
-    return coded_error("E059", path=path, line=line, doc=doc, field=field, detail=detail)
+    return ValueError(Errors.E059.format(path=path, line=line, doc=doc, field=field, detail=detail))
 
 
 def _speakers_error(path: str, line: int, doc: str, detail: str) -> ValueError:
     """E061: a record's speakers do not have the shape of its sentences."""
-    return coded_error("E061", path=path, line=line, doc=doc, detail=detail)
+    return ValueError(Errors.E061.format(path=path, line=line, doc=doc, detail=detail))
 
 
 def _check_sentences(obj: Dict[str, Any], path: str, lineno: int, doc: str) -> List[List[str]]:
@@ -33,7 +33,7 @@ def _check_sentences(obj: Dict[str, Any], path: str, lineno: int, doc: str) -> L
         raise _field_error(path, lineno, doc, "sentences", "expected a list of lists of non-empty strings")
     sentences = [s for s in sentences if s]
     if not sentences:
-        raise coded_error("E065", path=path, line=lineno, doc=doc)
+        raise ValueError(Errors.E065.format(path=path, line=lineno, doc=doc))
     return sentences
 
 
@@ -57,8 +57,10 @@ def _check_clusters(obj: Dict[str, Any], path: str, lineno: int, doc: str, n_tok
             else:
                 spans.append((mention[0], mention[1]))
                 continue
-            raise coded_error(
-                "E060", path=path, line=lineno, doc=doc, mention=mention, cluster=ci, detail=detail, n_tokens=n_tokens
+            raise ValueError(
+                Errors.E060.format(
+                    path=path, line=lineno, doc=doc, mention=mention, cluster=ci, detail=detail, n_tokens=n_tokens
+                )
             )
         if spans:
             result.append(sorted(spans))
@@ -96,9 +98,9 @@ def read_jsonl(path: Union[str, Path]) -> Iterator[CorefRecord]:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
-                raise coded_error("E058", path=path_str, line=lineno, detail=err) from None
+                raise ValueError(Errors.E058.format(path=path_str, line=lineno, detail=err)) from None
             if not isinstance(obj, dict):
-                raise coded_error("E058", path=path_str, line=lineno, detail=f"found {type(obj).__name__}")
+                raise ValueError(Errors.E058.format(path=path_str, line=lineno, detail=f"found {type(obj).__name__}"))
             doc_key = obj.get("doc_key")
             if not isinstance(doc_key, str) or not doc_key:
                 raise _field_error(path_str, lineno, "?", "doc_key", "expected a non-empty string")

