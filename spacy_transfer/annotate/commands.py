@@ -55,7 +55,7 @@ def annotate_command(
     from wasabi import msg
 
     from .io import check_input
-    from .pipeline import load_pipeline
+    from ..util import load_pipeline
     from .progress import print_summary
 
     with _exit_on_coded_error():
@@ -85,7 +85,7 @@ def annotate_command(
             )
         else:
             from .engine_ray import annotate_ray
-            from .pipeline import resolve_spec
+            from ..util import resolve_spec
 
             msg.info(f"Pipeline for the Ray actors: {resolve_spec(settings.pipeline)[0]}")
             summary = annotate_ray(settings, n_actors=n_process, address=ray_address, show_progress=progress)

@@ -21,7 +21,7 @@ from spacy.tokens import DocBin
 
 from .core import Annotated, annotate_stream, prepare_pipeline, shards_to_annotate
 from .io import OutputDir, Record, Shard, check_input, count_records
-from .pipeline import load_pipeline
+from ..util import load_pipeline
 from .progress import Progress
 from .settings import AnnotateSettings
 

@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 from ..errors import Errors
 from .core import annotate_stream, prepare_pipeline, shards_to_annotate
 from .io import OutputDir, Record, atomic_write, check_input, count_records
-from .pipeline import load_pipeline, resolve_spec
+from ..util import load_pipeline, resolve_spec
 from .progress import Progress
 from .settings import AnnotateSettings
 

@@ -66,7 +66,7 @@ def visualize_cli(
 ) -> None:
     """Serve a page where you paste text and see its coreference clusters and
     resolved text; the pipeline runs on this machine."""
-    from ..annotate.pipeline import load_pipeline
+    from ..util import load_pipeline
     from .serve import serve_visualizer
 
     if max_length < 1:
@@ -92,14 +92,15 @@ def coref_heads_cli(
 ) -> None:
     """Add the head word of every gold mention (coref_heads_N span groups, from a
     dependency parse of the gold words), which training the coref component needs."""
-    from ..util import ENGLISH_PIPELINES, load_english
+    from ..util import load_pipeline
     from .heads import add_heads_to_file
 
     if not input_path.is_file():
         msg.fail(f"{input_path} is not a file: give a .spacy file from convert-coref", exits=1)
-    import spacy
-
-    nlp = load_english() if pipeline in ENGLISH_PIPELINES else spacy.load(pipeline)
+    try:
+        nlp = load_pipeline(pipeline)[0]
+    except ValueError as err:
+        msg.fail(str(err), exits=1)
     if "parser" not in nlp.pipe_names:
         msg.fail(f"{pipeline} has no parser: heads come from a dependency parse", exits=1)
     n = add_heads_to_file(input_path, output_path, nlp, span_prefix)

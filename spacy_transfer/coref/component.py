@@ -19,6 +19,7 @@ from spacy.util import from_bytes, from_disk, to_bytes, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
+from .. import util
 from ..errors import Errors, Warnings, check_n_preds
 from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
 from .extensions import install_extensions
@@ -441,7 +442,7 @@ class WordCoreference(TrainablePipe):
 
 
 def packaged_names() -> List[str]:
-    return sorted(p.name for p in PACKAGED_WEIGHTS.glob("*") if (p / HEAD_WEIGHTS_FILE).exists())
+    return util.packaged_names(PACKAGED_WEIGHTS, HEAD_WEIGHTS_FILE)
 
 
 # Packaged names of earlier releases -> today's name (with a warning, as the weights differ).
@@ -453,9 +454,9 @@ def weights_path(name: str) -> Path:
     if name in RENAMED_WEIGHTS and not Path(name).exists():
         warnings.warn(Warnings.W011.format(old=name, new=RENAMED_WEIGHTS[name]))
         name = RENAMED_WEIGHTS[name]
-    for candidate in (PACKAGED_WEIGHTS / name, Path(name)):
-        if (candidate / HEAD_WEIGHTS_FILE).is_file():
-            return candidate / HEAD_WEIGHTS_FILE
+    folder = util.resolve_packaged(name, PACKAGED_WEIGHTS, HEAD_WEIGHTS_FILE)
+    if folder is not None and (folder / HEAD_WEIGHTS_FILE).is_file():
+        return folder / HEAD_WEIGHTS_FILE
     raise ValueError(
         Errors.E076.format(
             name=name,

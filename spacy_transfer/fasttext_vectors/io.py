@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Optional, Union
 import numpy as np
 
 from ..errors import Errors
+from ..util import packaged_names, resolve_packaged
 from .bucket_index import BucketIndex
 
 FASTTEXT_MAGIC = 793712314
@@ -97,19 +98,17 @@ class FastTextModel:
 
 def packaged_vectors() -> List[str]:
     """Names of the vector directories shipped in the package (usable as a `path`)."""
-    return sorted(p.name for p in DATA_DIR.iterdir() if (p / META_FILE).is_file()) if DATA_DIR.is_dir() else []
+    return packaged_names(DATA_DIR, META_FILE)
 
 
 def resolve_vectors_path(path: Union[str, Path]) -> Path:
-    """The file or directory that `path` names: an existing path, else a packaged vectors name ("gutenberg-en").
+    """The file or directory that `path` names: a packaged vectors name ("gutenberg-en"), else an existing path.
 
     RETURNS (Path): an existing path.
     """
-    candidate = Path(path)
-    if candidate.exists():
-        return candidate
-    if str(path) in packaged_vectors():
-        return DATA_DIR / str(path)
+    found = resolve_packaged(path, DATA_DIR, META_FILE)
+    if found is not None:
+        return found
     raise FileNotFoundError(Errors.E100.format(path=path, packaged=", ".join(packaged_vectors()) or "none"))
 
 

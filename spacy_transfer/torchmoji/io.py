@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import srsly
 
 from ..errors import Errors
+from ..util import packaged_names, resolve_packaged
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_PRETRAINED = "goemotions"
@@ -36,12 +37,10 @@ OUTPUT_KEYS = ("output_layer.0.weight", "output_layer.0.bias")
 
 def resolve_pretrained(name_or_path: Union[str, Path]) -> Path:
     """A shipped model name ('goemotions') or a directory in our format."""
-    path = Path(name_or_path)
-    if not path.is_dir():
-        path = DATA_DIR / str(name_or_path)
-    if not (path / CONFIG_FILE).exists() or not (path / WEIGHTS_FILE).exists():
-        known = sorted(p.name for p in DATA_DIR.iterdir() if p.is_dir()) if DATA_DIR.exists() else []
-        raise ValueError(Errors.E150.format(name=name_or_path, path=path, known=known))
+    path = resolve_packaged(name_or_path, DATA_DIR, WEIGHTS_FILE)
+    if path is None or not (path / CONFIG_FILE).is_file() or not (path / WEIGHTS_FILE).is_file():
+        known = packaged_names(DATA_DIR, WEIGHTS_FILE)
+        raise ValueError(Errors.E150.format(name=name_or_path, path=path or Path(name_or_path), known=known))
     return path
 
 

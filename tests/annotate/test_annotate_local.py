@@ -12,7 +12,7 @@ from spacy_transfer.annotate import io as annotate_io
 from spacy_transfer.annotate.core import annotate_stream, prepare_pipeline
 from spacy_transfer.annotate.extract import doc_to_record, dumps, to_json_safe
 from spacy_transfer.annotate.io import OutputDir, Record
-from spacy_transfer.annotate.pipeline import load_pipeline, parse_spec
+from spacy_transfer.util import load_pipeline, parse_spec
 
 from ..conftest import ENGLISH_PIPELINES
 from .corpus import CODE, EMOTIONS_ATTR, TEST_COMPONENTS, good_texts, output_bytes, read_output, write_corpus
@@ -266,7 +266,7 @@ def test_annotate_ray_missing_gives_clear_error(monkeypatch, tmp_path):
 
 
 def test_annotate_resolve_spec():
-    from spacy_transfer.annotate.pipeline import resolve_spec
+    from spacy_transfer.util import resolve_spec
 
     spec, used = resolve_spec("en_core_web_sm + annotate_test_cats")
     assert used in ENGLISH_PIPELINES

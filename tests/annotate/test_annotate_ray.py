@@ -9,7 +9,7 @@ from spacy.tokens import DocBin
 from spacy_transfer.annotate import AnnotateSettings, annotate_local, annotate_ray
 from spacy_transfer.annotate.engine_ray import actor_cpus
 from spacy_transfer.annotate.io import OutputDir
-from spacy_transfer.annotate.pipeline import load_pipeline
+from spacy_transfer.util import load_pipeline
 
 from .corpus import (
     CODE,

