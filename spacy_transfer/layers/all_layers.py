@@ -4,6 +4,8 @@
 import torch
 from torch import nn
 
+from .transformer import set_transformer
+
 
 class AllLayersOutput:
     """What the window encoder reads: `last_hidden_state`, here all layers side by side."""
@@ -51,8 +53,6 @@ class MixedLayers(nn.Module):
 def set_encoder_layers(encoder, transformer: nn.Module, tokenizer, layers: str) -> None:
     """Put a loaded Hugging Face model into a TransformerModel.v1, giving the hidden states `layers` names:
     "mix" (MixedLayers), "concat" (AllLayers, width (n_layers + 1) x hidden) or "last"."""
-    from ..transformer_encoder.model import set_transformer
-
     wrapped = {"mix": MixedLayers, "concat": AllLayers}.get(layers, lambda inner: inner)(transformer)
     set_transformer(encoder, wrapped, tokenizer)
     if layers == "concat":

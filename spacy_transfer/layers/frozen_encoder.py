@@ -17,6 +17,7 @@ from thinc.types import Floats2d
 
 from ..errors import Errors
 from .precision import check_inference_dtype, inference_autocast
+from .transformer import build_transformer_model
 
 CacheKey = Tuple[str, int, int]
 
@@ -44,10 +45,8 @@ def build_frozen_transformer(
         layers/precision.py.
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
-    from ..transformer_encoder.model import build_transformer_model
-
     if not isinstance(cache_docs, int) or cache_docs < 0:
-        raise ValueError(Errors.E205.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
+        raise ValueError(Errors.E361.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
     check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling)
     return FrozenTransformer(

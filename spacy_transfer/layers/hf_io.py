@@ -50,32 +50,32 @@ def resolve_model_path(name: str) -> Union[Path, str]:
         try:
             path = package_model_dir(package)
         except ImportError as err:
-            raise ValueError(Errors.E200.format(package=package, detail=err)) from err
+            raise ValueError(Errors.E356.format(package=package, detail=err)) from err
         if not (path / CONFIG_FILE).is_file():
-            raise ValueError(Errors.E201.format(path=path, missing=CONFIG_FILE))
+            raise ValueError(Errors.E357.format(path=path, missing=CONFIG_FILE))
         return path
     path = Path(name).expanduser()
     if path.is_dir():
         if not (path / CONFIG_FILE).is_file():
-            raise ValueError(Errors.E201.format(path=path, missing=CONFIG_FILE))
+            raise ValueError(Errors.E357.format(path=path, missing=CONFIG_FILE))
         return path
     if path.exists():
-        raise ValueError(Errors.E213.format(path=path))
+        raise ValueError(Errors.E367.format(path=path))
     looks_like_path = name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
     if looks_like_path:
-        raise ValueError(Errors.E202.format(name=name))
+        raise ValueError(Errors.E358.format(name=name))
     return name
 
 
 def check_weights_file(path: Path) -> None:
-    """Raise E214 naming `path` when a safetensors file is cut short or garbled (reads the header only)."""
+    """Raise E368 naming `path` when a safetensors file is cut short or garbled (reads the header only)."""
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="numpy"):
             pass
     except Exception as err:  # SafetensorError, OSError; raised for truncated or non-safetensors files
-        raise ValueError(Errors.E214.format(path=path, detail=err)) from None
+        raise ValueError(Errors.E368.format(path=path, detail=err)) from None
 
 
 def load_fast_tokenizer(source: Union[str, Path], *, local: bool = True) -> Tuple[Any, Optional[Any]]:
@@ -126,7 +126,7 @@ def load_hf_model(name: str) -> Tuple[Any, Any]:
         if not local:  # offline, an unknown name ends here: say which names the download command knows
             detail = f"it is not a local directory and loading it from the Hugging Face hub failed ({err})"
             raise ValueError(Errors.E351.format(name=name, detail=detail, known=packaged_encoder_names())) from err
-        raise ValueError(Errors.E203.format(name=name, detail=err)) from err
+        raise ValueError(Errors.E359.format(name=name, detail=err)) from err
     return model, backend
 
 
@@ -162,26 +162,26 @@ def files_to_model(files: HFFiles, *, where: str = "<bytes>") -> Tuple[Any, Any]
 
     missing = [f for f in HF_FILES if f not in files]
     if missing:
-        raise ValueError(Errors.E201.format(path=where, missing=", ".join(missing)))
+        raise ValueError(Errors.E357.format(path=where, missing=", ".join(missing)))
     try:
         config_dict = json.loads(files[CONFIG_FILE].decode("utf8"))
         model_type = config_dict.pop("model_type")
         config = AutoConfig.for_model(model_type, **config_dict)
         model = AutoModel.from_config(config)
     except (AttributeError, KeyError, TypeError, ValueError) as err:
-        raise ValueError(Errors.E204.format(path=f"{where}/{CONFIG_FILE}", detail=repr(err))) from err
+        raise ValueError(Errors.E360.format(path=f"{where}/{CONFIG_FILE}", detail=repr(err))) from err
     try:
         state = load(files[WEIGHTS_FILE])
     except (ValueError, SafetensorError) as err:
-        raise ValueError(Errors.E204.format(path=f"{where}/{WEIGHTS_FILE}", detail=err)) from err
+        raise ValueError(Errors.E360.format(path=f"{where}/{WEIGHTS_FILE}", detail=err)) from err
     result = model.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
         detail = f"missing {result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}"
-        raise ValueError(Errors.E204.format(path=where, detail=detail))
+        raise ValueError(Errors.E360.format(path=where, detail=detail))
     try:
         tokenizer = Tokenizer.from_str(files[TOKENIZER_FILE].decode("utf8"))
     except Exception as err:  # tokenizers raises a bare Exception for invalid JSON
-        raise ValueError(Errors.E204.format(path=f"{where}/{TOKENIZER_FILE}", detail=err)) from err
+        raise ValueError(Errors.E360.format(path=f"{where}/{TOKENIZER_FILE}", detail=err)) from err
     return model, tokenizer
 
 
@@ -198,5 +198,5 @@ def load_hf_files(path: Union[str, Path]) -> HFFiles:
     path = Path(path)
     missing = [f for f in HF_FILES if not (path / f).is_file()]
     if missing:
-        raise ValueError(Errors.E201.format(path=path, missing=", ".join(missing)))
+        raise ValueError(Errors.E357.format(path=path, missing=", ".join(missing)))
     return {f: (path / f).read_bytes() for f in HF_FILES}

@@ -74,7 +74,7 @@ class TransformerListener(Model):
 def listener_init(model: TransformerListener, X: Optional[List[Doc]] = None, Y=None) -> None:
     # The caller's init (e.g. chain, possibly nested) predicts on X to size later layers. Those docs were not
     # run through the encoder, so until the encoder sends a batch or annotated docs show up, docs without
-    # output give zeros instead of raising E209.
+    # output give zeros instead of raising E363.
     model._init_pass = True
 
 
@@ -96,7 +96,7 @@ def listener_forward(model: TransformerListener, docs: List[Doc], is_train: bool
     if is_train and not all(_has_output(doc) for doc in docs):
         # A frozen encoder in [training] annotating_components has set the docs: then we use them below.
         raise ValueError(
-            Errors.E208.format(
+            Errors.E362.format(
                 listener=model.component_name,
                 upstream=model.upstream_name,
                 expected=model._batch_id,
@@ -116,17 +116,17 @@ def _doc_output(model: TransformerListener, doc: Doc, init_pass: bool) -> Floats
         if init_pass and model.upstream_linked and width is not None:
             return model.ops.alloc2f(len(doc), width)
         raise ValueError(
-            Errors.E209.format(listener=model.component_name, n_tokens=len(doc), upstream=model.upstream_name)
+            Errors.E363.format(listener=model.component_name, n_tokens=len(doc), upstream=model.upstream_name)
         )
     data = doc._.get(TRF_DATA_ATTR)
     data_width = int(data["width"])
     if width is not None and width != data_width:
         raise ValueError(
-            Errors.E210.format(
+            Errors.E364.format(
                 listener=model.component_name, width=width, upstream=model.upstream_name, hidden=data_width
             )
         )
     tokens = data["tokens"]
     if tokens.shape != (len(doc), data_width):
-        raise ValueError(Errors.E211.format(shape=tokens.shape, n_tokens=len(doc), width=data_width))
+        raise ValueError(Errors.E365.format(shape=tokens.shape, n_tokens=len(doc), width=data_width))
     return model.ops.asarray2f(tokens)

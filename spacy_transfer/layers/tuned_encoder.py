@@ -19,6 +19,7 @@ from ..errors import Errors
 from .precision import check_inference_dtype, inference_autocast
 from .pytorch_shim import EvalModePyTorchShim, reset_inference_caches
 from .torch import get_torch_module, get_torch_wrapper
+from .transformer import build_transformer_model
 
 DEFAULT_MAX_WORDPIECES_PER_TOKEN = 64
 LAYER_CHOICES = ("mix", "concat", "last")  # see all_layers.set_encoder_layers
@@ -50,16 +51,14 @@ def build_tuned_transformer(
         low-rank adapters of this rank on each linear layer of the top `tuned_layers` layers (layers/lora.py).
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
-    from ..transformer_encoder.model import build_transformer_model
-
     if not isinstance(tuned_layers, int) or tuned_layers < 0:
-        raise ValueError(Errors.E205.format(key="tuned_layers", value=tuned_layers, detail="must be >= 0"))
+        raise ValueError(Errors.E361.format(key="tuned_layers", value=tuned_layers, detail="must be >= 0"))
     if not isinstance(lr_scale, (int, float)) or lr_scale <= 0:
-        raise ValueError(Errors.E205.format(key="lr_scale", value=lr_scale, detail="must be > 0"))
+        raise ValueError(Errors.E361.format(key="lr_scale", value=lr_scale, detail="must be > 0"))
     if not isinstance(lora_rank, int) or lora_rank < 0:
-        raise ValueError(Errors.E205.format(key="lora_rank", value=lora_rank, detail="must be >= 0"))
+        raise ValueError(Errors.E361.format(key="lora_rank", value=lora_rank, detail="must be >= 0"))
     if layers not in LAYER_CHOICES:
-        raise ValueError(Errors.E205.format(key="layers", value=layers, detail=f"must be one of {LAYER_CHOICES}"))
+        raise ValueError(Errors.E361.format(key="layers", value=layers, detail=f"must be one of {LAYER_CHOICES}"))
     check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(
         name,
@@ -125,7 +124,7 @@ def freeze_lower_layers(transformer, tuned_layers: int, name: str, *, lora_rank:
     layers = transformer_layers(transformer)
     if tuned_layers > len(layers):
         raise ValueError(
-            Errors.E205.format(
+            Errors.E361.format(
                 key="tuned_layers",
                 value=tuned_layers,
                 detail=f"the encoder '{name}' has {len(layers)} transformer layers (encoder.layer)",
@@ -163,7 +162,7 @@ def load_tuned_state(model: Model, state: dict, *, complete: bool = True) -> Non
     params = tuned_state(model)
     missing, extra = sorted(set(params) - set(state)), sorted(set(state) - set(params))
     if extra or (complete and missing):
-        raise ValueError(f"tuned encoder weights do not match: missing {missing[:3]}, unexpected {extra[:3]}")
+        raise ValueError(Errors.E370.format(missing=missing[:3], extra=extra[:3]))
     with torch.no_grad():
         for key, value in state.items():
             params[key].copy_(value.to(params[key].dtype))

@@ -20,9 +20,9 @@ from thinc.api import Config, Model, Optimizer, set_dropout_rate
 
 from ..errors import Errors
 from ..layers.listener import TRF_DATA_ATTR, TransformerListener
+from ..layers.transformer import TransformerEncoderOutput, get_transformer, set_transformer_from_files
 from .extensions import install_extensions
 from .settings import check_settings
-from .util import TransformerEncoderOutput
 
 # Held while pretrained weights load on first use, so that threads load them once (module level, as in the
 # other components: a lock on the pipe would make the pipeline unpicklable).
@@ -258,13 +258,10 @@ class TransformerEncoder(TrainablePipe):
 
     def _model_files(self) -> Dict[str, bytes]:
         from ..layers.hf_io import model_to_files
-        from .model import get_transformer
 
         return model_to_files(get_transformer(self.model), self.model.attrs["tokenizer"].to_str())
 
     def _load_model_files(self, files: Dict[str, bytes], where: str) -> None:
-        from .model import set_transformer_from_files
-
         set_transformer_from_files(self.model, files, where)
 
     def to_bytes(self, *, exclude: Iterable[str] = SimpleFrozenList()) -> bytes:

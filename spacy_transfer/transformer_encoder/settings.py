@@ -1,6 +1,7 @@
 """Validation of the transformer_encoder component's settings, called from the component's __init__.
 
-The model's own settings (window, stride, pooling, ...) are checked where the model is built (model.py).
+The model's own settings (window, stride, pooling, ...) are checked where the model is built
+(layers/transformer.py).
 """
 
 from typing import Any, Dict

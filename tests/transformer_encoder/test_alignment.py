@@ -4,13 +4,8 @@ import numpy
 import pytest
 import spacy
 
-from spacy_transfer.transformer_encoder.util import (
-    DocPieces,
-    align_wordpieces,
-    build_window_batch,
-    first_piece_pairs,
-    make_windows,
-)
+from spacy_transfer.layers.alignment import DocPieces, align_wordpieces, first_piece_pairs
+from spacy_transfer.layers.windows import build_window_batch, make_windows
 
 
 def _align(doc, offsets):

@@ -108,7 +108,7 @@ def test_transformer_encoder_windows_long_doc(tiny_model_dir):
     enc = nlp.get_pipe("transformer_encoder").model
     import torch
 
-    from spacy_transfer.transformer_encoder.model import get_transformer
+    from spacy_transfer.layers.transformer import get_transformer
 
     ids = enc.attrs["prefix"] + doc._.trf_data["wp_ids"][:16].tolist() + enc.attrs["suffix"]
     with torch.no_grad():
@@ -173,11 +173,11 @@ def test_transformer_encoder_overwrite(tiny_bert_dir):
 @pytest.mark.parametrize(
     "cfg,code",
     [
-        ({"window": 0}, "E205"),
-        ({"stride": 40}, "E205"),
-        ({"pooling": "max"}, "E205"),
-        ({"window": 100}, "E205"),
-        ({"name": "./no/such/dir"}, "E202"),
+        ({"window": 0}, "E361"),
+        ({"stride": 40}, "E361"),
+        ({"pooling": "max"}, "E361"),
+        ({"window": 100}, "E361"),
+        ({"name": "./no/such/dir"}, "E358"),
     ],
 )
 def test_transformer_encoder_bad_config(tiny_bert_dir, cfg, code):
@@ -187,9 +187,9 @@ def test_transformer_encoder_bad_config(tiny_bert_dir, cfg, code):
 
 def test_transformer_encoder_bad_directory(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="E201"):
+    with pytest.raises(ValueError, match="E357"):
         make_nlp(tmp_path / "empty")
-    with pytest.raises(ValueError, match="E200"):
+    with pytest.raises(ValueError, match="E356"):
         make_nlp("package:no_such_package_here")
 
 
@@ -247,7 +247,7 @@ def test_transformer_encoder_caps_wordpieces_per_token(tiny_bert_dir):
 
 
 def test_transformer_encoder_cap_pieces_unit():
-    from spacy_transfer.transformer_encoder.util import cap_pieces_per_token
+    from spacy_transfer.layers.alignment import cap_pieces_per_token
 
     ids = numpy.arange(10, 20, dtype="int64")
     # token 0: pieces 0-1; token 1: pieces 2-6; piece 7 unaligned; token 2: pieces 8-9; piece 9 also token 3

@@ -1,12 +1,15 @@
-"""The registered Thinc architecture `spacy_transfer.TransformerModel.v1`.
+"""The registered Thinc architecture `spacy_transfer.TransformerModel.v1`: one vector per spaCy token from a
+Hugging Face encoder. The `transformer_encoder` component runs it; FrozenTransformer.v1 and TunedTransformer.v1
+wrap it.
 
-docs -> fast tokenizer with character offsets -> wordpieces aligned to spaCy tokens -> strided windows,
-sorted by length and packed into padded chunks -> Hugging Face encoder (PyTorchWrapper_v2) -> windows merged
-and wordpieces mean-pooled per token -> `TransformerEncoderOutput`.
+docs -> fast tokenizer with character offsets -> wordpieces aligned to spaCy tokens (alignment.py) -> strided
+windows, sorted by length and packed into padded chunks (windows.py) -> Hugging Face encoder (window_pooling.py,
+in PyTorchWrapper_v2) -> windows merged and wordpieces mean-pooled per token -> `TransformerEncoderOutput`.
 
 torch and transformers are imported inside functions, so importing this module stays cheap.
 """
 
+from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
 
 import numpy
@@ -17,22 +20,31 @@ from thinc.api import ArgsKwargs, Model, torch2xp, xp2torch
 from thinc.types import Floats2d
 
 from ..errors import Errors
-from ..layers.hf_io import files_to_model, load_hf_model
-from ..layers.pytorch_shim import keep_eval_mode
-from ..layers.torch import get_torch_module, torch_device
-from .util import (
-    POOLING_MODES,
-    DocPieces,
-    TransformerEncoderOutput,
-    WindowBatch,
-    align_wordpieces,
-    build_window_batch,
-    cap_pieces_per_token,
-    first_piece_pairs,
-)
+from .alignment import POOLING_MODES, DocPieces, align_wordpieces, cap_pieces_per_token, first_piece_pairs
+from .hf_io import files_to_model, load_hf_model
+from .pytorch_shim import keep_eval_mode
+from .torch import get_torch_module, torch_device
+from .windows import WindowBatch, build_window_batch
 
 # RoBERTa-style models number positions from padding_idx + 1, so two position rows are unusable.
 POSITION_OFFSET_MODELS = ("roberta", "xlm-roberta", "camembert", "longformer")
+
+
+@dataclass
+class TransformerEncoderOutput:
+    """What the encoder model returns for a batch of docs.
+
+    tokens: one (n_tokens x width) array per doc, the pooled wordpiece states of each token.
+    wordpieces: one (n_wp x width) array per doc, the last hidden states (windows merged).
+    pieces: the wordpiece ids and token alignment of each doc.
+    """
+
+    tokens: List[numpy.ndarray]
+    wordpieces: List[numpy.ndarray]
+    pieces: List[DocPieces]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
 
 
 @registry.architectures("spacy_transfer.TransformerModel.v1")
@@ -75,7 +87,7 @@ def build_transformer_model(
         ),
     ):
         if not ok:
-            raise ValueError(Errors.E205.format(key=key, value=value, detail=detail))
+            raise ValueError(Errors.E361.format(key=key, value=value, detail=detail))
     return Model(
         "transformer_encoder_model",
         transformer_forward,
@@ -114,7 +126,7 @@ def set_transformer(model: Model, transformer: Any, tokenizer: Any) -> None:
     """
     from thinc.api import PyTorchWrapper_v2
 
-    from .torch_model import WindowPoolingEncoder
+    from .window_pooling import WindowPoolingEncoder
 
     tokenizer.no_padding()
     tokenizer.no_truncation()
@@ -132,7 +144,7 @@ def set_transformer(model: Model, transformer: Any, tokenizer: Any) -> None:
             detail = (
                 f"window plus {len(prefix) + len(suffix)} special tokens exceeds the model's {max_positions} positions"
             )
-            raise ValueError(Errors.E205.format(key="window", value=model.attrs["window"], detail=detail))
+            raise ValueError(Errors.E361.format(key="window", value=model.attrs["window"], detail=detail))
     model.attrs["tokenizer"] = tokenizer
     model.attrs["prefix"] = list(prefix)
     model.attrs["suffix"] = list(suffix)
@@ -151,7 +163,7 @@ def set_transformer(model: Model, transformer: Any, tokenizer: Any) -> None:
 def get_transformer(model: Model) -> Any:
     """The wrapped transformers model (e.g. for saving)."""
     if not model.layers:
-        raise ValueError(Errors.E212)
+        raise ValueError(Errors.E366)
     return get_torch_module(model).transformer
 
 
@@ -183,7 +195,7 @@ def transformer_forward(
     model: Model, docs: List[Doc], is_train: bool
 ) -> Tuple[TransformerEncoderOutput, Callable[[List[Floats2d]], List]]:
     if not model.layers:
-        raise ValueError(Errors.E212)
+        raise ValueError(Errors.E366)
     ops = model.ops
     width = model.get_dim("nO")
     pieces = tokenize_docs(model, docs)

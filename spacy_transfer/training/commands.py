@@ -1,4 +1,8 @@
-"""CLI: `python -m spacy_transfer convert-textcat CSV OUT_DIR` (text classification CSV -> .spacy)."""
+"""CLI: `python -m spacy_transfer convert-textcat CSV OUT_DIR` (text classification CSV -> .spacy).
+
+The output trains spaCy's own textcat on top of any of our encoders (transformer_encoder, fasttext_vectors, ...),
+so the converter belongs to no component.
+"""
 
 import csv
 import random
@@ -57,5 +61,5 @@ def convert_textcat_cli(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the transformer_encoder data commands to the spacy_transfer CLI."""
+    """Add the data conversion commands that serve several components to the spacy_transfer CLI."""
     app.command(name="convert-textcat")(convert_textcat_cli)

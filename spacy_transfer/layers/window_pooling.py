@@ -1,4 +1,4 @@
-"""The PyTorch side of the transformer encoder: imports only torch."""
+"""WindowPoolingEncoder, the PyTorch module inside TransformerModel.v1 (transformer.py): imports only torch."""
 
 from typing import List
 
