@@ -356,22 +356,6 @@ class NeuralCoref(TrainablePipe):
             )
 
     # ---------------------------------------------------------------- training
-    def gold_clusters(self, example, feats) -> numpy.ndarray:
-        """Gold cluster id of each candidate mention of feats (-1: not a gold mention)."""
-        from .training import gold_clusters
-
-        return gold_clusters(example, feats, self.cfg["span_prefix"])
-
-    def _batches(self, examples):
-        from .training import pack_batches
-
-        return pack_batches(examples, self.featurize, self.cfg["span_prefix"], self.cfg["max_pairs_per_batch"])
-
-    def _loss_and_gradient(self, feats, gold, scores):
-        from .training import loss_and_gradient
-
-        return loss_and_gradient(self.model.ops, feats, gold, scores, self.cfg["loss"], self.cfg["costs"])
-
     def update(self, examples, *, drop: float = 0.0, sgd=None, losses: Optional[Dict[str, float]] = None):
         """Learn from a batch of examples with gold clusters in reference.spans.
 
@@ -384,16 +368,14 @@ class NeuralCoref(TrainablePipe):
         """
         from spacy.training import validate_examples
 
+        from .training import update_model
+
         if losses is None:
             losses = {}
         losses.setdefault(self.name, 0.0)
         validate_examples(examples, "NeuralCoref.update")
         self._ensure_weights()
-        for feats, gold in self._batches(examples):
-            scores, backprop = self.model.begin_update(feats)
-            loss, d_scores = self._loss_and_gradient(feats, gold, scores)
-            backprop(d_scores)
-            losses[self.name] += loss / max(feats.n_mentions, 1)
+        losses[self.name] += update_model(self.model, self._batches(examples), self.cfg["loss"], self.cfg["costs"])
         if sgd is not None:
             self.finish_update(sgd)
         return losses
@@ -404,18 +386,20 @@ class NeuralCoref(TrainablePipe):
 
         RETURNS (Tuple[float, Tuple[Floats1d, Floats1d]]): loss and d_scores.
         """
-        batches = list(self._batches(examples))
-        from .features import CorefFeatures
+        from .training import examples_loss
 
-        feats = CorefFeatures.concat([b[0] for b in batches])
-        gold = numpy.concatenate([b[1] for b in batches]) if batches else numpy.zeros(0, dtype=numpy.int64)
-        return self._loss_and_gradient(feats, gold, scores)
+        return examples_loss(self.model.ops, self._batches(examples), scores, self.cfg["loss"], self.cfg["costs"])
 
     def candidate_recall(self, examples) -> Dict[str, float]:
         """Share of gold mentions that the rule-based detector proposes (exact boundaries)."""
         from .training import candidate_recall
 
         return candidate_recall(examples, self.featurize, self.cfg["span_prefix"])
+
+    def _batches(self, examples):
+        from .training import pack_batches
+
+        return pack_batches(examples, self.featurize, self.cfg["span_prefix"], self.cfg["max_pairs_per_batch"])
 
     # ---------------------------------------------------------------- serialization
     def to_disk(self, path, *, exclude=tuple()) -> None:

@@ -1,5 +1,5 @@
-"""Training helpers of neuralcoref: gold matching, batch packing, loss and gradient (starting weights:
-weights.py)."""
+"""Training of neuralcoref: gold matching, batch packing, loss and gradient, the update step (starting
+weights: weights.py). The component's update / get_loss / candidate_recall are thin calls into this module."""
 
 from typing import Callable, Dict, Iterable, Iterator, Tuple
 
@@ -71,6 +71,34 @@ def loss_and_gradient(ops, feats: CorefFeatures, gold: numpy.ndarray, scores, ki
     )
     (loss / max(feats.n_mentions, 1)).backward()
     return float(loss.item()), (ops.asarray1f(single.grad.numpy()), ops.asarray1f(pair.grad.numpy()))
+
+
+def update_model(model, batches: Iterable[Tuple[CorefFeatures, numpy.ndarray]], kind: str, costs: Dict[str, float]):
+    """Forward and backward passes over packed batches; the gradients accumulate in model until the optimizer
+    step (the component's finish_update).
+
+    RETURNS (float): the sum over batches of the loss per mention.
+    """
+    total = 0.0
+    for feats, gold in batches:
+        scores, backprop = model.begin_update(feats)
+        loss, d_scores = loss_and_gradient(model.ops, feats, gold, scores, kind, costs)
+        backprop(d_scores)
+        total += loss / max(feats.n_mentions, 1)
+    return total
+
+
+def examples_loss(
+    ops, batches: Iterable[Tuple[CorefFeatures, numpy.ndarray]], scores, kind: str, costs: Dict[str, float]
+):
+    """Loss and gradient of scores that the model gave for all batches' features concatenated (get_loss).
+
+    RETURNS (Tuple[float, Tuple[Floats1d, Floats1d]]): loss and d_scores in ops' backend.
+    """
+    batches = list(batches)
+    feats = CorefFeatures.concat([b[0] for b in batches])
+    gold = numpy.concatenate([b[1] for b in batches]) if batches else numpy.zeros(0, dtype=numpy.int64)
+    return loss_and_gradient(ops, feats, gold, scores, kind, costs)
 
 
 def candidate_recall(examples: Iterable[Example], featurize: Callable, span_prefix: str) -> Dict[str, float]:
