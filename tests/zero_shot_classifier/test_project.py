@@ -53,10 +53,35 @@ def test_zero_shot_finetune_nli_workflow(tiny_nli_path, tmp_path):
     nlp.add_pipe("zero_shot_classifier", config={"backend": "nli", "model": str(out), "labels": ["sports", "weather"]})
     doc = nlp("the team won the game")
     assert sum(doc.cats.values()) == pytest.approx(1.0, abs=1e-5)
+    # Two-way data too (SciTail's labels): neutral and contradiction count as not_entailment.
+    two_way = tmp_path / "two_way.jsonl"
+    rows_2way = [
+        {**row, "label": row["label"] if row["label"] == "entailment" else "not_entailment"} for row in NLI_ROWS
+    ]
+    two_way.write_text("\n".join(json.dumps(row) for row in rows_2way) + "\n", encoding="utf8")
     report = tmp_path / "nli.json"
-    load_script("evaluate_nli").main(out, report, [train], batch_size=4, limit=0)
-    accuracy = json.loads(report.read_text())[str(train)]["accuracy"]
-    assert 0.0 <= accuracy <= 1.0
+    load_script("evaluate_nli").main(out, report, [train, two_way], batch_size=4, limit=0)
+    results = json.loads(report.read_text())
+    # The script batches, sorts and pads; transformers' own tokenizer and model, one batch, must agree.
+    predicted = direct_nli_predictions(out, NLI_ROWS)
+    expected = sum(p == row["label"] for p, row in zip(predicted, NLI_ROWS)) / len(NLI_ROWS)
+    assert results[str(train)] == {"n": 6, "accuracy": pytest.approx(expected)}
+    predicted = ["entailment" if p == "entailment" else "not_entailment" for p in predicted]
+    expected = sum(p == row["label"] for p, row in zip(predicted, rows_2way)) / len(rows_2way)
+    assert results[str(two_way)] == {"n": 6, "accuracy": pytest.approx(expected)}
+
+
+def direct_nli_predictions(model_dir: Path, rows) -> list:
+    """The predicted label of each (premise, hypothesis) row, straight from transformers."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).eval()
+    inputs = tokenizer([r["premise"] for r in rows], [r["hypothesis"] for r in rows], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        best = model(**inputs).logits.argmax(-1).tolist()
+    return [model.config.id2label[i] for i in best]
 
 
 def test_zero_shot_label_phrases_and_dev_split(datasets):
