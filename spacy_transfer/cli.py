@@ -1,16 +1,17 @@
 """Command line: `python -m spacy_transfer COMMAND`.
 
-Each component keeps its commands in its own `commands.py`, and data tools that serve several components keep
-theirs in `training/commands.py`; all are registered here. The suite-wide `demo` lives here because it runs every
-component's `demo.run_demo`.
+Each component keeps its commands in its own `commands.py` (coref: one in each of `corpora/` and `view/`), and data
+tools that serve several components keep theirs in `training/commands.py`; all are registered here. The suite-wide
+`demo` lives here because it runs every component's `demo.run_demo`.
 """
 
 import typer
 from wasabi import msg
 
 from .annotate import commands as annotate_commands
-from .coref import commands as coref_commands
 from .coref import demo as coref_demo
+from .coref.corpora import commands as coref_data_commands
+from .coref.view import commands as coref_view_commands
 from .fasttext_vectors import commands as fasttext_commands
 from .fasttext_vectors import demo as fasttext_demo
 from .neuralcoref import commands as neuralcoref_commands
@@ -59,7 +60,8 @@ def _register() -> None:
     app.command(name="demo")(demo)  # listed where it always was, after neuralcoref's commands
     for commands in (
         fasttext_commands,
-        coref_commands,
+        coref_data_commands,
+        coref_view_commands,
         annotate_commands,
         training_commands,
         torchmoji_commands,

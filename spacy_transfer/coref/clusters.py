@@ -15,23 +15,24 @@ from typing import Iterator, List, NamedTuple, Optional, Tuple
 
 from spacy.tokens import Doc, Span
 
+from .word_lists import PRONOUNS
+
 DEFAULT_CLUSTER_PREFIX = "coref_clusters"
 # Named after the first producer; kept so that docs stored by earlier versions still load.
 COREF_DATA_KEY = "neuralcoref"
+# Gold docs for training the `coref` component: each mention's head word as one-token spans
+# `doc.spans[f"{HEAD_PREFIX}_{n}"]`, parallel to the cluster's mentions (`coref-heads` writes them).
+HEAD_PREFIX = "coref_heads"
+# A reference doc's user_data key: True where only some entity types are annotated (LitBank: people, places,
+# organisations, facilities, vehicles, GPEs). There a word heading no gold mention may still head an unannotated
+# mention (an object, an event), so training takes no "no antecedent" or "not a mention" target from it.
+PARTIAL_KEY = "coref_partial_types"
 
 # (start, end) token offsets, end inclusive as in CoNLL and e2e-coref.
 TokenSpan = Tuple[int, int]
 # A mention as [start_char, end_char, text]: offsets index the doc's text.
 CharMention = List
 CharClusters = List[List[CharMention]]
-
-# fmt: off
-PRONOUNS = frozenset("""
-i me my mine myself you your yours yourself yourselves we us our ours ourselves
-he him his himself she her hers herself it its itself they them their theirs themselves
-one oneself this that these those who whom whose which what
-""".split())
-# fmt: on
 
 
 class Annotations(NamedTuple):

@@ -19,13 +19,13 @@ from spacy.util import from_bytes, from_disk, to_bytes, to_disk
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
-from .. import util
 from ..errors import Errors, Warnings, check_n_preds
-from .clusters import DEFAULT_CLUSTER_PREFIX, best_mention, write_clusters
+from .clusters import DEFAULT_CLUSTER_PREFIX, PARTIAL_KEY, best_mention, write_clusters
 from .extensions import install_extensions
 from .gender import context_neutral
 from .gender import gender_neutral as gender_neutral_copy
-from .model import scorer_module  # also registers the architectures; no torch import
+from .io import DEFAULT_WEIGHTS, load_weights, packaged_names
+from .model import build_word_coref_model_v2  # noqa: F401 (registers the architectures; no torch import)
 from .settings import check_settings
 
 default_model_config = """
@@ -52,13 +52,6 @@ layers = "mix"
 inference_dtype = "auto"
 """
 DEFAULT_COREF_MODEL = Config().from_str(default_model_config)["model"]
-DEFAULT_WEIGHTS = "coref-en"
-PACKAGED_WEIGHTS = Path(__file__).parent / "data"
-HEAD_WEIGHTS_FILE = "head.safetensors"
-# A head fine-tuned on the vectors of gender-neutral copies, loaded instead of head.safetensors for
-# gender_neutral = true.
-NEUTRAL_HEAD_WEIGHTS_FILE = "head_neutral.safetensors"
-ENCODER_WEIGHTS_FILE = "encoder.safetensors"
 
 
 @Language.factory(
@@ -210,43 +203,7 @@ class WordCoreference(TrainablePipe):
             mention scorer (else what is missing stays as it is, e.g. to start training from a head
             trained on a frozen encoder).
         """
-        from safetensors.torch import load_file
-
-        from ..layers.tuned_encoder import is_tuned_transformer, load_tuned_state
-
-        path = weights_path(name)
-        tok2vec = self.model.get_ref("tok2vec")
-        tok2vec.initialize()
-        head = scorer_module(self.model)
-        encoder_path = path.parent / ENCODER_WEIGHTS_FILE
-        if self.cfg["gender_neutral"] and (path.parent / NEUTRAL_HEAD_WEIGHTS_FILE).is_file():
-            path = path.parent / NEUTRAL_HEAD_WEIGHTS_FILE
-        try:
-            state = load_file(str(path))
-            tuned = is_tuned_transformer(tok2vec)
-            encoder_state = load_file(str(encoder_path)) if tuned and encoder_path.exists() else {}
-            if "layer_logits" in state and not hasattr(head, "layer_logits"):
-                # A head that mixed the encoder's layers itself, for an encoder that mixes them inside:
-                # the same weights, moved (mixing commutes with pooling).
-                encoder_state["layer_logits"] = state.pop("layer_logits")
-            if head.mention is None:  # WordCoref.v1 reads weights trained with v2, without their mention scorer
-                state = {k: v for k, v in state.items() if not k.startswith("mention.")}
-            elif complete and not any(k.startswith("mention.") for k in state):
-                raise ValueError(
-                    "no mention scorer (trained with WordCoref.v1): set the architecture to "
-                    "spacy_transfer.WordCoref.v1 to use them"
-                )
-            head.load_state_dict({k: v.float() for k, v in state.items()}, strict=complete)
-            if tuned:
-                load_tuned_state(tok2vec, {k: v.float() for k, v in encoder_state.items()}, complete=complete)
-        except Exception as err:  # safetensors and torch raise several types
-            raise ValueError(
-                Errors.E076.format(
-                    name=name,
-                    detail=f"unreadable or of other sizes than the model config ({err})",
-                    packaged=packaged_names(),
-                )
-            ) from err
+        load_weights(self.model, name, gender_neutral=self.cfg["gender_neutral"], complete=complete)
         self._ready = True
 
     # ---------------------------------------------------------------- prediction
@@ -373,15 +330,7 @@ class WordCoreference(TrainablePipe):
     def get_loss(self, examples: Iterable[Example], outputs) -> tuple:
         """Antecedent NLML plus span cross-entropy (plus, with a mention scorer, the binary cross-entropy
         of each word heading a mention), per gold mention; and the gradients."""
-        from .word_clusters import (
-            PARTIAL_KEY,
-            annotated_words,
-            antecedent_loss,
-            antecedent_targets,
-            gold_heads,
-            mention_loss,
-            span_loss,
-        )
+        from .loss import annotated_words, antecedent_loss, antecedent_targets, gold_heads, mention_loss, span_loss
 
         ops = self.model.ops
         left, right = self.model.attrs["span_left"], self.model.attrs["span_right"]
@@ -439,28 +388,3 @@ class WordCoreference(TrainablePipe):
         from_bytes(bytes_data, {"cfg": lambda b: self.cfg.update(srsly.json_loads(b)), "model": load_model}, exclude)
         self._ready = True
         return self
-
-
-def packaged_names() -> List[str]:
-    return util.packaged_names(PACKAGED_WEIGHTS, HEAD_WEIGHTS_FILE)
-
-
-# Packaged names of earlier releases -> today's name (with a warning, as the weights differ).
-RENAMED_WEIGHTS = {"coref-en-litbank": DEFAULT_WEIGHTS}
-
-
-def weights_path(name: str) -> Path:
-    """The head weights file for a packaged name or a directory."""
-    if name in RENAMED_WEIGHTS and not Path(name).exists():
-        warnings.warn(Warnings.W011.format(old=name, new=RENAMED_WEIGHTS[name]))
-        name = RENAMED_WEIGHTS[name]
-    folder = util.resolve_packaged(name, PACKAGED_WEIGHTS, HEAD_WEIGHTS_FILE)
-    if folder is not None and (folder / HEAD_WEIGHTS_FILE).is_file():
-        return folder / HEAD_WEIGHTS_FILE
-    raise ValueError(
-        Errors.E076.format(
-            name=name,
-            detail="neither a packaged name nor a directory with " f"{HEAD_WEIGHTS_FILE}",
-            packaged=packaged_names(),
-        )
-    )

@@ -1,71 +1,16 @@
-"""Gendered words for the `coref` component: gender-swapped copies of docs (training data against bias),
-gender-neutral copies (what its encoder reads with `gender_neutral = true`) and copies in which only the
-pronouns far from any name or gendered noun are neutral (`gender_context`). spaCy only.
+"""What the `coref` component's encoder reads: gender-neutral copies of docs (`gender_neutral = true`) and
+copies in which only the pronouns far from any name or gendered noun are neutral (`gender_context`). spaCy only.
 
-A swapped copy has the same tokens and whitespace, with every gendered word replaced by its counterpart of the
-other gender (he <-> she, his -> her, king <-> queen, ...), case kept. A neutral copy replaces every gendered
-word by one fixed word of its group (he, she -> she; him, his, her, hers -> her; king, queen -> queen; ...), so
-a text and its swapped copy have the same neutral copy. Names stay as they are in both.
+A neutral copy has the same tokens and whitespace, with every gendered word replaced by one fixed word of its
+group (he, she -> she; him, his, her, hers -> her; king, queen -> queen; ...), case kept, so a text and its
+gender-swapped copy (corpora/gender_swap.py, for training data) have the same neutral copy. Names stay as they are.
 """
 
 from typing import Dict, Iterable, List, Tuple
 
 from spacy.tokens import Doc
 
-from .resolve import AFTER_OBJECT_HER
-from .word_clusters import GENDERED_PRONOUNS, is_name
-
-# fmt: off
-_PAIRS = """
-he she  him her  himself herself  man woman  men women  boy girl  boys girls  father mother
-fathers mothers  son daughter  sons daughters  brother sister  brothers sisters  husband wife
-husbands wives  king queen  kings queens  prince princess  princes princesses  lord lady  lords ladies
-gentleman lady  gentlemen ladies  sir madam  mr mrs  mr. mrs.  uncle aunt  uncles aunts  nephew niece
-nephews nieces  grandfather grandmother  grandson granddaughter  grandsons granddaughters  dad mom
-daddy mommy  papa mama  boyfriend girlfriend  groom bride  bridegroom bride  widower widow
-actor actress  actors actresses  waiter waitress  waiters waitresses  hero heroine  heroes heroines
-god goddess  gods goddesses  emperor empress  duke duchess  dukes duchesses  baron baroness  heir heiress
-monk nun  monks nuns  priest priestess  stepfather stepmother  stepson stepdaughter  male female
-males females  masculine feminine  lad lass  lads lasses  fiance fiancee  schoolboy schoolgirl
-""".split()
-# fmt: on
-
-
-def swap_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
-    """Lower-cased word -> its swap, from (a, b) pairs: the first listing of a word wins ("lady" -> "lord" after
-    "lord lady"), and each pair also works backwards unless the word has its own listing. "her" is left out
-    (possessive or object: decided per token) and "hers" becomes "his" unless listed."""
-    table: Dict[str, str] = {}
-    pairs = [(a.lower(), b.lower()) for a, b in pairs]
-    for a, b in pairs:
-        table.setdefault(a, b)
-    for a, b in pairs:
-        table.setdefault(b, a)
-    table.pop("her", None)
-    table.setdefault("hers", "his")
-    return table
-
-
-GENDER_SWAPS = swap_table(zip(_PAIRS[::2], _PAIRS[1::2]))
-
-# First names of one common gender, paired with one of the other, for swapped training copies (Zhao et al.
-# 2018 replace names too): without it, a swapped copy says "Emma ... he", and teaches the model that a name's
-# gender is no evidence. Names that are also common capitalised words (Will, Grace, Mark, May) are left out.
-# fmt: off
-_NAME_PAIRS = """
-john mary  george elizabeth  henry anne  charles catherine  william emma  edward jane  james margaret
-robert sarah  thomas susan  richard harriet  arthur alice  walter edith  frederick charlotte  albert lucy
-alfred eleanor  harry helen  david ruth  michael linda  peter martha  paul julia  daniel laura
-joseph louisa  samuel fanny  philip maria  stephen isabella  francis frances  edmund marianne  hugh ellen
-tom kate  jim nancy  joe betty  jack jenny  ben molly  fred polly  bob sally  ted amy  dick dolly
-andrew barbara  anthony patricia  kevin jessica  brian karen  steven lisa  jason emily
-matthew ashley  ryan amanda  eric rachel  justin megan  brandon nicole  adam rebecca  jeffrey michelle
-timothy angela  gregory melissa  patrick stephanie  raymond deborah  scott sharon  donald carol
-kenneth sandra  ronald donna  larry cynthia  jerry kathleen  dennis janet  carl diane  roger heather
-""".split()
-# fmt: on
-# Both directions; not swap_table, whose pronoun rules ("hers" -> "his") have no place among names.
-NAME_SWAPS = {**dict(zip(_NAME_PAIRS[::2], _NAME_PAIRS[1::2])), **dict(zip(_NAME_PAIRS[1::2], _NAME_PAIRS[::2]))}
+from .word_lists import GENDERED_PAIRS, GENDERED_PRONOUNS, is_name
 
 
 def neutral_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
@@ -88,37 +33,8 @@ def neutral_table(pairs: Iterable[Tuple[str, str]]) -> Dict[str, str]:
     return table
 
 
-# "her" stands for him, his and hers as well, which the swaps above decide per token.
-NEUTRAL_FORMS = neutral_table([*zip(_PAIRS[::2], _PAIRS[1::2]), ("his", "her"), ("hers", "her")])
-
-
-def swapped_words(doc: Doc) -> List[str]:
-    """The doc's words with every gendered word swapped. "her" becomes "his" before a word it can own (as in
-    resolved text: "her book") and "him" otherwise; "his" becomes "her" before a word and "hers" otherwise."""
-    words = []
-    for token in doc:
-        lower = token.lower_
-        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
-        owns = following is not None and following.is_alpha and following.lower_ not in AFTER_OBJECT_HER
-        if lower == "her":
-            new = "his" if owns else "him"
-        elif lower == "his":
-            new = "her" if owns else "hers"
-        else:
-            new = GENDER_SWAPS.get(lower)
-        words.append(same_case(new, token.text) if new else token.text)
-    return words
-
-
-def gender_swapped(doc: Doc) -> Doc:
-    """A copy of `doc` (words and whitespace only) with every gendered word swapped."""
-    return with_words(doc, swapped_words(doc))
-
-
-def swapped_names(words: List[str]) -> List[str]:
-    """The words with every capitalised first name of NAME_SWAPS replaced by its pair of the other gender
-    (John <-> Mary), case kept; for training copies whose pronouns are swapped."""
-    return [same_case(NAME_SWAPS[w.lower()], w) if w[:1].isupper() and w.lower() in NAME_SWAPS else w for w in words]
+# "her" stands for him, his and hers as well, which a gender swap decides per token.
+NEUTRAL_FORMS = neutral_table([*GENDERED_PAIRS, ("his", "her"), ("hers", "her")])
 
 
 def neutral_words(doc: Doc) -> List[str]:

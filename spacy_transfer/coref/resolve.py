@@ -21,20 +21,11 @@ from spacy.tokens import Doc, Span
 
 from ..errors import Errors
 from .clusters import COREF_DATA_KEY, Annotations, Cluster, get_clusters, is_pronoun, same_span, starts_sentence
+from .word_lists import AFTER_OBJECT_HER, KEPT_PRONOUNS, POSSESSIVES
 
 RESOLVE_STYLES = ("grammatical", "literal")
 
 # fmt: off
-KEPT_PRONOUNS = frozenset("""
-i me my mine myself you your yours yourself yourselves we us our ours ourselves
-himself herself itself themselves oneself one
-""".split())
-POSSESSIVES = frozenset({"his", "its", "their", "theirs", "hers", "whose"})
-# Words after which "her" is the object pronoun, not the possessive ("told her that").
-AFTER_OBJECT_HER = frozenset("""
-. , ; : ! ? ' " ) ] - that the a an to and or but nor so in on at with for from of by
-about as if when while because before after up down out off over into onto again too
-""".split())
 LOWERABLE_FIRST_WORDS = frozenset("""
 the a an this that these those some any each every another other such no both all
 my your his her its our their one two three

@@ -14,7 +14,7 @@ import pytest
 import spacy
 
 from spacy_transfer.coref import render_coref
-from spacy_transfer.coref.serve import make_docs_app, make_server, make_visualizer_app
+from spacy_transfer.coref.view.serve import make_docs_app, make_server, make_visualizer_app
 
 from .test_resolve import ALICE, with_clusters
 

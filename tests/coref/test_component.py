@@ -14,7 +14,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 from thinc.api import Config, fix_random_seed
 
-from spacy_transfer.coref.heads import add_heads
+from spacy_transfer.coref.corpora.heads import add_heads
 
 from ..conftest import load_english
 
@@ -113,7 +113,7 @@ def test_coref_trains_on_gender_neutral_copies():
 def test_coref_singleton_settings_are_checked(trained, tmp_path):
     from safetensors.torch import load_file, save_file
 
-    from spacy_transfer.coref.component import HEAD_WEIGHTS_FILE
+    from spacy_transfer.coref.io import HEAD_WEIGHTS_FILE
     from spacy_transfer.coref.model import scorer_module
 
     for bad in ("yes", 2):  # spaCy's config validation or ours (E067) names the setting
@@ -377,7 +377,7 @@ def test_shipped_model_joins_repeated_names_by_string_match():
 
 
 def test_the_old_packaged_name_warns_and_names_the_new_one():
-    from spacy_transfer.coref.component import weights_path
+    from spacy_transfer.coref.io import weights_path
 
     with pytest.warns(UserWarning, match="W011.*coref-en"):
         assert weights_path("coref-en-litbank") == weights_path("coref-en")

@@ -9,11 +9,11 @@ from spacy.vocab import Vocab
 from typer.testing import CliRunner
 
 from spacy_transfer.coref.clusters import doc_clusters
-from spacy_transfer.coref.commands import register
-from spacy_transfer.coref.conll import read_conll
-from spacy_transfer.coref.convert import convert_coref, read_records
-from spacy_transfer.coref.jsonl import read_jsonl
-from spacy_transfer.coref.records import DOC_KEY, PART_KEY, SPEAKERS_KEY, count_mentions
+from spacy_transfer.coref.corpora.commands import register
+from spacy_transfer.coref.corpora.conll import read_conll
+from spacy_transfer.coref.corpora.convert import convert_coref, read_records
+from spacy_transfer.coref.corpora.jsonl import read_jsonl
+from spacy_transfer.coref.corpora.records import DOC_KEY, PART_KEY, SPEAKERS_KEY, count_mentions
 
 from ..helpers import dataset
 

@@ -7,8 +7,8 @@ import statistics
 
 import pytest
 
-from spacy_transfer.coref.conll import read_conll
-from spacy_transfer.coref.metrics import (
+from spacy_transfer.coref.corpora.conll import read_conll
+from spacy_transfer.coref.scoring.metrics import (
     CONLL_METRICS,
     dedupe_clusters,
     evaluate_documents,

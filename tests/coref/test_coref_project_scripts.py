@@ -56,7 +56,7 @@ def model_dir(tmp_path):
 def test_coref_script_evaluate_coref(tmp_path, model_dir):
     source = tmp_path / "story.conll"
     source.write_text(CONLL, encoding="utf8")
-    from spacy_transfer.coref.convert import convert_coref
+    from spacy_transfer.coref.corpora.convert import convert_coref
 
     convert_coref(source, tmp_path / "gold.spacy")
     output = _run("evaluate_coref", [model_dir, tmp_path / "gold.spacy", tmp_path / "scores.json"])
@@ -124,7 +124,7 @@ def test_gender_swap_script(tmp_path):
 def test_combine_corpora_marks_partially_annotated_docs(tmp_path):
     from spacy.tokens import Doc, DocBin
 
-    from spacy_transfer.coref.word_clusters import PARTIAL_KEY
+    from spacy_transfer.coref.clusters import PARTIAL_KEY
 
     nlp = spacy.blank("en")
     for name, text in (("full", "The lid fits . It clicks ."), ("partial", "Emma read the letter .")):

@@ -10,9 +10,9 @@ from spacy.util import registry
 from thinc.api import Config
 
 from spacy_transfer.coref.clusters import doc_clusters
-from spacy_transfer.coref.convert import convert_coref
-from spacy_transfer.coref.records import DOC_KEY
-from spacy_transfer.coref.scorer import doc_mention_clusters
+from spacy_transfer.coref.corpora.convert import convert_coref
+from spacy_transfer.coref.corpora.records import DOC_KEY
+from spacy_transfer.coref.scoring.scorer import doc_mention_clusters
 
 RECORDS = [
     {

@@ -3,7 +3,7 @@
 import pytest
 import spacy
 
-from spacy_transfer.coref.gap import GAP_COLUMNS, predict_gap, read_gap, score_gap
+from spacy_transfer.coref.scoring.gap import GAP_COLUMNS, predict_gap, read_gap, score_gap
 
 from ..helpers import dataset
 

@@ -4,14 +4,8 @@ import numpy
 import pytest
 import spacy
 
-from spacy_transfer.coref.gender import (
-    GENDER_SWAPS,
-    NEUTRAL_FORMS,
-    context_neutral,
-    gender_neutral,
-    gender_swapped,
-    swapped_words,
-)
+from spacy_transfer.coref.corpora.gender_swap import GENDER_SWAPS, gender_swapped, swapped_words
+from spacy_transfer.coref.gender import NEUTRAL_FORMS, context_neutral, gender_neutral
 
 
 def words_of(text):
@@ -201,7 +195,7 @@ def test_gender_neutral_loads_the_head_trained_for_it(neutral_and_plain, tmp_pat
     import torch
     from safetensors.torch import load_file, save_file
 
-    from spacy_transfer.coref.component import PACKAGED_WEIGHTS
+    from spacy_transfer.coref.io import PACKAGED_WEIGHTS
     from spacy_transfer.coref.model import scorer_module
 
     neutral, plain = neutral_and_plain
@@ -220,7 +214,7 @@ def test_gender_neutral_loads_the_head_trained_for_it(neutral_and_plain, tmp_pat
 
 
 def test_swapped_names_keep_a_name_and_its_pronouns_in_agreement():
-    from spacy_transfer.coref.gender import swapped_names
+    from spacy_transfer.coref.corpora.gender_swap import swapped_names
 
     words = ["John", "met", "MARY", "and", "john", "Smith", "."]
     # capitalised first names swap both ways, case kept; lower-case words and surnames stay

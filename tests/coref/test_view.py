@@ -15,7 +15,7 @@ from spacy.tokens import DocBin
 
 import spacy_transfer
 from spacy_transfer.coref import Cluster, render_coref
-from spacy_transfer.coref.serve import make_docs_app, make_server, make_visualizer_app
+from spacy_transfer.coref.view.serve import make_docs_app, make_server, make_visualizer_app
 
 from .test_resolve import ALICE, with_clusters
 

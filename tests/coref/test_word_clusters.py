@@ -3,7 +3,9 @@
 import numpy
 import pytest
 
-from spacy_transfer.coref.word_clusters import FEMALE, MALE, decode_clusters, mention_loss, pronoun_genders
+from spacy_transfer.coref.loss import mention_loss
+from spacy_transfer.coref.word_clusters import decode_clusters, pronoun_genders
+from spacy_transfer.coref.word_lists import FEMALE, MALE
 
 NONE = -numpy.inf
 
@@ -47,7 +49,8 @@ def test_agreement_is_checked_between_whole_clusters():
 
 
 def test_names_do_not_link_to_other_names():
-    from spacy_transfer.coref.word_clusters import drop_name_mismatches, is_name
+    from spacy_transfer.coref.word_clusters import drop_name_mismatches
+    from spacy_transfer.coref.word_lists import is_name
 
     assert [is_name(w) for w in ["Alice", "SpaceX", "He", "I", "dog", "U.S.", "Emma"]] == [
         True,
@@ -172,7 +175,7 @@ def test_mention_loss_matches_its_numeric_gradient():
 
 
 def test_confident_second_antecedents_join_where_gender_agrees():
-    from spacy_transfer.coref.word_clusters import antecedent_probabilities
+    from spacy_transfer.coref.loss import antecedent_probabilities
 
     scores = numpy.asarray([[2.0, 1.5, -1.0], [NONE, NONE, NONE]], dtype="float32")
     probs = antecedent_probabilities(scores)
@@ -215,7 +218,7 @@ def test_confident_joins_never_merge_two_clusters_of_different_nouns():
 
 
 def test_partial_annotation_takes_targets_only_from_gold_mentions():
-    from spacy_transfer.coref.word_clusters import annotated_words, antecedent_loss, antecedent_targets
+    from spacy_transfer.coref.loss import annotated_words, antecedent_loss, antecedent_targets
 
     # words 0 and 2 head one gold cluster; word 1 ("the letter" in a LitBank doc) and word 3 ("it") head nothing
     clusters = [[(0, 0, 1), (2, 2, 3)]]

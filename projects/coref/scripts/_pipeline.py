@@ -21,7 +21,7 @@ def load_pipeline(model: str, add_pipe: Optional[str], pipe_config: str, gpu_id:
 
 def weights_meta(weights: str) -> dict:
     """The meta.json beside `coref` weights (a packaged name or a directory); {} where there is none."""
-    from spacy_transfer.coref.component import weights_path
+    from spacy_transfer.coref.io import weights_path
 
     meta_path = weights_path(weights).parent / "meta.json"
     return json.loads(meta_path.read_text()) if meta_path.exists() else {}
@@ -44,7 +44,7 @@ def score_coref_pipe(nlp: Language, examples: list, component: str = "coref") ->
     unannotated docs (the component annotates copies)."""
     from spacy.training import Example
 
-    from spacy_transfer.coref.scorer import score_coref_clusters
+    from spacy_transfer.coref.scoring.scorer import score_coref_clusters
 
     pipe = nlp.get_pipe(component)
     docs = [eg.predicted.copy() for eg in examples]

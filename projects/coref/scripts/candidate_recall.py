@@ -11,7 +11,7 @@ import spacy
 import typer
 from wasabi import msg
 
-from spacy_transfer.coref.corpus import CorefCorpus
+from spacy_transfer.coref.corpora.corpus import CorefCorpus
 
 
 def main(base_pipeline: str, paths: List[Path]) -> None:

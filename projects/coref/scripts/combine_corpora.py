@@ -18,7 +18,7 @@ import typer
 from spacy.tokens import DocBin
 from wasabi import msg
 
-from spacy_transfer.coref.word_clusters import PARTIAL_KEY
+from spacy_transfer.coref.clusters import PARTIAL_KEY
 
 
 def main(

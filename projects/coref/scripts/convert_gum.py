@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from wasabi import msg
 
-from spacy_transfer.coref.convert import convert_coref
+from spacy_transfer.coref.corpora.convert import convert_coref
 
 
 def main(

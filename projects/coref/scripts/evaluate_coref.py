@@ -19,9 +19,9 @@ from wasabi import msg
 sys.path.insert(0, str(Path(__file__).parent))
 from _pipeline import load_pipeline  # noqa: E402
 
-from spacy_transfer.coref.corpus import CorefCorpus  # noqa: E402
-from spacy_transfer.coref.records import DEFAULT_CLUSTER_PREFIX  # noqa: E402
-from spacy_transfer.coref.scorer import score_coref_clusters  # noqa: E402
+from spacy_transfer.coref.corpora.corpus import CorefCorpus  # noqa: E402
+from spacy_transfer.coref.corpora.records import DEFAULT_CLUSTER_PREFIX  # noqa: E402
+from spacy_transfer.coref.scoring.scorer import score_coref_clusters  # noqa: E402
 
 METRICS = ("conll", "muc", "b3", "ceafe", "lea")
 

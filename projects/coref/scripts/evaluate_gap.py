@@ -18,8 +18,8 @@ from wasabi import msg
 sys.path.insert(0, str(Path(__file__).parent))
 from _pipeline import load_pipeline  # noqa: E402
 
-from spacy_transfer.coref.gap import predict_gap, read_gap, score_gap  # noqa: E402
-from spacy_transfer.coref.records import DEFAULT_CLUSTER_PREFIX  # noqa: E402
+from spacy_transfer.coref.corpora.records import DEFAULT_CLUSTER_PREFIX  # noqa: E402
+from spacy_transfer.coref.scoring.gap import predict_gap, read_gap, score_gap  # noqa: E402
 
 
 def evaluate(nlp, gap_path: Path, *, span_prefix: str, batch_size: int, limit: int = 0) -> dict:

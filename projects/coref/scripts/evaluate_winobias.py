@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _pipeline import load_pipeline  # noqa: E402
 
 from spacy_transfer.coref import get_clusters  # noqa: E402
-from spacy_transfer.coref.jsonl import read_jsonl  # noqa: E402
-from spacy_transfer.coref.word_clusters import PRONOUNS  # noqa: E402
+from spacy_transfer.coref.corpora.jsonl import read_jsonl  # noqa: E402
+from spacy_transfer.coref.word_lists import PERSONAL_PRONOUNS  # noqa: E402
 
 SUBSETS = [(t, s) for t in ("type1", "type2") for s in ("pro", "anti")]
 
@@ -43,7 +43,7 @@ def is_correct(doc: Doc, antecedent, pronoun) -> bool:
 def is_merged(doc: Doc, pronoun) -> bool:
     """Whether the pronoun's cluster holds two or more mentions that are not pronouns (both occupations)."""
     return any(
-        sum(not (len(m) == 1 and m.text.lower() in PRONOUNS) for m in cluster) >= 2
+        sum(not (len(m) == 1 and m.text.lower() in PERSONAL_PRONOUNS) for m in cluster) >= 2
         for cluster in _pronoun_clusters(doc, pronoun)
     )
 

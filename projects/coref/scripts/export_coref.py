@@ -16,7 +16,7 @@ import typer
 from safetensors.torch import save_file
 from wasabi import msg
 
-from spacy_transfer.coref.component import ENCODER_WEIGHTS_FILE, HEAD_WEIGHTS_FILE
+from spacy_transfer.coref.io import ENCODER_WEIGHTS_FILE, HEAD_WEIGHTS_FILE
 from spacy_transfer.coref.model import scorer_module
 from spacy_transfer.layers.tuned_encoder import is_tuned_transformer, tuned_state
 

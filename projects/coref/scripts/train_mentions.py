@@ -26,10 +26,10 @@ import typer
 from safetensors.torch import load_file, save_file
 from wasabi import msg
 
-from spacy_transfer.coref.component import ENCODER_WEIGHTS_FILE, HEAD_WEIGHTS_FILE, weights_path
-from spacy_transfer.coref.corpus import CorefCorpus
+from spacy_transfer.coref.corpora.corpus import CorefCorpus
+from spacy_transfer.coref.io import ENCODER_WEIGHTS_FILE, HEAD_WEIGHTS_FILE, weights_path
+from spacy_transfer.coref.loss import gold_heads, mention_targets
 from spacy_transfer.coref.model import scorer_module
-from spacy_transfer.coref.word_clusters import gold_heads, mention_targets
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _pipeline import coref_from_weights, score_coref_pipe, weights_meta  # noqa: E402

@@ -21,9 +21,9 @@ import typer
 from safetensors.torch import save_file
 from wasabi import msg
 
-from spacy_transfer.coref.component import NEUTRAL_HEAD_WEIGHTS_FILE
-from spacy_transfer.coref.corpus import CorefCorpus
+from spacy_transfer.coref.corpora.corpus import CorefCorpus
 from spacy_transfer.coref.gender import gender_neutral
+from spacy_transfer.coref.io import NEUTRAL_HEAD_WEIGHTS_FILE
 from spacy_transfer.coref.model import WordCorefOutput, scorer_module
 
 sys.path.insert(0, str(Path(__file__).parent))

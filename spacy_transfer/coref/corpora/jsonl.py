@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Union
 
-from ..errors import Errors
+from ...errors import Errors
 from .records import CorefRecord, TokenSpan
 
 

@@ -21,8 +21,8 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from ..errors import Errors
-from .clusters import DEFAULT_CLUSTER_PREFIX, TokenSpan, cluster_keys
+from ...errors import Errors
+from ..clusters import DEFAULT_CLUSTER_PREFIX, TokenSpan, cluster_keys
 
 DOC_KEY = "coref_doc_key"
 PART_KEY = "coref_part"

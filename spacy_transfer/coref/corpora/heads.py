@@ -12,8 +12,7 @@ from typing import Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from .clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys
-from .word_clusters import HEAD_PREFIX
+from ..clusters import DEFAULT_CLUSTER_PREFIX, HEAD_PREFIX, cluster_keys
 
 
 def add_heads(

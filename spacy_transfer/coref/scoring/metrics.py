@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Dict, Hashable, List, Sequence, Tuple
 
-from ..errors import Errors
+from ...errors import Errors
 
 Mention = Hashable
 # One document's clusters: a list of clusters, each a list of mentions.

@@ -19,15 +19,14 @@ from typing import Dict, Iterable, List, Sequence, Tuple, Union
 
 from spacy.tokens import Doc
 
-from ..errors import Errors
-from .clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys
+from ...errors import Errors
+from ..clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys
+from ..word_lists import FEMININE_PRONOUNS, MASCULINE_PRONOUNS
 
 GAP_COLUMNS = (
     "ID", "Text", "Pronoun", "Pronoun-offset", "A", "A-offset", "A-coref",
     "B", "B-offset", "B-coref", "URL",
 )  # fmt: skip
-FEMININE = ("she", "her", "hers", "herself")
-MASCULINE = ("he", "him", "his", "himself")
 BOOLEANS = {"TRUE": True, "FALSE": False}
 
 
@@ -50,7 +49,7 @@ class GapExample:
     @property
     def gender(self) -> str:
         """RETURNS (str): "F" or "M", from the pronoun."""
-        return "F" if self.pronoun.lower() in FEMININE else "M"
+        return "F" if self.pronoun.lower() in FEMININE_PRONOUNS else "M"
 
 
 def _check_offset(path: str, line: int, row: Dict[str, str], what: str, offset: int) -> None:
@@ -117,7 +116,7 @@ def read_gap(path: Union[str, Path]) -> List[GapExample]:
                             detail=f"{key} is {row[key]!r}, not TRUE/FALSE",
                         )
                     )
-            if row["Pronoun"].lower() not in FEMININE + MASCULINE:
+            if row["Pronoun"].lower() not in FEMININE_PRONOUNS + MASCULINE_PRONOUNS:
                 raise ValueError(
                     Errors.E068.format(
                         path=path,

@@ -14,7 +14,7 @@ from wsgiref import simple_server
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..errors import Errors
+from ...errors import Errors
 from .render import PAGE, SCRIPT, STYLE, render_coref, render_doc
 
 DEFAULT_PORT = 5002

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
-from ..errors import Errors
+from ...errors import Errors
 from .records import CorefRecord, TokenSpan
 
 BEGIN_RE = re.compile(r"^#\s*begin document\s*(.*?)\s*$")

@@ -9,7 +9,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 from spacy.util import registry
 
-from ..errors import Errors
+from ...errors import Errors
 from .records import copy_without_clusters
 
 

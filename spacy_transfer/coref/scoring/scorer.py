@@ -7,7 +7,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import registry
 
-from .clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys
+from ..clusters import DEFAULT_CLUSTER_PREFIX, cluster_keys
 from .metrics import score_clusters
 
 

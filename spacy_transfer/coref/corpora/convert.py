@@ -6,7 +6,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
 from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 
-from ..errors import Errors
+from ...errors import Errors
 from .conll import read_conll
 from .jsonl import read_jsonl
 from .records import (

@@ -1,4 +1,4 @@
-"""CLI: `python -m spacy_transfer convert-coref IN OUT` and `visualize PIPELINE`."""
+"""CLI for coref data: `python -m spacy_transfer convert-coref IN OUT` and `coref-heads IN OUT`."""
 
 from pathlib import Path
 from typing import Optional
@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 from wasabi import msg
 
-from .clusters import DEFAULT_CLUSTER_PREFIX
+from ..clusters import DEFAULT_CLUSTER_PREFIX
 
 
 def convert_coref_cli(
@@ -54,34 +54,6 @@ def convert_coref_cli(
         )
 
 
-def visualize_cli(
-    pipeline: str = typer.Argument(
-        ...,
-        help="Pipeline name/path, or a spec like 'en_core_web_sm + neuralcoref'",
-    ),
-    port: int = typer.Option(5002, "--port", "-p", help="Port to serve on"),
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface; 0.0.0.0 serves other machines too"),
-    max_length: int = typer.Option(100_000, "--max-length", help="Longest pasted text accepted (characters)"),
-    code: Optional[Path] = typer.Option(None, "--code", help="Python file registering custom components"),
-) -> None:
-    """Serve a page where you paste text and see its coreference clusters and
-    resolved text; the pipeline runs on this machine."""
-    from ..util import load_pipeline
-    from .serve import serve_visualizer
-
-    if max_length < 1:
-        msg.fail(f"--max-length must be a positive integer, got {max_length}", exits=1)
-    try:
-        nlp, used = load_pipeline(pipeline, str(code) if code else None)
-    except ValueError as err:
-        msg.fail(str(err), exits=1)
-    msg.info(f"Pipeline: {used} with components {nlp.pipe_names}")
-    try:
-        serve_visualizer(nlp, port=port, host=host, max_length=max_length)
-    except OSError as err:
-        msg.fail(str(err), exits=1)
-
-
 def coref_heads_cli(
     input_path: Path = typer.Argument(..., help="A .spacy file of gold coref docs"),
     output_path: Path = typer.Argument(..., help="The .spacy file to write"),
@@ -92,7 +64,7 @@ def coref_heads_cli(
 ) -> None:
     """Add the head word of every gold mention (coref_heads_N span groups, from a
     dependency parse of the gold words), which training the coref component needs."""
-    from ..util import load_pipeline
+    from ...util import load_pipeline
     from .heads import add_heads_to_file
 
     if not input_path.is_file():
@@ -108,7 +80,6 @@ def coref_heads_cli(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the coref commands to the spacy_transfer CLI."""
+    """Add the coref data commands to the spacy_transfer CLI."""
     app.command(name="convert-coref")(convert_coref_cli)
-    app.command(name="visualize")(visualize_cli)
     app.command(name="coref-heads")(coref_heads_cli)

@@ -12,9 +12,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from spacy.tokens import Doc
 
-from ..errors import Errors
-from .clusters import get_clusters
-from .resolve import resolved_text
+from ...errors import Errors
+from ..clusters import get_clusters
+from ..resolve import resolved_text
 
 # fmt: off
 # Pale fills with strong borders, distinct for the first 12 clusters, then repeating.
