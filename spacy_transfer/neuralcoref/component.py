@@ -258,9 +258,10 @@ class NeuralCoref(TrainablePipe):
 
         validate_get_examples(get_examples, "NeuralCoref.initialize")
         sample = list(islice(get_examples(), 10))
-        # A warning, not an error: nlp.initialize() for inference passes spaCy's dummy
-        # example, which has no clusters; training on such data would learn nothing.
-        if not any(cluster_keys(eg.reference, self.cfg["span_prefix"]) for eg in sample):
+        # Training data without clusters under our prefix would teach nothing. nlp.initialize() for inference
+        # passes spaCy's placeholder, a single example without span groups: no reason to warn about that one.
+        placeholder = len(sample) == 1 and not sample[0].reference.spans
+        if not placeholder and not any(cluster_keys(eg.reference, self.cfg["span_prefix"]) for eg in sample):
             warnings.warn(Warnings.W001.format(prefix=self.cfg["span_prefix"]))
         from .weights import initial_weights
 
