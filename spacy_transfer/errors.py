@@ -373,6 +373,18 @@ class Errors(metaclass=ErrorsWithCodes):
         "directory as OUTPUT (annotate writes results-*.jsonl shards into it)."
     )
     E318 = _UNKNOWN_DOWNLOAD  # the download command; layers/packaged_encoders.py raises E369
+    E319 = (
+        "No Ray cluster answers at --ray-address {address} ({detail}). Start one first with "
+        "`ray start --head` on this machine (and `ray start --address=HEAD_IP:6379` on each "
+        "worker), or drop --ray-address so that annotate starts a local Ray for this run."
+    )
+    E320 = (
+        "No result came back from the Ray actors for {seconds} seconds ({n_done} of "
+        "{n_total} records annotated): the cluster cannot run them, e.g. after losing the "
+        "nodes with the CPUs they need (`ray status` shows what is left). Finished shards "
+        "are kept: re-run the same command to resume. If single batches really take that "
+        "long, raise --stall-timeout."
+    )
 
     # --- layers shared by components (E350-E399) ---
     E350 = (

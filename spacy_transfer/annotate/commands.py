@@ -8,7 +8,7 @@ from typing import Iterator, Optional
 import typer
 
 from .extract import DEFAULT_COREF_PREFIX, DEFAULT_EMOTIONS_ATTR
-from .settings import DEFAULT_MAX_LENGTH, AnnotateSettings
+from .settings import DEFAULT_MAX_LENGTH, DEFAULT_STALL_TIMEOUT, AnnotateSettings
 
 
 class Engine(str, Enum):
@@ -44,6 +44,11 @@ def annotate_command(
     code: Optional[Path] = typer.Option(None, "--code", help="Python file registering custom components"),
     ray_address: Optional[str] = typer.Option(
         None, "--ray-address", help="Ray cluster address (default: start a local Ray)"
+    ),
+    stall_timeout: float = typer.Option(
+        DEFAULT_STALL_TIMEOUT,
+        "--stall-timeout",
+        help="Ray: stop the run when no result came back for this many seconds",
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
 ) -> None:
@@ -88,7 +93,9 @@ def annotate_command(
             from ..util import resolve_spec
 
             msg.info(f"Pipeline for the Ray actors: {resolve_spec(settings.pipeline)[0]}")
-            summary = annotate_ray(settings, n_actors=n_process, address=ray_address, show_progress=progress)
+            summary = annotate_ray(
+                settings, n_actors=n_process, address=ray_address, show_progress=progress, stall_timeout=stall_timeout
+            )
         print_summary(summary)
 
 
@@ -99,7 +106,7 @@ def _exit_on_coded_error() -> Iterator[None]:
 
     try:
         yield
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, RuntimeError) as err:
         if not str(err).startswith("[spacy_transfer."):
             raise
         msg.fail(str(err), exits=1)

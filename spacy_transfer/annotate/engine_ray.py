@@ -4,30 +4,43 @@
    records to errors, and stages each unfinished shard's valid records as a Parquet file
    under OUTPUT/staging/. Shards stay defined by input line numbers, so the output, and
    resuming, are exactly those of the local engine.
-2. `ray.data.read_parquet` reads the staged files; `map_batches` runs `RayAnnotator`, a
-   callable class that loads the pipeline once per actor (`ActorPoolStrategy`), through
-   the same `annotate_stream` as the local engine.
+2. The driver lists the work itself, one item per batch of a staged file (path and row
+   range), and hands the list to `ray.data.from_items`: Ray Data then runs no listing or
+   reading task of its own, which is where a node lost in the first seconds used to hang
+   the run (the listing task waited for a CPU that the restarted actor had taken).
+   `map_batches` runs `RayAnnotator`, a callable class that loads the pipeline once per
+   actor (`ActorPoolStrategy`), reads its rows from the staged file and annotates them
+   through the same `annotate_stream` as the local engine.
 3. The driver gathers results per shard and writes each shard atomically once it has
    all of its records (Ray's own writers name files after blocks, which cannot say which
-   input lines are done, so we write the shards ourselves).
+   input lines are done, so we write the shards ourselves). When no result comes back for
+   `stall_timeout` seconds (a cluster that lost the CPUs its actors need waits forever),
+   the run stops with E320; finished shards are kept for the re-run.
 
 Ray is imported only here, and only when this engine runs.
 """
 
 import dataclasses
 import json
+import queue
 import shutil
+import socket
+import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..errors import Errors
 from .core import annotate_stream, prepare_pipeline, shards_to_annotate
 from .io import OutputDir, Record, atomic_write, check_input, count_records
 from ..util import load_pipeline, resolve_spec
 from .progress import Progress
-from .settings import AnnotateSettings
+from .settings import DEFAULT_STALL_TIMEOUT, AnnotateSettings
 
 STAGING_DIR = "staging"
+# Seconds to wait for the cluster's address to accept a connection; Ray itself retries for many minutes.
+CONNECT_TIMEOUT = 10.0
+# Blocks of work items per actor: enough for the pool to share the work evenly, few enough objects for a big corpus.
+BLOCKS_PER_ACTOR = 100
 
 
 def import_ray():
@@ -74,20 +87,24 @@ class RayAnnotator:
         self.to_record = settings.to_record()
         self.batch_size = settings.batch_size
         self.docbin = settings.docbin
+        self._staged: Tuple[Optional[str], Any] = (None, None)
 
     def __call__(self, batch: Dict[str, Any]) -> Dict[str, List[Any]]:
-        """Annotate one batch of staged records.
+        """Annotate the staged records named by a batch of work items.
 
-        batch (Dict[str, Any]): columns "shard", "line", "id_json" and "text".
+        batch (Dict[str, Any]): columns "path", "start" and "stop": rows start..stop-1 of a staged file.
         RETURNS (Dict[str, List[Any]]): per record its shard and line, the JSON line or
             the JSON error entry, the word count, and optionally DocBin bytes.
         """
         from spacy.tokens import DocBin
 
-        items = [
-            (Record(line=int(line), doc_id=json.loads(id_json), text=text), int(shard))
-            for shard, line, id_json, text in zip(batch["shard"], batch["line"], batch["id_json"], batch["text"])
-        ]
+        items = []
+        for path, start, stop in zip(batch["path"], batch["start"], batch["stop"]):
+            rows = self._read(str(path)).slice(int(start), int(stop) - int(start)).to_pydict()
+            items.extend(
+                (Record(line=line, doc_id=json.loads(id_json), text=text), shard)
+                for shard, line, id_json, text in zip(rows["shard"], rows["line"], rows["id_json"], rows["text"])
+            )
         out: Dict[str, List[Any]] = {"shard": [], "line": [], "result": [], "error": [], "words": [], "doc": []}
         for result in annotate_stream(self.nlp, items, batch_size=self.batch_size, to_record=self.to_record):
             out["shard"].append(result.context)
@@ -101,14 +118,21 @@ class RayAnnotator:
             out["doc"].append(doc_bytes)
         return out
 
+    def _read(self, path: str):
+        # Consecutive items mostly come from the same shard: read each staged file once.
+        if self._staged[0] != path:
+            import pyarrow.parquet as pq
+
+            self._staged = (path, pq.read_table(path))
+        return self._staged[1]
+
 
 class _PendingShard:
     """Results of a shard gathered on the driver until all its records are back."""
 
-    def __init__(self, errors: List[Dict[str, Any]], n_records: int, staged: Path, n_bytes: int):
+    def __init__(self, errors: List[Dict[str, Any]], n_records: int, staged: Path):
         self.errors = list(errors)
         self.n_records = n_records
-        self.n_bytes = n_bytes
         self.staged = staged
         self.rows: List[Dict[str, Any]] = []
 
@@ -132,7 +156,12 @@ def _stage(path: Path, index: int, records: List[Record]) -> None:
 
 
 def annotate_ray(
-    settings: AnnotateSettings, *, n_actors: int = 2, address: Optional[str] = None, show_progress: bool = True
+    settings: AnnotateSettings,
+    *,
+    n_actors: int = 2,
+    address: Optional[str] = None,
+    show_progress: bool = True,
+    stall_timeout: float = DEFAULT_STALL_TIMEOUT,
 ) -> Dict[str, Any]:
     """Annotate the input with Ray Data actors, writing shards that a re-run skips.
 
@@ -141,6 +170,7 @@ def annotate_ray(
     address (Optional[str]): Ray cluster address ("auto" on a cluster node); None
         starts a local Ray unless one is already initialized.
     show_progress (bool): draw a progress bar.
+    stall_timeout (float): seconds without any result after which the run stops (E320).
     RETURNS (Dict[str, Any]): the summary also written to summary.json.
 
     DOCS: docs/annotate.md#ray-engine
@@ -149,6 +179,8 @@ def annotate_ray(
     check_input(settings.input, settings.text_key, settings.id_key)
     if isinstance(n_actors, bool) or not isinstance(n_actors, int) or n_actors < 1:
         raise ValueError(Errors.E314.format(key="n_actors", value=n_actors, detail="must be a positive integer"))
+    if isinstance(stall_timeout, bool) or not isinstance(stall_timeout, (int, float)) or not stall_timeout > 0:
+        raise ValueError(Errors.E314.format(key="stall_timeout", value=stall_timeout, detail="must be positive"))
     out = OutputDir(settings.output)
     done = out.prepare(settings.output_settings())
     staging = out.path / STAGING_DIR
@@ -162,16 +194,17 @@ def annotate_ray(
         staged = staging / f"input-{index:06d}.parquet"
         if not staged.exists():  # a resumed run may have staged it already
             _stage(staged, index, shard.records)
-        n_bytes = sum(len(r.text) for r in shard.records) + 64 * len(shard.records)
-        pending[index] = _PendingShard(shard.errors, len(shard.records), staged, n_bytes)
+        pending[index] = _PendingShard(shard.errors, len(shard.records), staged)
     # Every actor must load the same pipeline, so the driver picks the base name.
     spec, used = resolve_spec(settings.pipeline)
     if pending:
         started = not ray.is_initialized()
         if started:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            connect(ray, address)
         try:
-            _run_actors(ray, dataclasses.replace(settings, pipeline=spec), n_actors, out, pending, progress)
+            _run_actors(
+                ray, dataclasses.replace(settings, pipeline=spec), n_actors, out, pending, progress, stall_timeout
+            )
         finally:
             if started:
                 ray.shutdown()
@@ -183,6 +216,47 @@ def annotate_ray(
     return out.finish(summary)
 
 
+def connect(ray, address: Optional[str]) -> None:
+    """Start a local Ray (address None) or connect to a running cluster, failing fast with E319.
+
+    Given an address where no cluster runs, `ray.init` retries for many minutes (an address that "auto" finds in
+    a stale ray_current_cluster file included), so the address is first resolved as Ray does and probed.
+
+    ray (module): the `ray` module.
+    address (Optional[str]): "auto", "host:port", "ray://host:port" or None.
+    """
+    if address is None:
+        ray.init(include_dashboard=False, log_to_driver=False)
+        return
+    try:
+        _probe(_resolve_address(address))
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    except (ConnectionError, TimeoutError, ValueError) as err:
+        raise RuntimeError(Errors.E319.format(address=address, detail=err)) from None
+
+
+def _resolve_address(address: str) -> Optional[str]:
+    if address.startswith("ray://"):
+        return address[len("ray://") :]
+    from ray._private.services import canonicalize_bootstrap_address
+
+    try:
+        return canonicalize_bootstrap_address(address)
+    except ConnectionError:
+        # Ray's own message ("auto" found nothing) names its flags, not ours.
+        raise ConnectionError("no running Ray cluster found from this machine") from None
+
+
+def _probe(host_port: Optional[str]) -> None:
+    if host_port is None:
+        return
+    host, _, port = host_port.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as err:
+        raise ConnectionError(f"nothing answers at {host_port} ({err})") from None
+
+
 def _run_actors(
     ray,
     settings: AnnotateSettings,
@@ -190,13 +264,14 @@ def _run_actors(
     out: OutputDir,
     pending: Dict[int, _PendingShard],
     progress: Progress,
+    stall_timeout: float,
 ) -> None:
     context = ray.data.DataContext.get_current()
-    saved = (context.enable_progress_bars, context.target_max_block_size)
+    saved = context.enable_progress_bars
     try:
-        _stream_results(ray, context, settings, n_actors, out, pending, progress)
+        _stream_results(ray, context, settings, n_actors, out, pending, progress, stall_timeout)
     finally:
-        context.enable_progress_bars, context.target_max_block_size = saved
+        context.enable_progress_bars = saved
     for index, shard in sorted(pending.items()):
         raise RuntimeError(Errors.E316.format(shard=index, n_got=len(shard.rows), n_expected=shard.n_records))
 
@@ -209,31 +284,24 @@ def _stream_results(
     out: OutputDir,
     pending: Dict[int, _PendingShard],
     progress: Progress,
+    stall_timeout: float,
 ) -> None:
     from ray.data import ActorPoolStrategy
 
     context.enable_progress_bars = False
-    # Ray Data may read all staged files into one block, which one actor then gets
-    # whole. Smaller blocks (about 4 per actor, at least a batch each) share the work.
-    n_bytes = sum(shard.n_bytes for shard in pending.values())
-    n_records = sum(shard.n_records for shard in pending.values())
-    batch_bytes = n_bytes // max(n_records, 1) * settings.batch_size
-    context.target_max_block_size = min(
-        context.target_max_block_size or 128 * 2**20, max(n_bytes // (4 * n_actors), batch_bytes, 4096)
-    )
-    staged = [str(shard.staged) for _, shard in sorted(pending.items())]
-    # Reading the small staged files needs no CPU of its own: with reads asking for one, a pool whose actors
-    # hold every CPU starves them (after a lost node, the restarted actor takes the last free CPU).
-    dataset = ray.data.read_parquet(staged, ray_remote_args={"num_cpus": 0})
+    items = work_items(pending, settings.batch_size)
+    dataset = ray.data.from_items(items, override_num_blocks=min(len(items), BLOCKS_PER_ACTOR * n_actors))
     dataset = dataset.map_batches(
         RayAnnotator,
         fn_constructor_kwargs={"settings": settings},
-        batch_size=settings.batch_size,
+        batch_size=1,  # one item: one batch of records
         batch_format="numpy",
         compute=ActorPoolStrategy(size=n_actors),
         num_cpus=actor_cpus(ray.cluster_resources().get("CPU", 0), n_actors),
     )
-    for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+    batches = dataset.iter_batches(batch_size=None, batch_format="pyarrow")
+    n_records = sum(shard.n_records for shard in pending.values())
+    for batch in within_timeout(batches, stall_timeout, lambda: _stalled(stall_timeout, pending, n_records)):
         for row in batch.to_pylist():
             shard = pending[row["shard"]]
             shard.rows.append(row)
@@ -243,12 +311,82 @@ def _stream_results(
                 _write(out, settings, row["shard"], pending.pop(row["shard"]))
 
 
+def work_items(pending: Dict[int, _PendingShard], batch_size: int) -> List[Dict[str, Any]]:
+    """List the work on the driver: one item per batch of records of each staged file.
+
+    pending (Dict[int, _PendingShard]): the staged shards by index.
+    batch_size (int): records per item.
+    RETURNS (List[Dict[str, Any]]): items {"path", "start", "stop"} in shard order.
+    """
+    items = []
+    for _, shard in sorted(pending.items()):
+        for start in range(0, shard.n_records, batch_size):
+            items.append({"path": str(shard.staged), "start": start, "stop": min(start + batch_size, shard.n_records)})
+    return items
+
+
+def within_timeout(iterable: Iterable[Any], timeout: float, on_timeout) -> Iterator[Any]:
+    """Yield from an iterable that may block forever, raising once no item came for `timeout` seconds.
+
+    The iterable runs in a daemon thread (a blocked Ray call cannot be interrupted), which the caller leaves
+    behind on timeout; stopping Ray, or the process exiting, ends it.
+
+    iterable (Iterable[Any]): the items.
+    timeout (float): seconds to wait for each item.
+    on_timeout (Callable[[], Exception]): builds the exception raised on timeout.
+    YIELDS (Any): the items, in order.
+    """
+    items: "queue.Queue[Tuple[str, Any]]" = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def put(entry: Tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(entry, timeout=0.5)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def pump() -> None:
+        try:
+            for item in iterable:
+                if not put(("item", item)):
+                    return
+        except BaseException as err:  # handed to the consumer, which raises it
+            put(("error", err))
+        else:
+            put(("end", None))
+
+    threading.Thread(target=pump, name="within_timeout", daemon=True).start()
+    try:
+        while True:
+            try:
+                kind, value = items.get(timeout=timeout)
+            except queue.Empty:
+                raise on_timeout() from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
+def _stalled(seconds: float, pending: Dict[int, _PendingShard], n_records: int) -> Exception:
+    n_left = sum(shard.n_records - len(shard.rows) for shard in pending.values())
+    return RuntimeError(Errors.E320.format(seconds=seconds, n_done=n_records - n_left, n_total=n_records))
+
+
 def actor_cpus(total_cpus: float, n_actors: int) -> float:
     """CPUs each actor asks Ray for: one, unless that would leave Ray Data none.
 
-    Ray Data lists and reads files in tasks that need a whole CPU; when the actors hold
-    every CPU those tasks wait forever (seen with 2 actors on `ray.init(num_cpus=2)`).
-    Ray only counts CPUs, it does not pin them, so asking less does not slow an actor.
+    Ray Data's own tasks (listing and reading, when a dataset comes from files) need a
+    whole CPU; when the actors hold every CPU those tasks wait forever (seen with 2 actors
+    on `ray.init(num_cpus=2)` while this engine read its staged files with read_parquet).
+    The work list now comes from the driver, but the spare CPU costs nothing: Ray only
+    counts CPUs, it does not pin them, so asking less does not slow an actor.
 
     total_cpus (float): CPUs in the cluster.
     n_actors (int): actors in the pool.

@@ -9,6 +9,9 @@ from ..errors import Errors
 from .extract import DEFAULT_COREF_PREFIX, DEFAULT_EMOTIONS_ATTR, doc_to_record
 
 DEFAULT_MAX_LENGTH = 1_000_000  # spaCy's own default nlp.max_length
+# Seconds without any result before a Ray run counts as stalled (E320): far above a batch or an actor's start, so
+# that only a cluster that cannot make progress reaches it.
+DEFAULT_STALL_TIMEOUT = 600.0
 
 
 @dataclass
