@@ -17,14 +17,13 @@
    `stall_timeout` seconds (a cluster that lost the CPUs its actors need waits forever),
    the run stops with E320; finished shards are kept for the re-run.
 
-Ray is imported only here, and only when this engine runs.
+Ray is imported only here and in ray_connect.py, and only when this engine runs.
 """
 
 import dataclasses
 import json
 import queue
 import shutil
-import socket
 import threading
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
@@ -34,11 +33,10 @@ from .core import annotate_stream, prepare_pipeline, shards_to_annotate
 from .io import OutputDir, Record, atomic_write, check_input, count_records
 from ..util import load_pipeline, resolve_spec
 from .progress import Progress
+from .ray_connect import connect
 from .settings import DEFAULT_STALL_TIMEOUT, AnnotateSettings
 
 STAGING_DIR = "staging"
-# Seconds to wait for the cluster's address to accept a connection; Ray itself retries for many minutes.
-CONNECT_TIMEOUT = 10.0
 # Blocks of work items per actor: enough for the pool to share the work evenly, few enough objects for a big corpus.
 BLOCKS_PER_ACTOR = 100
 
@@ -214,47 +212,6 @@ def annotate_ray(
         engine="ray", n_actors=n_actors, pipeline=settings.pipeline, pipeline_loaded=used, output=str(settings.output)
     )
     return out.finish(summary)
-
-
-def connect(ray, address: Optional[str]) -> None:
-    """Start a local Ray (address None) or connect to a running cluster, failing fast with E319.
-
-    Given an address where no cluster runs, `ray.init` retries for many minutes (an address that "auto" finds in
-    a stale ray_current_cluster file included), so the address is first resolved as Ray does and probed.
-
-    ray (module): the `ray` module.
-    address (Optional[str]): "auto", "host:port", "ray://host:port" or None.
-    """
-    if address is None:
-        ray.init(include_dashboard=False, log_to_driver=False)
-        return
-    try:
-        _probe(_resolve_address(address))
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    except (ConnectionError, TimeoutError, ValueError) as err:
-        raise RuntimeError(Errors.E319.format(address=address, detail=err)) from None
-
-
-def _resolve_address(address: str) -> Optional[str]:
-    if address.startswith("ray://"):
-        return address[len("ray://") :]
-    from ray._private.services import canonicalize_bootstrap_address
-
-    try:
-        return canonicalize_bootstrap_address(address)
-    except ConnectionError:
-        # Ray's own message ("auto" found nothing) names its flags, not ours.
-        raise ConnectionError("no running Ray cluster found from this machine") from None
-
-
-def _probe(host_port: Optional[str]) -> None:
-    if host_port is None:
-        return
-    host, _, port = host_port.rpartition(":")
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
-    except OSError as err:
-        raise ConnectionError(f"nothing answers at {host_port} ({err})") from None
 
 
 def _run_actors(
