@@ -474,7 +474,11 @@ class Errors(metaclass=ErrorsWithCodes):
     E369 = _UNKNOWN_DOWNLOAD
     E370 = (
         "The tuned encoder weights do not match the model: missing {missing}, unexpected {extra}. Load weights "
-        "saved from a model with the same encoder, tuned_layers, layers and lora_rank settings."
+        "saved from a model with the same encoder, depth, tuned_layers, layers and lora_rank settings."
+    )
+    E371 = (
+        "Invalid depth {depth!r} for the encoder '{name}': {detail}. Set depth to a whole number from 1 to the "
+        "encoder's number of transformer layers, or to null to keep them all."
     )
 
 

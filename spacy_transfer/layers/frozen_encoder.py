@@ -8,7 +8,7 @@ every training epoch after the first costs only the head that sits on top.
 """
 
 from collections import OrderedDict
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -31,6 +31,7 @@ def build_frozen_transformer(
     cache_docs: int = 0,
     all_layers: bool = False,
     inference_dtype: str = "float32",
+    depth: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
     """One vector per token from a frozen encoder (see the module docstring).
 
@@ -43,12 +44,13 @@ def build_frozen_transformer(
         model on top can learn how to mix them: width is then (n_layers + 1) x hidden size.
     inference_dtype (str): "float32", "bfloat16" or "auto" (bfloat16 where the CPU computes it natively); see
         layers/precision.py.
+    depth (Optional[int]): keep only the bottom `depth` transformer layers (layers/depth.py); None keeps all.
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
     if not isinstance(cache_docs, int) or cache_docs < 0:
         raise ValueError(Errors.E361.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
     check_inference_dtype(inference_dtype)
-    encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling)
+    encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling, depth=depth)
     return FrozenTransformer(
         encoder, name=name, cache_docs=cache_docs, all_layers=all_layers, inference_dtype=inference_dtype
     )
@@ -82,7 +84,7 @@ class FrozenTransformer(Model):
             from .all_layers import set_encoder_layers
             from .hf_io import load_hf_model
 
-            transformer, tokenizer = load_hf_model(self.attrs["name"])
+            transformer, tokenizer = load_hf_model(self.attrs["name"], depth=self.encoder.attrs["depth"])
             set_encoder_layers(self.encoder, transformer, tokenizer, "concat" if self.attrs["all_layers"] else "last")
             self.set_dim("nO", self.encoder.get_dim("nO"), force=True)
         return self.encoder

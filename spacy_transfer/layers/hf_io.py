@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Union
 
 from ..errors import Errors
+from .depth import keep_bottom_layers
 from .packaged_encoders import is_packaged_encoder, packaged_encoder_names, packaged_encoder_path
 
 HFFiles = Dict[str, bytes]
@@ -104,10 +105,11 @@ def load_pretrained(source: Union[str, Path], auto_class: str = "AutoModel", *, 
     return getattr(transformers, auto_class).from_pretrained(str(source), local_files_only=local)
 
 
-def load_hf_model(name: str) -> Tuple[Any, Any]:
+def load_hf_model(name: str, depth: Optional[int] = None) -> Tuple[Any, Any]:
     """Load a Hugging Face model and its fast tokenizer.
 
     name (str): see `resolve_model_path`. A local path never uses the network.
+    depth (Optional[int]): keep only the bottom `depth` transformer layers (layers/depth.py); None keeps all.
     RETURNS (Tuple[PreTrainedModel, tokenizers.Tokenizer]): the model and the Rust tokenizer.
     """
     from transformers.utils import logging as hf_logging
@@ -127,6 +129,7 @@ def load_hf_model(name: str) -> Tuple[Any, Any]:
             detail = f"it is not a local directory and loading it from the Hugging Face hub failed ({err})"
             raise ValueError(Errors.E351.format(name=name, detail=detail, known=packaged_encoder_names())) from err
         raise ValueError(Errors.E359.format(name=name, detail=err)) from err
+    keep_bottom_layers(model, depth, name)
     return model, backend
 
 

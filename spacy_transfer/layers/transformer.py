@@ -21,6 +21,7 @@ from thinc.types import Floats2d
 
 from ..errors import Errors
 from .alignment import POOLING_MODES, DocPieces, align_wordpieces, cap_pieces_per_token, first_piece_pairs
+from .depth import check_depth, keep_bottom_layers
 from .hf_io import files_to_model, load_hf_model
 from .pytorch_shim import keep_eval_mode
 from .torch import get_torch_module, torch_device
@@ -55,6 +56,7 @@ def build_transformer_model(
     pooling: str = "mean",
     max_batch_items: int = 4096,
     max_wordpieces_per_token: Optional[int] = None,
+    depth: Optional[int] = None,
 ) -> Model[List[Doc], TransformerEncoderOutput]:
     """A Hugging Face encoder that gives one vector per spaCy token.
 
@@ -66,6 +68,8 @@ def build_transformer_model(
     max_wordpieces_per_token (Optional[int]): encode at most this many (the first) wordpieces of a token, which
         bounds the cost of pathological tokens; None (the default of v1, kept for saved pipelines): no cap. The
         component's default config sets 64.
+    depth (Optional[int]): keep only the bottom `depth` transformer layers (layers/depth.py: faster, and
+        usually within a point of the full model once fine-tuned); None keeps them all.
     RETURNS (Model[List[Doc], TransformerEncoderOutput]): the model; weights load in `initialize`.
     """
     for key, value, ok, detail in (
@@ -88,6 +92,7 @@ def build_transformer_model(
     ):
         if not ok:
             raise ValueError(Errors.E361.format(key=key, value=value, detail=detail))
+    check_depth(depth, name)
     return Model(
         "transformer_encoder_model",
         transformer_forward,
@@ -100,6 +105,7 @@ def build_transformer_model(
             "pooling": pooling,
             "max_batch_items": max_batch_items,
             "max_wordpieces_per_token": max_wordpieces_per_token,
+            "depth": depth,
         },
     )
 
@@ -107,13 +113,16 @@ def build_transformer_model(
 def transformer_init(model: Model, X: Optional[List[Doc]] = None, Y: Any = None) -> None:
     """Load the Hugging Face model named in the config, unless weights were loaded already."""
     if not model.layers:
-        transformer, tokenizer = load_hf_model(model.attrs["name"])
+        transformer, tokenizer = load_hf_model(model.attrs["name"], depth=model.attrs.get("depth"))
         set_transformer(model, transformer, tokenizer)
 
 
 def set_transformer_from_files(model: Model, files: dict, where: str) -> None:
     """(Re)build the wrapped encoder from saved files (`hf_io.HFFiles`), offline."""
     transformer, tokenizer = files_to_model(files, where=where)
+    # Saved truncated, the files hold `depth` layers already; a pipeline saved whole and loaded with a smaller
+    # depth is cut here.
+    keep_bottom_layers(transformer, model.attrs.get("depth"), where)
     set_transformer(model, transformer, tokenizer)
 
 

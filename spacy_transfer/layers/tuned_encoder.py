@@ -8,7 +8,7 @@ step than a head that starts from scratch (Thinc has one optimizer for the whole
 """
 
 import contextlib
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -16,6 +16,7 @@ from thinc.api import Model
 from thinc.types import Floats2d
 
 from ..errors import Errors
+from .depth import transformer_layers
 from .precision import check_inference_dtype, inference_autocast
 from .pytorch_shim import EvalModePyTorchShim, reset_inference_caches
 from .torch import get_torch_module, get_torch_wrapper
@@ -36,6 +37,7 @@ def build_tuned_transformer(
     layers: str = "mix",
     inference_dtype: str = "auto",
     lora_rank: int = 0,
+    depth: Optional[int] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
     """One vector per token from an encoder whose top layers are fine-tuned (see the module docstring).
 
@@ -49,6 +51,8 @@ def build_tuned_transformer(
         prediction; training is always float32. See layers/precision.py.
     lora_rank (int): 0 trains the top layers' own weights; > 0 keeps every pretrained weight frozen and trains
         low-rank adapters of this rank on each linear layer of the top `tuned_layers` layers (layers/lora.py).
+    depth (Optional[int]): keep only the bottom `depth` transformer layers (layers/depth.py); the tuned layers
+        are the top ones of those kept. None keeps all.
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
     if not isinstance(tuned_layers, int) or tuned_layers < 0:
@@ -66,6 +70,7 @@ def build_tuned_transformer(
         stride=stride,
         pooling=pooling,
         max_wordpieces_per_token=DEFAULT_MAX_WORDPIECES_PER_TOKEN,
+        depth=depth,
     )
     return Model(
         "tuned_transformer",
@@ -91,7 +96,7 @@ def tuned_init(model: Model, X=None, Y=None) -> None:
 
     encoder = model.layers[0]
     if not encoder.layers:
-        transformer, tokenizer = load_hf_model(model.attrs["name"])
+        transformer, tokenizer = load_hf_model(model.attrs["name"], depth=encoder.attrs["depth"])
         freeze_lower_layers(
             transformer, model.attrs["tuned_layers"], model.attrs["name"], lora_rank=model.attrs.get("lora_rank", 0)
         )
@@ -108,12 +113,6 @@ def tuned_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[F
     with contextlib.nullcontext() if is_train else inference_autocast(model.attrs["inference_dtype"]):
         output, backprop = model.layers[0](docs, is_train)
     return output.tokens, backprop
-
-
-def transformer_layers(transformer) -> list:
-    """The stack of transformer layers of a BERT-like encoder (BERT, RoBERTa, MPNet, ...)."""
-    stack = getattr(getattr(transformer, "encoder", None), "layer", None)
-    return list(stack) if stack is not None else []
 
 
 def freeze_lower_layers(transformer, tuned_layers: int, name: str, *, lora_rank: int = 0) -> None:

@@ -45,6 +45,7 @@ hypothesis_template = null
 multi_label = false
 backend = "embedding"
 model = null
+depth = null
 batch_size = 32
 max_length = null
 temperature = 0.0532
@@ -75,6 +76,7 @@ def make_zero_shot_classifier(
     multi_label: bool,
     backend: str,
     model: Optional[str],
+    depth: Optional[int],
     batch_size: int,
     max_length: Optional[int],
     temperature: float,
@@ -95,6 +97,7 @@ def make_zero_shot_classifier(
         multi_label=multi_label,
         backend=backend,
         model=model,
+        depth=depth,
         batch_size=batch_size,
         max_length=max_length,
         temperature=temperature,
@@ -131,6 +134,7 @@ class ZeroShotClassifier(Pipe):
         threshold: float,
         overwrite: bool,
         scorer: Optional[Callable] = None,
+        depth: Optional[int] = None,
     ) -> None:
         """Initialize the component.
 
@@ -149,6 +153,8 @@ class ZeroShotClassifier(Pipe):
         threshold (float): Embedding backend, multi-label: cosine similarity that maps to 0.5.
         overwrite (bool): Whether existing doc.cats entries may be overwritten.
         scorer (Optional[Callable]): The scoring method.
+        depth (Optional[int]): Keep only the bottom `depth` transformer layers of the model (faster; see
+            docs/zero_shot_classifier.md#depth); None keeps them all.
         """
         self.vocab = vocab
         self.name = name
@@ -161,6 +167,7 @@ class ZeroShotClassifier(Pipe):
             "multi_label": multi_label,
             "backend": backend,
             "model": model,
+            "depth": depth,
             "batch_size": batch_size,
             "max_length": max_length,
             "temperature": temperature,
@@ -216,7 +223,10 @@ class ZeroShotClassifier(Pipe):
 
                     cls = NLIBackend if self.cfg["backend"] == "nli" else EmbeddingBackend
                     self._backend = cls(
-                        self.model_path, batch_size=self.cfg["batch_size"], max_length=self.cfg["max_length"]
+                        self.model_path,
+                        batch_size=self.cfg["batch_size"],
+                        max_length=self.cfg["max_length"],
+                        depth=self.cfg.get("depth"),
                     )
                 backend = self._backend
         return backend
@@ -355,7 +365,7 @@ class ZeroShotClassifier(Pipe):
         return self
 
     def _load_cfg(self, cfg: Dict[str, Any]) -> None:
-        rebuild = any(cfg.get(key) != self.cfg.get(key) for key in ("backend", "model", "batch_size", "max_length"))
+        rebuild = any(cfg.get(key) != self.cfg.get(key) for key in ("backend", "model", "depth", "batch_size", "max_length"))
         self.cfg.update(cfg)
         if rebuild:
             self._backend = None

@@ -38,6 +38,9 @@ def check_settings(cfg: Dict[str, Any]) -> None:
         raise bad("batch_size", batch_size, "expected a positive integer")
     if max_length is not None and (not isinstance(max_length, int) or max_length < 8):
         raise bad("max_length", max_length, "expected null or an integer >= 8")
+    depth = cfg.get("depth")
+    if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 1):
+        raise bad("depth", depth, "expected null or a positive integer (how many transformer layers to keep)")
     if not isinstance(temperature, (int, float)) or not temperature > 0:
         raise bad("temperature", temperature, "expected a positive number")
     if model is None:

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import numpy
 import torch
 
+from ..layers.depth import keep_bottom_layers
 from ..layers.torch import torch_device
 from .io import (
     LocalTokenizer,
@@ -49,11 +50,14 @@ class NLIBackend:
     of `batch_size` pairs; each distinct hypothesis is tokenized once and cached.
     """
 
-    def __init__(self, path: Union[str, Path], *, batch_size: int, max_length: Optional[int] = None):
+    def __init__(
+        self, path: Union[str, Path], *, batch_size: int, max_length: Optional[int] = None, depth: Optional[int] = None
+    ):
         self.path = str(path)
         self.batch_size = batch_size
         self.tok = load_tokenizer(path, "nli", max_length)
         self.model = load_sequence_classifier(path)
+        keep_bottom_layers(self.model, depth, self.path)
         self.entail_id, self.contra_id = find_nli_label_ids(self.model.config.id2label, self.path)
         self._hypotheses: Dict[str, object] = {}
 
@@ -124,7 +128,9 @@ class EmbeddingBackend:
     """Embeds texts and label hypotheses with a sentence-embedding model; label
     embeddings are cached by hypothesis text."""
 
-    def __init__(self, path: Union[str, Path], *, batch_size: int, max_length: Optional[int] = None):
+    def __init__(
+        self, path: Union[str, Path], *, batch_size: int, max_length: Optional[int] = None, depth: Optional[int] = None
+    ):
         self.path = str(path)
         self.batch_size = batch_size
         if max_length is None:
@@ -132,6 +138,7 @@ class EmbeddingBackend:
         self.tok = load_tokenizer(path, "embedding", max_length)
         self.tok.tokenizer.enable_truncation(self.tok.max_length)
         self.model = load_encoder(path)
+        keep_bottom_layers(self.model, depth, self.path)
         self.pooling = read_pooling_mode(path)
         self._labels: Dict[str, numpy.ndarray] = {}
 
