@@ -100,8 +100,11 @@ class WordClusters:
     its gendered pronouns (MALE | FEMALE bits) and its common-noun head words."""
 
     def __init__(self, n: int, genders: Optional[numpy.ndarray] = None, nouns: Optional[List[str]] = None) -> None:
-        """n (int): the words. genders: per word, MALE/FEMALE or 0 (see `pronoun_genders`); None: no gender
-        agreement. nouns: the doc's words, whose common nouns `distinct_nouns` compares; None: none compared."""
+        """n (int): the number of words, each its own cluster at first.
+        genders (Optional[numpy.ndarray]): per word, MALE/FEMALE or 0 (see `pronoun_genders`); None: no gender
+            agreement.
+        nouns (Optional[List[str]]): the doc's words, whose common nouns `distinct_nouns` compares; None: none.
+        """
         self.parent = list(range(n))
         self.gender = [int(g) for g in genders] if genders is not None else None
         self.nouns: Dict[int, set] = {}

@@ -5,10 +5,10 @@
 Each doc is written twice: as it is, and with every gendered word swapped (he <-> she, his -> her, king <->
 queen, ...) from WinoBias's own lists (`generalized_swaps.txt`, `extra_gendered_words.txt`). "her" is "his"
 where the tagger calls it a possessive (PRP$) and "him" otherwise; case is kept. Common first names are replaced
-by one of the other gender (John <-> Mary, spacy_transfer.coref.corpora.gender_swap.NAME_SWAPS), so a name and its pronouns
-still agree in the copy; --keep-names leaves them. Tokens,
-whitespace, sentence starts and all span groups (gold clusters and heads) keep their positions, so only words
-change. Use the output only for training, never WinoBias itself.
+by one of the other gender (John <-> Mary, spacy_transfer.coref.corpora.gender_swap.NAME_SWAPS), so a name and
+its pronouns still agree in the copy; --keep-names leaves them. Tokens, whitespace, sentence starts and all span
+groups (gold clusters and heads) keep their positions, so only words change. Use the output only for training,
+never WinoBias itself.
 """
 
 from pathlib import Path
@@ -26,7 +26,8 @@ SWAP_FILES = ("generalized_swaps.txt", "extra_gendered_words.txt")
 
 
 def read_swaps(winobias_dir: Path) -> Dict[str, str]:
-    """Lower-cased word -> its swap, from WinoBias's lists (spacy_transfer.coref.corpora.gender_swap.swap_table's rules)."""
+    """Lower-cased word -> its swap, from WinoBias's lists (the rules of
+    spacy_transfer.coref.corpora.gender_swap.swap_table)."""
     pairs = []
     for name in SWAP_FILES:
         for line in (winobias_dir / name).read_text(encoding="utf8").splitlines():
