@@ -18,7 +18,7 @@ from thinc.types import Floats2d
 from ..errors import Errors
 from .depth import transformer_layers
 from .precision import check_inference_dtype, inference_autocast
-from .pytorch_shim import EvalModePyTorchShim, reset_inference_caches
+from .pytorch_shim import EvalModePyTorchShim, reset_inference_caches, update_in_place
 from .torch import get_torch_module, get_torch_wrapper
 from .transformer import build_transformer_model
 
@@ -177,12 +177,9 @@ class ScaledRatePyTorchShim(EvalModePyTorchShim):
     lr_scale = 1.0
 
     def finish_update(self, optimizer) -> None:
-        from thinc.api import torch2xp, xp2torch
-
         for key, param in self._model.named_parameters():
             if param.grad is None:
                 continue
-            data, _ = optimizer((self.id, key), torch2xp(param.data), torch2xp(param.grad), lr_scale=self.lr_scale)
-            param.data = xp2torch(data, requires_grad=True, device=param.device)
+            update_in_place(optimizer, (self.id, key), param, lr_scale=self.lr_scale)
             param.grad.zero_()
         reset_inference_caches(self._model)
