@@ -4,7 +4,7 @@ import pytest
 
 from spacy_transfer.util import ENGLISH_PIPELINES  # noqa: F401  (used by tests)
 
-from .helpers import dataset
+from .helpers import build_tiny_bert, dataset
 
 
 def pytest_addoption(parser):
@@ -66,3 +66,11 @@ def single_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n_threads)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory) -> Path:
+    """A random 2-layer, 32-wide BERT encoder (tests/helpers.py's build_tiny_bert), built once per session.
+    Shared: tests that change or delete model files work on a copy."""
+    pytest.importorskip("transformers")
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))

@@ -10,6 +10,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# fmt: off
+SAMPLE_WORDS = ["the", "a", "cat", "dog", "sat", "on", "mat", "i", "love", "hate", "it", "this", "movie", "is", "great",
+                "bad", "do", "n", "'", "t", ",", ".", "!", "?", "hello", "world", "un", "##believ", "##ably", "stop"]
+# fmt: on
+LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)]
+# Single letters and their word pieces, so that unknown words still split into several pieces.
+BERT_WORDS = SAMPLE_WORDS + LETTERS + ["##" + c for c in LETTERS]
 
 
 def data_dir() -> Path:
@@ -54,7 +61,7 @@ def macro_f1(gold, pred) -> float:
 
 def build_tiny_bert(
     path: Path,
-    words: Sequence[str],
+    words: Sequence[str] = BERT_WORDS,
     *,
     id2label: Optional[Dict[int, str]] = None,
     max_positions: int = 64,
@@ -64,7 +71,8 @@ def build_tiny_bert(
     """Save a random 2-layer, 32-wide BERT with a fast WordPiece tokenizer over `words` to path.
 
     path (Path): The directory to write (config.json, model.safetensors, tokenizer files).
-    words (Sequence[str]): The vocabulary after the special tokens; its size fixes the random weights.
+    words (Sequence[str]): The vocabulary after the special tokens; its size fixes the random weights. The
+        default is the one of the shared `tiny_bert_dir` fixture (tests/conftest.py).
     id2label (Optional[Dict[int, str]]): Labels of a sequence-classification head; None for a bare encoder.
     max_positions (int): The position embeddings, also the tokenizer's model_max_length.
     initializer_range (float): The weights' standard deviation; large values make labels' scores differ clearly.

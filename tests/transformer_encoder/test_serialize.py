@@ -9,8 +9,6 @@ from spacy.training import Example
 from spacy.util import load_model_from_path
 from thinc.api import fix_random_seed
 
-from ..helpers import build_tiny_bert
-from .conftest import BERT_WORDS
 from .test_listener import TRAIN_DATA, make_pipeline
 
 TEXTS = ["I love this movie, it is great!", "", "Don't stop  the dog. " * 10]
@@ -40,9 +38,9 @@ def test_transformer_encoder_bytes_roundtrip(tiny_bert_dir):
         assert doc.cats == pytest.approx(doc3.cats, abs=1e-5)
 
 
-def test_transformer_encoder_to_disk_reloads_offline(tmp_path, monkeypatch):
+def test_transformer_encoder_to_disk_reloads_offline(tiny_bert_dir, tmp_path, monkeypatch):
     # Train briefly on a private copy of the model, save, delete the copy, reload without network.
-    model_dir = build_tiny_bert(tmp_path / "private_model", BERT_WORDS)
+    model_dir = shutil.copytree(tiny_bert_dir, tmp_path / "private_model")
     fix_random_seed(0)
     nlp = make_pipeline(model_dir)
     examples = [Example.from_dict(nlp.make_doc(t), a) for t, a in TRAIN_DATA]
