@@ -385,6 +385,11 @@ class Errors(metaclass=ErrorsWithCodes):
         "are kept: re-run the same command to resume. If single batches really take that "
         "long, raise --stall-timeout."
     )
+    E321 = (
+        "The Ray run stopped ({n_done} of {n_total} records annotated): {detail}. A node lost during the run ends "
+        "it this way: finished shards are kept, so re-run the same command to resume (`ray status` shows the "
+        "cluster that is left)."
+    )
 
     # --- layers shared by components (E350-E399) ---
     E350 = (

@@ -258,14 +258,23 @@ def _stream_results(
     )
     batches = dataset.iter_batches(batch_size=None, batch_format="pyarrow")
     n_records = sum(shard.n_records for shard in pending.values())
-    for batch in within_timeout(batches, stall_timeout, lambda: _stalled(stall_timeout, pending, n_records)):
-        for row in batch.to_pylist():
-            shard = pending[row["shard"]]
-            shard.rows.append(row)
-            words = row["words"] if row["result"] is not None else 0
-            progress.update(int(row["result"] is not None), words, int(row["error"] is not None))
-            if len(shard.rows) == shard.n_records:
-                _write(out, settings, row["shard"], pending.pop(row["shard"]))
+    try:
+        for batch in within_timeout(batches, stall_timeout, lambda: _stalled(stall_timeout, pending, n_records)):
+            for row in batch.to_pylist():
+                shard = pending[row["shard"]]
+                shard.rows.append(row)
+                words = row["words"] if row["result"] is not None else 0
+                progress.update(int(row["result"] is not None), words, int(row["error"] is not None))
+                if len(shard.rows) == shard.n_records:
+                    _write(out, settings, row["shard"], pending.pop(row["shard"]))
+    except Exception as err:
+        if str(err).startswith("[spacy_transfer."):
+            raise
+        # A node lost at the wrong moment surfaces as whatever Ray's internals hit (a KeyError for a lost object
+        # reference, RayTaskError, ...): the run stops with a coded error, and the finished shards stay written.
+        n_left = sum(shard.n_records - len(shard.rows) for shard in pending.values())
+        detail = f"{type(err).__name__}: {err}"[:500]
+        raise RuntimeError(Errors.E321.format(detail=detail, n_done=n_records - n_left, n_total=n_records)) from err
 
 
 def work_items(pending: Dict[int, _PendingShard], batch_size: int) -> List[Dict[str, Any]]:

@@ -8,6 +8,7 @@ step than a head that starts from scratch (Thinc has one optimizer for the whole
 """
 
 import contextlib
+import re
 from typing import Callable, List, Optional, Tuple
 
 from spacy.tokens import Doc
@@ -159,12 +160,29 @@ def load_tuned_state(model: Model, state: dict, *, complete: bool = True) -> Non
     import torch
 
     params = tuned_state(model)
+    if not complete and model.layers[0].attrs.get("depth") is not None:
+        state = fit_to_depth(state, params, model.layers[0].attrs["depth"])
     missing, extra = sorted(set(params) - set(state)), sorted(set(state) - set(params))
     if extra or (complete and missing):
         raise ValueError(Errors.E370.format(missing=missing[:3], extra=extra[:3]))
     with torch.no_grad():
         for key, value in state.items():
             params[key].copy_(value.to(params[key].dtype))
+
+
+def fit_to_depth(state: dict, params: dict, depth: int) -> dict:
+    """Starting weights saved from a deeper encoder, fitted to one cut to `depth` layers (Poor Man's BERT: drop
+    the top layers of a fine-tuned model, then fine-tune again): the dropped layers' weights are left out, and the
+    layer mix keeps the logits of the embeddings and the kept layers (its softmax renormalises them)."""
+    fitted = {}
+    for key, value in state.items():
+        match = re.search(r"(?:^|\.)layer\.(\d+)\.", key)
+        if match and int(match.group(1)) >= depth and key not in params:
+            continue
+        if key == "layer_logits" and "layer_logits" in params and value.shape[0] > params[key].shape[0]:
+            value = value[: params[key].shape[0]]
+        fitted[key] = value
+    return fitted
 
 
 def is_tuned_transformer(model: Model) -> bool:

@@ -48,3 +48,21 @@ def test_shipped_full_depth_weights_refuse_a_shallower_encoder():
     nlp.add_pipe("coref", config={"model": {"tok2vec": {"depth": 4}}})
     with pytest.raises(ValueError, match="E370"):
         nlp("Alice said she would come.")
+
+
+def test_training_at_depth_starts_from_the_shipped_weights_cut_to_size():
+    """Poor Man's BERT: initialize(weights=...) at depth 4 takes the shipped head, the tuned weights of the kept
+    layers and the layer mix of the kept layers; the dropped layers' weights are left out."""
+    from safetensors.numpy import load_file
+
+    from spacy_transfer.coref.io import ENCODER_WEIGHTS_FILE, weights_path
+
+    nlp = spacy.blank("en")
+    coref = nlp.add_pipe("coref", config={"weights": None, "model": {"tok2vec": {"depth": 4}}})
+    coref.initialize(lambda: [Example(nlp.make_doc("Alice came."), nlp.make_doc("Alice came."))], weights="coref-en")
+    shipped = load_file(str(weights_path("coref-en").parent / ENCODER_WEIGHTS_FILE))
+    mixed = get_torch_module(coref.model.get_ref("tok2vec").layers[0]).transformer
+    numpy.testing.assert_allclose(mixed.layer_logits.detach().numpy(), shipped["layer_logits"][:5])
+    key = "encoder.layer.3.attention.self.query.weight"
+    numpy.testing.assert_allclose(dict(mixed.inner.named_parameters())[key].detach().numpy(), shipped[key])
+    assert len(transformer_layers(mixed.inner)) == 4

@@ -36,6 +36,7 @@ def evaluate(
     backend: str = "embedding",
     model: Optional[str] = None,
     template: Optional[str] = None,
+    depth: Optional[int] = None,
     batch_size: int = 64,
     limit: int = 0,
     stride: int = 1,
@@ -52,6 +53,8 @@ def evaluate(
     config = {"labels": labels, "backend": backend, "model": model or None, "batch_size": batch_size}
     if template:
         config["hypothesis_template"] = template
+    if depth:
+        config["depth"] = depth
     nlp = spacy.blank("en")
     pipe = nlp.add_pipe("zero_shot_classifier", config=config)
     pipe.initialize()  # load the model before timing
@@ -68,6 +71,7 @@ def evaluate(
         "backend": backend,
         "model": str(pipe.model_path),
         "template": pipe.hypothesis_template,
+        "depth": depth or "all",
         "n_labels": len(labels),
         "n": len(pairs),
         "subset": f"every {stride}th utterance, first {limit or 'all'}",
@@ -88,6 +92,7 @@ def main(
     ),
     nli_model: str = typer.Option("", help="Local NLI model directory ('' = skip the NLI backend)"),
     template: str = typer.Option("", help="Hypothesis template ('' = the backend's default)"),
+    depth: int = typer.Option(0, help="Keep only the bottom N transformer layers (0 = all)"),
     datasets: List[str] = typer.Option(list(DATASETS), "--dataset", help="Datasets to run"),
     limit: int = typer.Option(0, help="Use only the first N utterances (0 = all), for quick checks"),
     stride: int = typer.Option(1, help="Use every N-th utterance (1 = all)"),
@@ -109,6 +114,7 @@ def main(
                 backend=backend,
                 model=model,
                 template=template or None,
+                depth=depth or None,
                 limit=limit,
                 stride=nli_stride if backend == "nli" else stride,
             )
