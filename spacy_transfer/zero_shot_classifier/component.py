@@ -154,7 +154,7 @@ class ZeroShotClassifier(Pipe):
         overwrite (bool): Whether existing doc.cats entries may be overwritten.
         scorer (Optional[Callable]): The scoring method.
         depth (Optional[int]): Keep only the bottom `depth` transformer layers of the model (faster; see
-            docs/zero_shot_classifier.md#depth); None keeps them all.
+            docs/encoder_depth.md); None keeps them all.
         """
         self.vocab = vocab
         self.name = name
