@@ -102,12 +102,14 @@ def coref_cpu_time(texts, n_words: int, weights: str, repeats: int, pipe_config:
     }
 
 
+def default_data_dir() -> str:
+    """$SPACY_TRANSFER_DATA, else the shared datasets beside the checkout."""
+    return os.environ.get("SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
+
+
 def main():
-    default_data = os.environ.get(
-        "SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
-    )
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=default_data)
+    parser.add_argument("--data", default=default_data_dir())
     parser.add_argument("--words", type=int, default=50000)
     parser.add_argument("--doc-words", type=int, default=800)
     parser.add_argument("--check-docs", type=int, default=0, help="docs to compare with the unsplit path (0: all)")

@@ -14,14 +14,13 @@ Prints one JSON object.
 
 import argparse
 import json
-import os
 import platform
 import time
 from pathlib import Path
 
 import spacy
 import torch
-from coref_speed import read_texts
+from coref_speed import default_data_dir, read_texts
 from spacy.training import Example
 
 from spacy_transfer.util import load_english
@@ -69,11 +68,8 @@ def best_cpu_times(pipelines: dict, texts, repeats: int) -> dict:
 
 
 def main() -> None:
-    default_data = os.environ.get(
-        "SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
-    )
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=default_data)
+    parser.add_argument("--data", default=default_data_dir())
     parser.add_argument("--words", type=int, default=20000)
     parser.add_argument("--doc-words", type=int, default=800)
     parser.add_argument("--depths", type=int, nargs="+", default=[6, 5, 4, 3])
