@@ -13,7 +13,7 @@ Thinc's `PyTorchShim.finish_update` also sets `param.data` to a new tensor after
 array the optimizer returned, which is a view of the previous tensor. Each parameter thus grows a chain of tensors,
 one per step, that is never freed; the chain's small allocations land between the large gradient temporaries in
 glibc's heap, which then cannot reuse or return those blocks. Training grew by about one embedding table per
-update (issue #26: 369 MB over 60 updates). `update_in_place` writes the new weights into the parameter's own
+update (369 MB over 60 updates of torchmoji). `update_in_place` writes the new weights into the parameter's own
 storage instead, so nothing outlives the step.
 """
 
@@ -35,13 +35,16 @@ class EvalModePyTorchShim(PyTorchShim):
             with torch.autocast(device_type="cuda", enabled=self._mixed_precision):
                 return self._model(*inputs.args, **inputs.kwargs)
 
+    # The parameters' learning rate as a share of the optimizer's (TunedTransformer's shim lowers it).
+    lr_scale = 1.0
+
     def finish_update(self, optimizer) -> None:
         """Thinc's step (with its mixed-precision scaler), but updating the parameters in place."""
         for key, param in self._model.named_parameters():
             if param.grad is None:
                 continue
             if not self._grad_scaler.found_inf:  # skip the step if a gradient overflowed, as Thinc does
-                update_in_place(optimizer, (self.id, key), param)
+                update_in_place(optimizer, (self.id, key), param, lr_scale=self.lr_scale)
             param.grad.zero_()
         self._grad_scaler.update()
         reset_inference_caches(self._model)

@@ -19,7 +19,6 @@ from thinc.types import Floats2d
 from ..errors import Errors
 from .depth import transformer_layers
 from .precision import check_inference_dtype, inference_autocast
-from .pytorch_shim import EvalModePyTorchShim, reset_inference_caches, update_in_place
 from .torch import get_torch_module, get_torch_wrapper
 from .transformer import build_transformer_model
 
@@ -102,9 +101,8 @@ def tuned_init(model: Model, X=None, Y=None) -> None:
             transformer, model.attrs["tuned_layers"], model.attrs["name"], lora_rank=model.attrs.get("lora_rank", 0)
         )
         set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"])
-        shim = get_torch_wrapper(encoder).shims[0]
-        shim.__class__ = ScaledRatePyTorchShim
-        shim.lr_scale = model.attrs["lr_scale"]
+        # An EvalModePyTorchShim (keep_eval_mode), whose steps apply this learning-rate share.
+        get_torch_wrapper(encoder).shims[0].lr_scale = model.attrs["lr_scale"]
     model.set_dim("nO", encoder.get_dim("nO"), force=True)
 
 
@@ -187,17 +185,3 @@ def fit_to_depth(state: dict, params: dict, depth: int) -> dict:
 
 def is_tuned_transformer(model: Model) -> bool:
     return model.name == "tuned_transformer"
-
-
-class ScaledRatePyTorchShim(EvalModePyTorchShim):
-    """A shim whose parameters learn at `lr_scale` times the optimizer's rate (CPU and full precision)."""
-
-    lr_scale = 1.0
-
-    def finish_update(self, optimizer) -> None:
-        for key, param in self._model.named_parameters():
-            if param.grad is None:
-                continue
-            update_in_place(optimizer, (self.id, key), param, lr_scale=self.lr_scale)
-            param.grad.zero_()
-        reset_inference_caches(self._model)
