@@ -272,9 +272,9 @@ def _stream_results(
             raise
         # A node lost at the wrong moment surfaces as whatever Ray's internals hit (a KeyError for a lost object
         # reference, RayTaskError, ...): the run stops with a coded error, and the finished shards stay written.
-        n_left = sum(shard.n_records - len(shard.rows) for shard in pending.values())
         detail = f"{type(err).__name__}: {err}"[:500]
-        raise RuntimeError(Errors.E321.format(detail=detail, n_done=n_records - n_left, n_total=n_records)) from err
+        n_done = _n_done(pending, n_records)
+        raise RuntimeError(Errors.E321.format(detail=detail, n_done=n_done, n_total=n_records)) from err
 
 
 def work_items(pending: Dict[int, _PendingShard], batch_size: int) -> List[Dict[str, Any]]:
@@ -340,9 +340,13 @@ def within_timeout(iterable: Iterable[Any], timeout: float, on_timeout) -> Itera
         stop.set()
 
 
+def _n_done(pending: Dict[int, _PendingShard], n_records: int) -> int:
+    """Records annotated so far, of the n_records the run started with."""
+    return n_records - sum(shard.n_records - len(shard.rows) for shard in pending.values())
+
+
 def _stalled(seconds: float, pending: Dict[int, _PendingShard], n_records: int) -> Exception:
-    n_left = sum(shard.n_records - len(shard.rows) for shard in pending.values())
-    return RuntimeError(Errors.E320.format(seconds=seconds, n_done=n_records - n_left, n_total=n_records))
+    return RuntimeError(Errors.E320.format(seconds=seconds, n_done=_n_done(pending, n_records), n_total=n_records))
 
 
 def actor_cpus(total_cpus: float, n_actors: int) -> float:
