@@ -6,15 +6,15 @@ cheap bilinear score, re-scored by a pairwise network; a span predictor then wid
 head word to its mention's start and end.
 """
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 from torch import nn
 
 # Distance buckets: 0..4 exact, then log2 buckets up to 2**(N_DIST - 5) words.
 N_DIST_BUCKETS = 14
-ROW_CHUNK = 1024
-PAIR_CHUNK = 64
+ROW_CHUNK = 256
+PAIR_CHUNK = 32
 
 
 def distance_buckets(distance: torch.Tensor) -> torch.Tensor:
@@ -122,15 +122,23 @@ class SpanPredictor(nn.Module):
         self.offset = nn.Embedding(left + right + 1, hidden)
         self.out = nn.Sequential(nn.LeakyReLU(), nn.Linear(hidden, 2))
 
-    def forward(self, words: torch.Tensor, heads: torch.Tensor) -> torch.Tensor:
+    def project(self, words: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The first layer's two halves for every word (as context, as head): once per document."""
+        return self.first_word(words), self.first_head(words)
+
+    def forward(
+        self, words: torch.Tensor, heads: torch.Tensor, projected: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+    ) -> torch.Tensor:
         """words: n x width, heads: m word indices -> scores m x window x 2 (start, end);
-        -inf where the window leaves the document or the offset cannot hold the head."""
+        -inf where the window leaves the document or the offset cannot hold the head. `projected`: this doc's
+        `project(words)`, when the heads come in several chunks (else each chunk would project every word)."""
         n = words.shape[0]
+        as_context, as_head = projected if projected is not None else self.project(words)
         offsets = torch.arange(-self.left, self.right + 1)
         positions = heads.unsqueeze(1) + offsets.unsqueeze(0)  # m x window
         inside = (positions >= 0) & (positions < n)
-        context = self.first_word(words)[positions.clamp(0, max(n - 1, 0))]
-        hidden = context + self.first_head(words[heads]).unsqueeze(1) + self.offset(offsets + self.left)
+        context = as_context[positions.clamp(0, max(n - 1, 0))]
+        hidden = context + as_head[heads].unsqueeze(1) + self.offset(offsets + self.left)
         scores = self.out(hidden)
         start_ok = inside & (offsets <= 0).unsqueeze(0)
         end_ok = inside & (offsets >= 0).unsqueeze(0)
@@ -197,7 +205,8 @@ class WordCorefScorer(nn.Module):
             fine = self.pair(words, cands)
             scores = (rough + fine).masked_fill(cands < 0, float("-inf"))
         heads = torch.arange(n)
-        spans = [self.span(words, heads[lo : lo + ROW_CHUNK]) for lo in range(0, n, ROW_CHUNK)]
-        spans = torch.cat(spans) if spans else self.span(words, heads)
+        projected = self.span.project(words)
+        spans = [self.span(words, heads[lo : lo + ROW_CHUNK], projected) for lo in range(0, n, ROW_CHUNK)]
+        spans = torch.cat(spans) if spans else self.span(words, heads, projected)
         mentions = self.mention(words) if self.mention is not None else words.new_full((n,), float("nan"))
         return cands, scores, spans, mentions
