@@ -86,24 +86,28 @@ class PairScorer(nn.Module):
     def forward(self, words: torch.Tensor, cands: torch.Tensor) -> torch.Tensor:
         """words: n x width, cands: n x k candidates (-1: none) -> scores n x k."""
         # Both sides projected once per word; then rows in small chunks, so that each chunk's k x hidden pair
-        # tensors stay in the processor's cache (and a 100k-word doc never needs gigabytes). The pair tensor
-        # is summed into in place and gathered with index_select: 30% faster than fresh tensors per step.
+        # tensors stay in the processor's cache (and a 100k-word doc never needs gigabytes). Memory traffic,
+        # not arithmetic, is the cost here, so each pass over the pair tensor counts: the own word's part and
+        # the distance embedding come from one small per-chunk table (rows x distance buckets), the other
+        # word's part is added in place, and the product's layer adds onto that inside one addmm.
         own, own_product = self.first_a(words), self.product_a(words)
         other, other_product = self.first_b(words), self.product_b(words)
         distance_table = self.distance.weight
+        product_weight = self.first_ab.weight.t()
         scores = []
         for lo in range(0, cands.shape[0], PAIR_CHUNK):
             chunk = cands[lo : lo + PAIR_CHUNK]
             rows, k = chunk.shape
             safe = chunk.clamp(min=0)
             flat = safe.reshape(-1)
-            product = own_product[lo : lo + rows].unsqueeze(1) * other_product.index_select(0, flat).view(rows, k, -1)
-            hidden = self.first_ab(product)
-            hidden += own[lo : lo + rows].unsqueeze(1)
-            hidden += other.index_select(0, flat).view(rows, k, -1)
+            own_and_distance = (own[lo : lo + rows].unsqueeze(1) + distance_table.unsqueeze(0)).flatten(0, 1)
             buckets = distance_buckets(torch.arange(lo, lo + rows).unsqueeze(1) - safe)
-            hidden += distance_table.index_select(0, buckets.reshape(-1)).view(rows, k, -1)
-            scores.append(self.out(hidden).squeeze(-1))
+            row_bucket = torch.arange(rows).unsqueeze(1) * N_DIST_BUCKETS + buckets
+            base = own_and_distance.index_select(0, row_bucket.reshape(-1))
+            base += other.index_select(0, flat)
+            product = own_product[lo : lo + rows].unsqueeze(1) * other_product.index_select(0, flat).view(rows, k, -1)
+            hidden = torch.addmm(base, product.view(rows * k, -1), product_weight)
+            scores.append(self.out(hidden).view(rows, k))
         return torch.cat(scores)
 
 

@@ -279,13 +279,12 @@ def link_scores(
     """Scores in the format of doc._.coref_scores: every clustered mention's "new entity"
     score (0) and its scores for the candidates that are clustered mentions too."""
     spans: Spans = [m for cluster in clusters for m in cluster]
-    words = [h for cluster in heads for h in cluster]
-    index = {h: i for i, h in enumerate(words)}
-    ant, men, pair = [], [], []
-    for i, head in enumerate(words):
-        for j, cand in enumerate(cands[head].tolist()):
-            if cand in index and numpy.isfinite(scores[head, j]):
-                ant.append(index[cand])
-                men.append(i)
-                pair.append(float(scores[head, j]))
+    words = numpy.asarray([h for cluster in heads for h in cluster], dtype="int64")
+    position = numpy.full(len(cands), -1, dtype="int64")
+    position[words] = numpy.arange(len(words))
+    row_cands, row_scores = cands[words], scores[words]
+    antecedent = numpy.where(row_cands >= 0, position[row_cands.clip(min=0)], -1)
+    men_index, col = numpy.nonzero((antecedent >= 0) & numpy.isfinite(row_scores))  # row-major: mention order
+    ant, men = antecedent[men_index, col].tolist(), men_index.tolist()
+    pair = row_scores[men_index, col].astype(float).tolist()
     return {"spans": [list(s) for s in spans], "single": [0.0] * len(spans), "ant": ant, "men": men, "pair": pair}
