@@ -359,21 +359,35 @@ def test_coref_shipped_model_gives_the_documented_output():
     ]
 
 
-def test_shipped_model_joins_repeated_names_by_string_match():
+def test_shipped_model_joins_repeated_descriptions_by_string_match():
     text = (
-        "Mr. Weston married Miss Taylor in the spring. Everyone in Highbury came to the wedding. Mrs. Weston wore a "
-        "grey dress. Later that evening Mr. Weston thanked the vicar, and the guests walked home through Highbury "
-        "in the dark."
+        "The committee met on Tuesday to discuss the budget. Several members raised concerns about travel costs. "
+        "After a long debate, the committee approved the budget with minor changes."
     )
     clusters = {}
     for string_match in (True, False):
         nlp = spacy.blank("en")
         nlp.add_pipe("coref", config={"string_match": string_match})
         clusters[string_match] = [[m.text for m in c] for c in nlp(text)._.coref_clusters]
-    assert ["Highbury", "Highbury"] in clusters[True]
-    assert ["Highbury", "Highbury"] not in clusters[False]
-    # name agreement keeps Mrs. Weston apart from Mr. Weston (the model alone linked all three)
-    assert clusters[True] == [["Mr. Weston", "Mr. Weston"], ["Highbury", "Highbury"]]
+    assert ["the budget", "the budget"] in clusters[True]
+    assert ["the budget", "the budget"] not in clusters[False]
+
+
+def test_shipped_model_keeps_different_titles_apart():
+    text = (
+        "Mr. Weston married Miss Taylor in the spring. Everyone in Highbury came to the wedding. Mrs. Weston wore a "
+        "grey dress. Later that evening Mr. Weston thanked the vicar, and the guests walked home through Highbury "
+        "in the dark."
+    )
+    nlp = spacy.blank("en")
+    nlp.add_pipe("coref")
+    # name agreement keeps Mrs. Weston apart from Mr. Weston (the model alone links all three)
+    assert [[m.text for m in c] for c in nlp(text)._.coref_clusters] == [
+        ["Mr. Weston", "Mr. Weston"],
+        ["Highbury", "Highbury"],
+    ]
+    nlp.get_pipe("coref").cfg["name_agreement"] = False
+    assert any("Mrs. Weston" in [m.text for m in c] for c in nlp(text)._.coref_clusters)
 
 
 def test_the_old_packaged_name_warns_and_names_the_new_one():

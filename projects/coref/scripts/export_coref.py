@@ -25,6 +25,8 @@ def main(
     pipeline: Path = typer.Argument(..., help="Trained pipeline directory", exists=True),
     out_dir: Path = typer.Argument(..., help="Output directory"),
     component: str = typer.Option("coref", "--component"),
+    stride: int = typer.Option(0, "--stride", help="Record this window stride to run at (0: the trained one)"),
+    trained_as: str = typer.Option("", "--trained-as", help="How the weights were trained, for meta.json"),
 ) -> None:
     nlp = spacy.load(pipeline)
     pipe = nlp.get_pipe(component)
@@ -39,10 +41,14 @@ def main(
     config = nlp.config["components"][component]["model"]
     meta = {
         "model": {k: v for k, v in config.items() if k != "tok2vec"},
-        "encoder": dict(config["tok2vec"]),
+        "encoder": {**config["tok2vec"], **({"stride": stride} if stride else {})},
         "dev_performance": {k: v for k, v in nlp.meta.get("performance", {}).items() if k.startswith("coref")},
         "source_pipeline": str(pipeline),
     }
+    if stride:
+        meta["trained_stride"] = config["tok2vec"]["stride"]
+    if trained_as:
+        meta["trained_as"] = trained_as
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
     msg.good(f"Exported {sum(v.numel() for v in state.values()):,} parameters to {out_dir}")
 
