@@ -10,6 +10,8 @@ two contenders alternating in one process (every two docs), best of --repeats pa
 usage: python benchmarks/coref_speed.py [--data DIR] [--words 50000] [--doc-words 800]
        python benchmarks/coref_speed.py --component coref [--weights NAME_OR_DIR] [--repeats 3]
            [--pipe-config '{"gender_neutral": true}']
+       python benchmarks/coref_speed.py --component coref --contenders '{"full": {"weights": DIR, "config": {...}},
+           "shipped": {"weights": "coref-en"}}'   (all of them alternating with en_core_web_sm in one process)
 Prints one JSON object.
 """
 
@@ -19,6 +21,8 @@ import os
 import platform
 import time
 from pathlib import Path
+
+from typing import Dict, Tuple
 
 import numpy
 import torch
@@ -73,52 +77,75 @@ def encoder_dtype(nlp) -> str:
     return resolve_inference_dtype(tok2vec.attrs.get("inference_dtype", "float32"))
 
 
-def coref_cpu_time(texts, n_words: int, weights: str, repeats: int, pipe_config: dict, batch_docs: int = 2) -> dict:
-    """en_core_web_sm vs en_core_web_sm + coref: CPU seconds, alternating, best of `repeats`.
+def coref_cpu_time(
+    texts, n_words: int, contenders: Dict[str, Tuple[str, dict]], repeats: int, batch_docs: int = 2
+) -> dict:
+    """en_core_web_sm vs en_core_web_sm + coref, for each contender (name -> (weights, coref config)): CPU
+    seconds, alternating, best of `repeats`.
 
-    The two alternate every `batch_docs` docs, not once per pass: this machine's speed drifts within seconds
-    (other tenants of the host), and a drift then weighs on both sides of a pass alike. Each pass's own ratio
-    is reported too, so the spread is visible."""
+    All pipelines alternate every `batch_docs` docs, not once per pass: this machine's speed drifts within
+    seconds (other tenants of the host), and a drift then weighs on every side of a pass alike. Each pass's own
+    ratios are reported too, so the spread is visible."""
     torch.set_num_threads(1)
-    base = load_english()
-    with_coref = load_english()
-    with_coref.add_pipe("coref", config={**pipe_config, "weights": weights})
-    for nlp in (base, with_coref):
+    pipelines = {"base": load_english()}
+    for name, (weights, config) in contenders.items():
+        pipelines[name] = load_english()
+        pipelines[name].add_pipe("coref", config={**config, "weights": weights})
+    for nlp in pipelines.values():
         list(nlp.pipe(texts))  # loads weights and fills the vocab: a first pass is slower for the base pipeline
     batches = [texts[i : i + batch_docs] for i in range(0, len(texts), batch_docs)]
-    best = {"base": float("inf"), "coref": float("inf")}
-    pass_ratios, pass_seconds = [], []
+    best = {key: float("inf") for key in pipelines}
+    passes = []
     for _ in range(repeats):
-        spent = {"base": 0.0, "coref": 0.0}
+        spent = {key: 0.0 for key in pipelines}
         for batch in batches:
-            for key, nlp in (("base", base), ("coref", with_coref)):
+            for key, nlp in pipelines.items():
                 start = time.process_time()
                 for _ in nlp.pipe(batch):
                     pass
                 spent[key] += time.process_time() - start
-        pass_ratios.append(round(spent["base"] / spent["coref"], 3))
-        pass_seconds.append({key: round(value, 2) for key, value in spent.items()})
+        passes.append(spent)
         for key in best:
             best[key] = min(best[key], spent[key])
+    base = pipelines["base"]
+    results = {}
+    for name, (weights, config) in contenders.items():
+        results[name] = {
+            "with_coref_words_per_cpu_s": round(n_words / best[name]),
+            "ratio": round(best["base"] / best[name], 3),
+            "ratio_per_pass": [round(spent["base"] / spent[name], 3) for spent in passes],
+            "coref_weights": weights,
+            "coref_config": config,
+            "coref_encoder_dtype": encoder_dtype(pipelines[name]),
+        }
     return {
-        "measure": f"CPU time (time.process_time), torch threads 1, alternating every {batch_docs} docs, best of {repeats}",
+        "measure": f"CPU time (time.process_time), torch threads 1, alternating every {batch_docs} docs, "
+        f"best of {repeats}",
+        "cpu": cpu_name(),
         "pipeline": f"{base.meta['lang']}_{base.meta['name']}",
         "docs": len(texts),
         "words": n_words,
         "base_words_per_cpu_s": round(n_words / best["base"]),
-        "with_coref_words_per_cpu_s": round(n_words / best["coref"]),
-        "ratio": round(best["base"] / best["coref"], 3),
-        "ratio_per_pass": pass_ratios,
-        "cpu_seconds_per_pass": pass_seconds,
-        "coref_weights": weights,
-        "coref_config": pipe_config,
-        "coref_encoder_dtype": encoder_dtype(with_coref),
+        **(results["coref"] if list(results) == ["coref"] else {"contenders": results}),
     }
+
+
+def cpu_name() -> str:
+    """The processor's model name (Linux), else what the platform module knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def default_data_dir() -> str:
     """$SPACY_TRANSFER_DATA, else the shared datasets beside the checkout."""
-    return os.environ.get("SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
+    return os.environ.get(
+        "SPACY_TRANSFER_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
+    )
 
 
 def main():
@@ -131,14 +158,20 @@ def main():
     parser.add_argument("--weights", default="coref-en", help="coref head weights (name or dir)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pipe-config", default="{}", help="more coref settings, as JSON")
+    parser.add_argument(
+        "--contenders",
+        default="",
+        help='JSON {name: {"weights": ..., "config": {...}}}: several coref pipelines, all alternating with '
+        "en_core_web_sm in one process (instead of --weights / --pipe-config)",
+    )
     args = parser.parse_args()
     texts, n_words = read_texts(Path(args.data), args.words, args.doc_words)
     if args.component == "coref":
-        print(
-            json.dumps(
-                coref_cpu_time(texts, n_words, args.weights, args.repeats, json.loads(args.pipe_config)), indent=2
-            )
-        )
+        if args.contenders:
+            contenders = {k: (v["weights"], v.get("config", {})) for k, v in json.loads(args.contenders).items()}
+        else:
+            contenders = {"coref": (args.weights, json.loads(args.pipe_config))}
+        print(json.dumps(coref_cpu_time(texts, n_words, contenders, args.repeats), indent=2))
         return
 
     nlp = load_english()
