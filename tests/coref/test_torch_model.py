@@ -27,6 +27,7 @@ def test_scores_do_not_depend_on_chunk_sizes(monkeypatch):
         assert torch.equal(torch.isinf(a), torch.isinf(b))
         assert torch.allclose(a[torch.isfinite(a)], b[torch.isfinite(b)], atol=1e-5)
 
+
 def test_span_first_layer_runs_once_per_document(monkeypatch):
     """Each chunk of head words reads the same per-word projections: computing them per chunk would make a long
     document quadratic (a 100k-word doc: 400 chunks, each projecting every word)."""
