@@ -21,7 +21,6 @@ import os
 import platform
 import time
 from pathlib import Path
-
 from typing import Dict, Tuple
 
 import numpy

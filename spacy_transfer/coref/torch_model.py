@@ -86,10 +86,10 @@ class PairScorer(nn.Module):
     def forward(self, words: torch.Tensor, cands: torch.Tensor) -> torch.Tensor:
         """words: n x width, cands: n x k candidates (-1: none) -> scores n x k."""
         # Both sides projected once per word; then rows in small chunks, so that each chunk's k x hidden pair
-        # tensors stay in the processor's cache (and a 100k-word doc never needs gigabytes). Memory traffic,
-        # not arithmetic, is the cost here, so each pass over the pair tensor counts: the own word's part and
-        # the distance embedding come from one small per-chunk table (rows x distance buckets), the other
-        # word's part is added in place, and the product's layer adds onto that inside one addmm.
+        # tensors stay in the processor's cache (and a 100k-word doc never needs gigabytes). Beside the product
+        # layer's arithmetic, each pass over the pair tensor costs memory traffic, so there are few: the own
+        # word's part and the distance embedding come from one small per-chunk table (rows x distance buckets),
+        # the other word's part is added in place, and the product's layer adds onto that inside one addmm.
         own, own_product = self.first_a(words), self.product_a(words)
         other, other_product = self.first_b(words), self.product_b(words)
         distance_table = self.distance.weight
