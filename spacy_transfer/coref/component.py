@@ -4,6 +4,7 @@ No torch import at module level: spaCy imports every `spacy_factories` entry poi
 Language is created, so this module must import fast and never fail.
 """
 
+import functools
 import warnings
 from itertools import islice
 from pathlib import Path
@@ -17,6 +18,7 @@ from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.util import from_bytes, from_disk, to_bytes, to_disk
 from spacy.vocab import Vocab
+from spacy.util import registry
 from thinc.api import Config, Model, set_dropout_rate
 
 from ..errors import Errors, Warnings, check_n_preds
@@ -24,7 +26,7 @@ from .clusters import DEFAULT_CLUSTER_PREFIX, PARTIAL_KEY, best_mention, write_c
 from .extensions import install_extensions
 from .gender import context_neutral
 from .gender import gender_neutral as gender_neutral_copy
-from .io import DEFAULT_WEIGHTS, load_weights, packaged_names
+from .io import DEFAULT_WEIGHTS, load_weights, packaged_names, trained_model_config
 from .model import build_word_coref_model_v2  # noqa: F401 (registers the architectures; no torch import)
 from .settings import check_settings
 
@@ -100,7 +102,7 @@ def make_coref(
     """Create a coref component (see WordCoreference for the settings)."""
     return WordCoreference(
         nlp.vocab,
-        model,
+        model_for_weights(model, weights),
         name,
         weights=weights,
         span_prefix=span_prefix,
@@ -118,6 +120,44 @@ def make_coref(
         gender_context=gender_context,
         scorer=scorer,
     )
+
+
+def model_for_weights(model: Model, weights: Optional[str]) -> Model:
+    """The model the weights were trained with, where the pipe config leaves the model at its default and the
+    weights record another in their meta.json: `config={"weights": "coref-en-base"}` alone gives the accurate
+    tier, and a directory written by package-coref-depth runs at its depth and stride. The config keeps naming the
+    weights, so a saved pipeline loads the same way. A model set in the config is kept as it is."""
+    trained = trained_model_config(weights) if weights is not None else None
+    if trained is None:
+        return model
+    trained = registry.fill({"model": trained})["model"]
+    if (
+        trained == registry.fill({"model": DEFAULT_COREF_MODEL})["model"]
+        or model_signature(model) != default_signature()
+    ):
+        return model
+    return registry.resolve({"model": trained})["model"]
+
+
+def model_signature(model: Model) -> str:
+    """What the config fixed in a freshly built coref model: enough to tell the default model from any other."""
+    from .model import scorer_module
+
+    tok2vec = model.get_ref("tok2vec")
+    encoder = getattr(tok2vec, "encoder", None) or (tok2vec.layers[0] if tok2vec.layers else None)
+    head = scorer_module(model)
+    parts = {
+        "model": [model.name, model.attrs, model.get_dim("nI")],
+        "head": [repr(head), head.rough.k, head.rough.max_distance],
+        "tok2vec": [tok2vec.name, tok2vec.attrs],
+        "encoder": [encoder.name, encoder.attrs] if encoder is not None else None,
+    }
+    return srsly.json_dumps(parts, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=1)
+def default_signature() -> str:
+    return model_signature(registry.resolve({"model": DEFAULT_COREF_MODEL})["model"])
 
 
 class WordCoreference(TrainablePipe):

@@ -7,8 +7,9 @@ imported inside `load_weights` only, so that importing this module stays cheap.
 
 import warnings
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List, Optional
 
+import srsly
 from thinc.api import Model
 
 from .. import util
@@ -22,6 +23,7 @@ HEAD_WEIGHTS_FILE = "head.safetensors"
 # gender_neutral = true.
 NEUTRAL_HEAD_WEIGHTS_FILE = "head_neutral.safetensors"
 ENCODER_WEIGHTS_FILE = "encoder.safetensors"
+META_FILE = "meta.json"  # written by projects/coref/scripts/export_coref.py
 # Packaged names of earlier releases -> today's name (with a warning, as the weights differ).
 RENAMED_WEIGHTS = {"coref-en-litbank": DEFAULT_WEIGHTS}
 
@@ -46,6 +48,24 @@ def weights_path(name: str) -> Path:
             packaged=packaged_names(),
         )
     )
+
+
+def trained_model_config(name: str) -> Optional[Dict[str, Any]]:
+    """The model config the weights were trained with ([model] with its [model.tok2vec]), from their meta.json.
+
+    RETURNS (Optional[Dict[str, Any]]): None where the weights cannot be found (the component raises E076 when it
+        first needs them) or record no config.
+    """
+    try:
+        path = weights_path(name).parent / META_FILE
+    except ValueError:
+        return None
+    if not path.is_file():
+        return None
+    meta = srsly.read_json(path)
+    if not isinstance(meta.get("model"), dict) or not isinstance(meta.get("encoder"), dict):
+        return None
+    return {**meta["model"], "tok2vec": dict(meta["encoder"])}
 
 
 def load_weights(model: Model, name: str, *, gender_neutral: bool, complete: bool) -> None:

@@ -1,6 +1,8 @@
 """Hugging Face encoders that give every hidden layer, side by side or mixed with learned weights
 (imports torch; used by FrozenTransformer.v1 with all_layers = true and by TunedTransformer.v1)."""
 
+from typing import Optional, Sequence
+
 import torch
 from torch import nn
 
@@ -16,17 +18,21 @@ class AllLayersOutput:
 
 class AllLayers(nn.Module):
     """Wraps a transformers encoder: its output is the embeddings and every layer's states,
-    concatenated (batch x length x (n_layers + 1) * hidden)."""
+    concatenated (batch x length x (n_layers + 1) * hidden); with `keep`, only those hidden states
+    (0: the embeddings, i: layer i), in that order."""
 
-    def __init__(self, inner: nn.Module) -> None:
+    def __init__(self, inner: nn.Module, keep: Optional[Sequence[int]] = None) -> None:
         super().__init__()
         self.inner = inner
         self.config = inner.config
-        self.width = inner.config.hidden_size * (inner.config.num_hidden_layers + 1)
+        self.keep = list(keep) if keep is not None else None
+        n_states = inner.config.num_hidden_layers + 1 if keep is None else len(self.keep)
+        self.width = inner.config.hidden_size * n_states
 
     def forward(self, input_ids: torch.Tensor, attention_mask=None) -> AllLayersOutput:
         out = self.inner(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
-        return AllLayersOutput(torch.cat(out.hidden_states, dim=-1))
+        states = out.hidden_states if self.keep is None else [out.hidden_states[i] for i in self.keep]
+        return AllLayersOutput(torch.cat(states, dim=-1))
 
 
 class MixedLayers(nn.Module):
@@ -50,10 +56,15 @@ class MixedLayers(nn.Module):
         return AllLayersOutput((states * weights.unsqueeze(-1)).sum(-2))
 
 
-def set_encoder_layers(encoder, transformer: nn.Module, tokenizer, layers: str) -> None:
+def set_encoder_layers(
+    encoder, transformer: nn.Module, tokenizer, layers: str, keep: Optional[Sequence[int]] = None
+) -> None:
     """Put a loaded Hugging Face model into a TransformerModel.v1, giving the hidden states `layers` names:
-    "mix" (MixedLayers), "concat" (AllLayers, width (n_layers + 1) x hidden) or "last"."""
-    wrapped = {"mix": MixedLayers, "concat": AllLayers}.get(layers, lambda inner: inner)(transformer)
+    "mix" (MixedLayers), "concat" (AllLayers, width (n_layers + 1) x hidden, or len(keep) x hidden) or "last"."""
+    if layers == "concat":
+        wrapped = AllLayers(transformer, keep)
+    else:
+        wrapped = {"mix": MixedLayers}.get(layers, lambda inner: inner)(transformer)
     set_transformer(encoder, wrapped, tokenizer)
     if layers == "concat":
         encoder.set_dim("nO", wrapped.width, force=True)

