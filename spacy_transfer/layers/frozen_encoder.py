@@ -18,6 +18,7 @@ from thinc.api import Model
 from thinc.types import Floats2d
 
 from ..errors import Errors
+from .depth import check_hidden_layers
 from .precision import check_inference_dtype, inference_autocast
 from .transformer import build_transformer_model
 
@@ -62,7 +63,7 @@ def build_frozen_transformer(
         raise ValueError(
             Errors.E361.format(key="cache_dtype", value=cache_dtype, detail=f"must be one of {CACHE_DTYPES}")
         )
-    check_hidden_layers(hidden_layers, all_layers)
+    check_hidden_layers(hidden_layers, all_layers, "all_layers = true")
     check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(name, window=window, stride=stride, pooling=pooling, depth=depth)
     return FrozenTransformer(
@@ -74,21 +75,6 @@ def build_frozen_transformer(
         hidden_layers=hidden_layers,
         cache_dtype=cache_dtype,
     )
-
-
-def check_hidden_layers(hidden_layers: Optional[List[int]], all_layers: bool) -> None:
-    """The indices' form; their range is checked against the encoder when it loads (ensure_encoder)."""
-    if hidden_layers is None:
-        return
-    if not all_layers:
-        raise ValueError(Errors.E361.format(key="hidden_layers", value=hidden_layers, detail="needs all_layers = true"))
-    ok = isinstance(hidden_layers, (list, tuple)) and hidden_layers
-    if not ok or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in hidden_layers):
-        raise ValueError(
-            Errors.E361.format(
-                key="hidden_layers", value=hidden_layers, detail="must be a non-empty list of layer numbers >= 0"
-            )
-        )
 
 
 class FrozenTransformer(Model):
@@ -130,18 +116,8 @@ class FrozenTransformer(Model):
             from .hf_io import load_hf_model
 
             transformer, tokenizer = load_hf_model(self.attrs["name"], depth=self.encoder.attrs["depth"])
-            keep = self.attrs.get("hidden_layers")
-            n_states = transformer.config.num_hidden_layers + 1
-            if keep is not None and max(keep) >= n_states:
-                raise ValueError(
-                    Errors.E361.format(
-                        key="hidden_layers",
-                        value=keep,
-                        detail=f"the encoder '{self.attrs['name']}' has hidden states 0 (embeddings) to {n_states - 1}",
-                    )
-                )
             layers = "concat" if self.attrs["all_layers"] else "last"
-            set_encoder_layers(self.encoder, transformer, tokenizer, layers, keep)
+            set_encoder_layers(self.encoder, transformer, tokenizer, layers, self.attrs.get("hidden_layers"))
             self.set_dim("nO", self.encoder.get_dim("nO"), force=True)
         return self.encoder
 

@@ -17,7 +17,7 @@ from thinc.api import Model
 from thinc.types import Floats2d
 
 from ..errors import Errors
-from .depth import transformer_layers
+from .depth import check_hidden_layers, transformer_layers
 from .precision import check_inference_dtype, inference_autocast
 from .torch import get_torch_module, get_torch_wrapper
 from .transformer import build_transformer_model
@@ -38,6 +38,7 @@ def build_tuned_transformer(
     inference_dtype: str = "auto",
     lora_rank: int = 0,
     depth: Optional[int] = None,
+    hidden_layers: Optional[List[int]] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
     """One vector per token from an encoder whose top layers are fine-tuned (see the module docstring).
 
@@ -53,6 +54,8 @@ def build_tuned_transformer(
         low-rank adapters of this rank on each linear layer of the top `tuned_layers` layers (layers/lora.py).
     depth (Optional[int]): keep only the bottom `depth` transformer layers (layers/depth.py); the tuned layers
         are the top ones of those kept. None keeps all.
+    hidden_layers (Optional[List[int]]): with layers "mix" or "concat", only these hidden states (0: the
+        embeddings, i: transformer layer i), e.g. the states a head trained on a frozen encoder read. None: all.
     RETURNS (Model[List[Doc], List[Floats2d]]): one (n_tokens x width) array per doc.
     """
     if not isinstance(tuned_layers, int) or tuned_layers < 0:
@@ -63,6 +66,7 @@ def build_tuned_transformer(
         raise ValueError(Errors.E361.format(key="lora_rank", value=lora_rank, detail="must be >= 0"))
     if layers not in LAYER_CHOICES:
         raise ValueError(Errors.E361.format(key="layers", value=layers, detail=f"must be one of {LAYER_CHOICES}"))
+    check_hidden_layers(hidden_layers, layers in ("mix", "concat"), 'layers = "mix" or "concat"')
     check_inference_dtype(inference_dtype)
     encoder = build_transformer_model(
         name,
@@ -85,6 +89,7 @@ def build_tuned_transformer(
             "layers": layers,
             "inference_dtype": inference_dtype,
             "lora_rank": lora_rank,
+            "hidden_layers": list(hidden_layers) if hidden_layers is not None else None,
         },
     )
 
@@ -100,7 +105,7 @@ def tuned_init(model: Model, X=None, Y=None) -> None:
         freeze_lower_layers(
             transformer, model.attrs["tuned_layers"], model.attrs["name"], lora_rank=model.attrs.get("lora_rank", 0)
         )
-        set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"])
+        set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"], model.attrs.get("hidden_layers"))
         # An EvalModePyTorchShim (keep_eval_mode), whose steps apply this learning-rate share.
         get_torch_wrapper(encoder).shims[0].lr_scale = model.attrs["lr_scale"]
     model.set_dim("nO", encoder.get_dim("nO"), force=True)

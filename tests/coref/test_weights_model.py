@@ -43,3 +43,51 @@ def test_a_model_set_in_the_config_is_kept(exported):
     assert coref.model.get_ref("tok2vec").name == "tuned_transformer"
     with pytest.raises(ValueError, match="E076"):  # the tiny head's sizes are not the default head's
         nlp("Alice said she would come.")
+
+
+def test_a_head_on_a_frozen_encoders_layers_is_packaged_with_the_mix_inside(tiny_bert_dir, tmp_path):
+    """export_coref.py moves the mix of a head trained on a frozen encoder's hidden states (FrozenTransformer.v1,
+    all_layers, hidden_layers) into the encoder: the packaged model is n_layers times narrower, same scores."""
+    import numpy
+    import torch
+    from spacy.training import Example
+    from thinc.api import Config, fix_random_seed
+
+    from spacy_transfer.coref.component import WordCoreference
+    from spacy_transfer.coref.model import scorer_module
+
+    from .test_component import ROOT, gold_docs
+
+    fix_random_seed(0)
+    config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
+    config["components"]["coref"]["model"].update({"width": 64, "n_layers": 2})
+    config["components"]["coref"]["model"]["tok2vec"].update(
+        {"name": str(tiny_bert_dir), "window": 32, "stride": 24, "all_layers": True, "hidden_layers": [0, 2]}
+    )
+    config["components"]["coref"]["model"]["tok2vec"]["cache_dtype"] = "float16"
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    examples = [Example(nlp.make_doc(d.text), d) for d in gold_docs(nlp)]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(5):
+        nlp.update(examples, sgd=optimizer)
+    head = scorer_module(nlp.get_pipe("coref").model)
+    with torch.no_grad():  # a clearly uneven mix, which a uniform one in the encoder would not match
+        head.layer_logits.copy_(torch.tensor([1.5, -1.5]))
+    nlp.to_disk(tmp_path / "pipe")
+    _run("export_coref", [tmp_path / "pipe", tmp_path / "weights"])
+    meta = json.loads((tmp_path / "weights" / "meta.json").read_text())
+    assert (meta["model"]["width"], meta["model"]["n_layers"]) == (32, 1)
+    encoder = meta["encoder"]
+    assert encoder["@architectures"] == "spacy_transfer.TunedTransformer.v1"
+    assert (encoder["tuned_layers"], encoder["layers"], encoder["hidden_layers"]) == (0, "mix", [0, 2])
+    packaged = spacy.blank("en")
+    coref: WordCoreference = packaged.add_pipe("coref", config={"weights": str(tmp_path / "weights")})
+    docs = [eg.reference for eg in examples]
+    trained_out = nlp.get_pipe("coref").model.predict([nlp.make_doc(d.text) for d in docs])
+    coref._ensure_weights()
+    packaged_out = coref.model.predict([packaged.make_doc(d.text) for d in docs])
+    assert coref.model.get_ref("tok2vec").get_dim("nO") == 32
+    for a, b in zip(trained_out, packaged_out):
+        numpy.testing.assert_array_equal(a.cands, b.cands)
+        numpy.testing.assert_allclose(a.scores, b.scores, atol=2e-2)
+        numpy.testing.assert_allclose(a.spans, b.spans, atol=2e-2)

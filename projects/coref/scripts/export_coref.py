@@ -40,14 +40,15 @@ def main(
         save_file(encoder, str(out_dir / ENCODER_WEIGHTS_FILE))
         msg.good(f"Exported {sum(v.numel() for v in encoder.values()):,} tuned encoder parameters")
     config = nlp.config["components"][component]["model"]
+    model_config = {k: v for k, v in config.items() if k != "tok2vec"}
+    # A frozen encoder's cache serves training's repeated epochs; prediction would only fill memory with it.
+    encoder_config = {**config["tok2vec"], **({"cache_docs": 0} if "cache_docs" in config["tok2vec"] else {})}
+    if config["tok2vec"].get("all_layers") and model_config.get("n_layers", 1) > 1:
+        model_config, encoder_config = mixed_in_encoder(model_config, encoder_config)
+        msg.info("The head mixed the frozen encoder's hidden states: packaged with the mix inside the encoder")
     meta = {
-        "model": {k: v for k, v in config.items() if k != "tok2vec"},
-        # A frozen encoder's cache serves training's repeated epochs; prediction would only fill memory with it.
-        "encoder": {
-            **config["tok2vec"],
-            **({"cache_docs": 0} if "cache_docs" in config["tok2vec"] else {}),
-            **({"stride": stride} if stride else {}),
-        },
+        "model": model_config,
+        "encoder": {**encoder_config, **({"stride": stride} if stride else {})},
         "dev_performance": {k: v for k, v in nlp.meta.get("performance", {}).items() if k.startswith("coref")},
         "source_pipeline": str(pipeline),
     }
@@ -57,6 +58,25 @@ def main(
         meta["trained_as"] = trained_as
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
     msg.good(f"Exported {sum(v.numel() for v in state.values()):,} parameters to {out_dir}")
+
+
+def mixed_in_encoder(model: dict, encoder: dict) -> tuple:
+    """The config of a head that mixed a frozen encoder's hidden states itself (FrozenTransformer.v1 with
+    all_layers, WordCoref n_layers > 1), with the mix moved inside the encoder: a TunedTransformer.v1 that tunes
+    no layer and mixes the same hidden states. Same outputs (mixing commutes with merging windows and pooling;
+    only the training cache's float16 rounding is gone), and the encoder's output, its pooling and a long
+    document's memory are n_layers times narrower. load_weights moves the head's layer_logits into the encoder."""
+    n_layers = model["n_layers"]
+    model = {**model, "width": model["width"] // n_layers, "n_layers": 1}
+    encoder = {
+        "@architectures": "spacy_transfer.TunedTransformer.v1",
+        **{key: encoder[key] for key in ("name", "window", "stride", "pooling", "inference_dtype")},
+        "tuned_layers": 0,
+        "layers": "mix",
+        "depth": encoder.get("depth"),
+        "hidden_layers": encoder.get("hidden_layers"),
+    }
+    return model, encoder
 
 
 if __name__ == "__main__":
