@@ -170,6 +170,10 @@ def test_packaged_encoders_not_downloaded(empty_cache):
         resolve_model_path("mpnet-base")
     with pytest.raises(ValueError, match=expected):
         spacy.blank("en").add_pipe("zero_shot_classifier", config={"model": "mpnet-base"})
+    coref_base = spacy.blank("en")
+    coref_base.add_pipe("coref", config={"weights": "coref-en-base"})  # the encoder loads on first use
+    with pytest.raises(ValueError, match=expected):
+        coref_base("Alice said she would come.")
     # Unknown names: the zero-shot setting check names the encoders the download command knows.
     with pytest.raises(ValueError, match=r"E250.*mpnet-base: fetch it once with `python -m spacy_transfer download"):
         spacy.blank("en").add_pipe("zero_shot_classifier", config={"model": "mpnet-huge"})
