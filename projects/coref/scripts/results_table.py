@@ -1,6 +1,7 @@
 """One markdown table of every coreference figure that `evaluate-coref` wrote.
 
     python scripts/results_table.py metrics metrics/results.md
+    python scripts/results_table.py metrics metrics/results_tiers.md --systems coref,coref_base,neuralcoref
 
 Reads METRICS_DIR/<system>/<set>.json (systems such as coref, coref_context_null, neuralcoref; sets as written by
 evaluate_coref.py, evaluate_gap.py, evaluate_winobias.py and evaluate_everyday.py) and writes one row per
@@ -64,8 +65,9 @@ def read(path: Path) -> Optional[dict]:
 def main(
     metrics_dir: Path = typer.Argument(..., exists=True, file_okay=False, help="evaluate-coref's metrics folder"),
     output: Path = typer.Argument(..., help="Markdown file for the table"),
+    systems_option: str = typer.Option(",".join(SYSTEMS), "--systems", help="Comma-separated systems (columns)"),
 ) -> None:
-    systems = [s for s in SYSTEMS if (metrics_dir / s).is_dir()]
+    systems = [s for s in systems_option.split(",") if (metrics_dir / s).is_dir()]
     if not systems:
         msg.fail(f"No scores in {metrics_dir}: run evaluate-coref first", exits=1)
     lines = ["| | " + " | ".join(f"`{s}`" for s in systems) + " |", "|---" * (len(systems) + 1) + "|"]
