@@ -398,17 +398,41 @@ class WordCoreference(TrainablePipe):
         raise NotImplementedError(Errors.E067.format(name="label", value=label, detail="coref has no labels"))
 
     # ---------------------------------------------------------------- serialization
+    # A tuned encoder's weights are in the model bytes; its config.json and tokenizer.json ("encoder") are saved
+    # beside them, so that loading builds the encoder from those instead of from the pretrained model it started
+    # from: a saved pipeline loads without that model (e.g. mpnet-base) in the cache. Pipelines saved without them
+    # load as before.
+    def _encoder_files(self) -> Optional[Dict[str, bytes]]:
+        from ..layers.tuned_encoder import architecture_files_of, is_tuned_transformer
+
+        tok2vec = self.model.get_ref("tok2vec")
+        return architecture_files_of(tok2vec) if is_tuned_transformer(tok2vec) and tok2vec.layers[0].layers else None
+
+    def _init_encoder(self, files: Optional[Dict[str, bytes]], where: str) -> None:
+        from ..layers.tuned_encoder import init_tuned_from_files, is_tuned_transformer
+
+        tok2vec = self.model.get_ref("tok2vec")
+        if files and is_tuned_transformer(tok2vec) and not tok2vec.layers[0].layers:
+            init_tuned_from_files(tok2vec, files, where)
+        else:
+            tok2vec.initialize()
+
     def to_disk(self, path, *, exclude=tuple()) -> None:
         self._ensure_weights()
         serializers = {
             "cfg": lambda p: srsly.write_json(p, self.cfg),
             "model": lambda p: self.model.to_disk(p),
         }
+        files = self._encoder_files()
+        if files:
+            serializers["encoder"] = lambda p: write_files(p, files)
         to_disk(path, serializers, exclude)
 
     def from_disk(self, path, *, exclude=tuple()) -> "WordCoreference":
         def load_model(p):
-            self.model.get_ref("tok2vec").initialize()
+            folder = Path(p).parent / "encoder"
+            files = read_files(folder) if folder.is_dir() and "encoder" not in exclude else None
+            self._init_encoder(files, str(folder))
             self.model.from_bytes(Path(p).read_bytes())
             self._ready = True
 
@@ -418,13 +442,36 @@ class WordCoreference(TrainablePipe):
 
     def to_bytes(self, *, exclude=tuple()) -> bytes:
         self._ensure_weights()
-        return to_bytes({"cfg": lambda: srsly.json_dumps(self.cfg), "model": self.model.to_bytes}, exclude)
+        serializers = {"cfg": lambda: srsly.json_dumps(self.cfg), "model": self.model.to_bytes}
+        files = self._encoder_files()
+        if files:
+            serializers = {"cfg": serializers["cfg"], "encoder": lambda: srsly.msgpack_dumps(files), **serializers}
+        return to_bytes(serializers, exclude)
 
     def from_bytes(self, bytes_data: bytes, *, exclude=tuple()) -> "WordCoreference":
+        loaded: Dict[str, Any] = {}
+
         def load_model(data: bytes) -> None:
-            self.model.get_ref("tok2vec").initialize()
+            self._init_encoder(loaded.get("encoder"), "<bytes>")
             self.model.from_bytes(data)
 
-        from_bytes(bytes_data, {"cfg": lambda b: self.cfg.update(srsly.json_loads(b)), "model": load_model}, exclude)
+        # from_bytes calls these in this order: the encoder files, where saved, come before the model.
+        deserializers = {
+            "cfg": lambda b: self.cfg.update(srsly.json_loads(b)),
+            "encoder": lambda b: loaded.update(encoder=srsly.msgpack_loads(b)),
+            "model": load_model,
+        }
+        from_bytes(bytes_data, deserializers, exclude)
         self._ready = True
         return self
+
+
+def write_files(folder: Path, files: Dict[str, bytes]) -> None:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+
+
+def read_files(folder: Path) -> Dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir()) if p.is_file()}

@@ -160,10 +160,32 @@ def files_to_model(files: HFFiles, *, where: str = "<bytes>") -> Tuple[Any, Any]
     """
     from safetensors import SafetensorError
     from safetensors.torch import load
+
+    missing = [f for f in HF_FILES if f not in files]
+    if missing:
+        raise ValueError(Errors.E357.format(path=where, missing=", ".join(missing)))
+    model, tokenizer = files_to_architecture(files, where=where)
+    try:
+        state = load(files[WEIGHTS_FILE])
+    except (ValueError, SafetensorError) as err:
+        raise ValueError(Errors.E360.format(path=f"{where}/{WEIGHTS_FILE}", detail=err)) from err
+    result = model.load_state_dict(state, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        detail = f"missing {result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}"
+        raise ValueError(Errors.E360.format(path=where, detail=detail))
+    return model, tokenizer
+
+
+def files_to_architecture(files: HFFiles, *, where: str = "<bytes>") -> Tuple[Any, Any]:
+    """The transformers model (random weights, for saved weights to be loaded into) and the `tokenizers.Tokenizer`,
+    from config.json and tokenizer.json alone (offline).
+
+    RAISES (ValueError): E357 where a file is missing, E360 where one is unreadable.
+    """
     from tokenizers import Tokenizer
     from transformers import AutoConfig, AutoModel
 
-    missing = [f for f in HF_FILES if f not in files]
+    missing = [f for f in (CONFIG_FILE, TOKENIZER_FILE) if f not in files]
     if missing:
         raise ValueError(Errors.E357.format(path=where, missing=", ".join(missing)))
     try:
@@ -174,18 +196,19 @@ def files_to_model(files: HFFiles, *, where: str = "<bytes>") -> Tuple[Any, Any]
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         raise ValueError(Errors.E360.format(path=f"{where}/{CONFIG_FILE}", detail=repr(err))) from err
     try:
-        state = load(files[WEIGHTS_FILE])
-    except (ValueError, SafetensorError) as err:
-        raise ValueError(Errors.E360.format(path=f"{where}/{WEIGHTS_FILE}", detail=err)) from err
-    result = model.load_state_dict(state, strict=False)
-    if result.missing_keys or result.unexpected_keys:
-        detail = f"missing {result.missing_keys[:5]}, unexpected {result.unexpected_keys[:5]}"
-        raise ValueError(Errors.E360.format(path=where, detail=detail))
-    try:
         tokenizer = Tokenizer.from_str(files[TOKENIZER_FILE].decode("utf8"))
     except Exception as err:  # tokenizers raises a bare Exception for invalid JSON
         raise ValueError(Errors.E360.format(path=f"{where}/{TOKENIZER_FILE}", detail=err)) from err
     return model, tokenizer
+
+
+def architecture_files(model: Any, tokenizer_json: str) -> HFFiles:
+    """config.json and tokenizer.json of a model, without its weights: what `files_to_architecture` rebuilds it
+    from, where the weights are saved elsewhere (in a pipeline component's model bytes)."""
+    return {
+        CONFIG_FILE: model.config.to_json_string().encode("utf8"),
+        TOKENIZER_FILE: tokenizer_json.encode("utf8"),
+    }
 
 
 def write_hf_files(files: HFFiles, path: Union[str, Path]) -> None:

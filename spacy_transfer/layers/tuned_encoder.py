@@ -96,19 +96,46 @@ def build_tuned_transformer(
 
 def tuned_init(model: Model, X=None, Y=None) -> None:
     """Load the pretrained encoder (once), freeze all but its top layers."""
-    from .all_layers import set_encoder_layers
     from .hf_io import load_hf_model
 
+    if not model.layers[0].layers:
+        transformer, tokenizer = load_hf_model(model.attrs["name"], depth=model.layers[0].attrs["depth"])
+        set_tuned_encoder(model, transformer, tokenizer)
+    model.set_dim("nO", model.layers[0].get_dim("nO"), force=True)
+
+
+def init_tuned_from_files(model: Model, files: dict, where: str) -> None:
+    """Build the encoder's architecture from saved config.json and tokenizer.json (`architecture_files`), offline,
+    for the saved weights to be loaded into: a saved pipeline loads without the pretrained model it started from."""
+    from .depth import keep_bottom_layers
+    from .hf_io import files_to_architecture
+
+    transformer, tokenizer = files_to_architecture(files, where=where)
+    keep_bottom_layers(transformer, model.layers[0].attrs["depth"], model.attrs["name"])
+    set_tuned_encoder(model, transformer, tokenizer)
+    model.set_dim("nO", model.layers[0].get_dim("nO"), force=True)
+
+
+def architecture_files_of(model: Model) -> dict:
+    """config.json and tokenizer.json of an initialized tuned encoder (see `init_tuned_from_files`)."""
+    from .hf_io import architecture_files
+
+    wrapper = get_torch_module(model.layers[0]).transformer
+    transformer = getattr(wrapper, "inner", wrapper)  # inside AllLayers or MixedLayers
+    return architecture_files(transformer, model.layers[0].attrs["tokenizer"].to_str())
+
+
+def set_tuned_encoder(model: Model, transformer, tokenizer) -> None:
+    """Freeze all but the top layers of a loaded encoder and put it in place."""
+    from .all_layers import set_encoder_layers
+
     encoder = model.layers[0]
-    if not encoder.layers:
-        transformer, tokenizer = load_hf_model(model.attrs["name"], depth=encoder.attrs["depth"])
-        freeze_lower_layers(
-            transformer, model.attrs["tuned_layers"], model.attrs["name"], lora_rank=model.attrs.get("lora_rank", 0)
-        )
-        set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"], model.attrs.get("hidden_layers"))
-        # An EvalModePyTorchShim (keep_eval_mode), whose steps apply this learning-rate share.
-        get_torch_wrapper(encoder).shims[0].lr_scale = model.attrs["lr_scale"]
-    model.set_dim("nO", encoder.get_dim("nO"), force=True)
+    freeze_lower_layers(
+        transformer, model.attrs["tuned_layers"], model.attrs["name"], lora_rank=model.attrs.get("lora_rank", 0)
+    )
+    set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"], model.attrs.get("hidden_layers"))
+    # An EvalModePyTorchShim (keep_eval_mode), whose steps apply this learning-rate share.
+    get_torch_wrapper(encoder).shims[0].lr_scale = model.attrs["lr_scale"]
 
 
 def tuned_forward(model: Model, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:

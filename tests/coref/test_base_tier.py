@@ -40,10 +40,12 @@ def test_one_line_loads_the_tier_and_gives_the_readme_example(base_nlp):
     assert doc._.coref_resolved == "Alice gave Bob Alice's book because Bob had lost Bob's."
 
 
-def test_a_pipeline_with_the_tier_saves_and_loads_back(base_nlp, tmp_path):
+def test_a_pipeline_with_the_tier_saves_and_loads_back(base_nlp, tmp_path, monkeypatch):
     text = "Microsoft bought GitHub in 2018. The software giant paid $7.5 billion for it, and its users worried."
     expected = clusters_of(base_nlp(text))
     base_nlp.to_disk(tmp_path / "pipeline")
+    # The saved pipeline holds its encoder: it loads where mpnet-base was never downloaded (e.g. a Ray node).
+    monkeypatch.setenv("SPACY_TRANSFER_CACHE", str(tmp_path / "empty_cache"))
     loaded = spacy.load(tmp_path / "pipeline")
     assert loaded.get_pipe("coref").model.get_ref("tok2vec").attrs["name"] == "mpnet-base"
     assert clusters_of(loaded(text)) == expected

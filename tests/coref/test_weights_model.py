@@ -91,3 +91,47 @@ def test_a_head_on_a_frozen_encoders_layers_is_packaged_with_the_mix_inside(tiny
         numpy.testing.assert_array_equal(a.cands, b.cands)
         numpy.testing.assert_allclose(a.scores, b.scores, atol=2e-2)
         numpy.testing.assert_allclose(a.spans, b.spans, atol=2e-2)
+
+
+def test_a_saved_pipeline_loads_without_the_pretrained_encoder(tiny_bert_dir, tmp_path):
+    """A tuned encoder is saved with its config and tokenizer, so that loading needs no copy of the pretrained
+    model it started from (e.g. mpnet-base in the cache): from disk and from bytes."""
+    import shutil
+
+    import numpy
+    from spacy.training import Example
+    from thinc.api import Config, fix_random_seed
+
+    from .test_component import ROOT, gold_docs
+
+    pretrained = tmp_path / "pretrained"
+    shutil.copytree(tiny_bert_dir, pretrained)
+    fix_random_seed(0)
+    config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
+    config["components"]["coref"]["model"]["width"] = 32
+    config["components"]["coref"]["model"]["tok2vec"] = {
+        "@architectures": "spacy_transfer.TunedTransformer.v1",
+        "name": str(pretrained),
+        "window": 32,
+        "stride": 24,
+        "tuned_layers": 1,
+        "layers": "mix",
+        "depth": 1,
+    }
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    examples = [Example(nlp.make_doc(d.text), d) for d in gold_docs(nlp)]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(3):
+        nlp.update(examples, sgd=optimizer)
+    texts = [eg.reference.text for eg in examples]
+    expected = [nlp.get_pipe("coref").model.predict([nlp.make_doc(t)])[0].scores for t in texts]
+    nlp.to_disk(tmp_path / "saved")
+    data = nlp.to_bytes()
+    shutil.rmtree(pretrained)
+    assert (tmp_path / "saved" / "coref" / "encoder" / "config.json").is_file()
+    from_disk = spacy.load(tmp_path / "saved")
+    from_bytes = spacy.util.load_model_from_config(nlp.config, auto_fill=True).from_bytes(data)
+    for loaded in (from_disk, from_bytes):
+        model = loaded.get_pipe("coref").model
+        for text, scores in zip(texts, expected):
+            numpy.testing.assert_allclose(model.predict([loaded.make_doc(text)])[0].scores, scores, atol=1e-5)
