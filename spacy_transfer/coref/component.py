@@ -16,9 +16,8 @@ from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
-from spacy.util import from_bytes, from_disk, to_bytes, to_disk
+from spacy.util import from_bytes, from_disk, registry, to_bytes, to_disk
 from spacy.vocab import Vocab
-from spacy.util import registry
 from thinc.api import Config, Model, set_dropout_rate
 
 from ..errors import Errors, Warnings, check_n_preds
@@ -425,13 +424,17 @@ class WordCoreference(TrainablePipe):
         }
         files = self._encoder_files()
         if files:
-            serializers["encoder"] = lambda p: write_files(p, files)
+            from ..layers.hf_io import write_hf_files
+
+            serializers["encoder"] = lambda p: write_hf_files(files, p)
         to_disk(path, serializers, exclude)
 
     def from_disk(self, path, *, exclude=tuple()) -> "WordCoreference":
         def load_model(p):
+            from ..layers.hf_io import ARCHITECTURE_FILES, load_hf_files
+
             folder = Path(p).parent / "encoder"
-            files = read_files(folder) if folder.is_dir() and "encoder" not in exclude else None
+            files = load_hf_files(folder, ARCHITECTURE_FILES) if folder.is_dir() and "encoder" not in exclude else None
             self._init_encoder(files, str(folder))
             self.model.from_bytes(Path(p).read_bytes())
             self._ready = True
@@ -464,14 +467,3 @@ class WordCoreference(TrainablePipe):
         from_bytes(bytes_data, deserializers, exclude)
         self._ready = True
         return self
-
-
-def write_files(folder: Path, files: Dict[str, bytes]) -> None:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-
-
-def read_files(folder: Path) -> Dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir()) if p.is_file()}

@@ -1,13 +1,18 @@
 """Hugging Face encoders that give every hidden layer, side by side or mixed with learned weights
 (imports torch; used by FrozenTransformer.v1 with all_layers = true and by TunedTransformer.v1)."""
 
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 from torch import nn
 
 from ..errors import Errors
 from .transformer import set_transformer
+
+
+def kept_indices(config, keep: Optional[Sequence[int]]) -> List[int]:
+    """The hidden states a wrapper gives, in order: `keep`, or all of them (the embeddings and every layer)."""
+    return list(keep) if keep is not None else list(range(config.num_hidden_layers + 1))
 
 
 class AllLayersOutput:
@@ -26,14 +31,12 @@ class AllLayers(nn.Module):
         super().__init__()
         self.inner = inner
         self.config = inner.config
-        self.keep = list(keep) if keep is not None else None
-        n_states = inner.config.num_hidden_layers + 1 if keep is None else len(self.keep)
-        self.width = inner.config.hidden_size * n_states
+        self.keep = kept_indices(inner.config, keep)
+        self.width = inner.config.hidden_size * len(self.keep)
 
     def forward(self, input_ids: torch.Tensor, attention_mask=None) -> AllLayersOutput:
         out = self.inner(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
-        states = out.hidden_states if self.keep is None else [out.hidden_states[i] for i in self.keep]
-        return AllLayersOutput(torch.cat(states, dim=-1))
+        return AllLayersOutput(torch.cat([out.hidden_states[i] for i in self.keep], dim=-1))
 
 
 class MixedLayers(nn.Module):
@@ -49,15 +52,13 @@ class MixedLayers(nn.Module):
         super().__init__()
         self.inner = inner
         self.config = inner.config
-        self.keep = list(keep) if keep is not None else None
-        n_states = inner.config.num_hidden_layers + 1 if keep is None else len(self.keep)
-        self.layer_logits = nn.Parameter(torch.zeros(n_states))
+        self.keep = kept_indices(inner.config, keep)
+        self.layer_logits = nn.Parameter(torch.zeros(len(self.keep)))
 
     def forward(self, input_ids: torch.Tensor, attention_mask=None) -> AllLayersOutput:
         out = self.inner(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
         weights = torch.softmax(self.layer_logits, dim=0)
-        kept = out.hidden_states if self.keep is None else [out.hidden_states[i] for i in self.keep]
-        states = torch.stack(kept, dim=-2)  # batch x length x layers x hidden
+        states = torch.stack([out.hidden_states[i] for i in self.keep], dim=-2)  # batch x length x layers x hidden
         return AllLayersOutput((states * weights.unsqueeze(-1)).sum(-2))
 
 

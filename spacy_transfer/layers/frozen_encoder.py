@@ -129,6 +129,7 @@ def frozen_init(model: FrozenTransformer, X=None, Y=None) -> None:
 def frozen_forward(model: FrozenTransformer, docs: List[Doc], is_train: bool) -> Tuple[List[Floats2d], Callable]:
     encoder = model.ensure_encoder()
     cache, cache_docs = model.cache, model.attrs["cache_docs"]
+    half = model.attrs.get("cache_dtype") == "float16"
     outputs: List = [None] * len(docs)
     missing = list(range(len(docs)))
     if cache_docs:  # prediction without a cache does no hashing
@@ -143,7 +144,6 @@ def frozen_forward(model: FrozenTransformer, docs: List[Doc], is_train: bool) ->
     if missing:
         with inference_autocast(model.attrs["inference_dtype"]):
             tokens = encoder.predict([docs[i] for i in missing]).tokens
-        half = model.attrs.get("cache_dtype") == "float16"
         for i, vectors in zip(missing, tokens):
             if half:
                 vectors = vectors.astype("float16")
@@ -152,7 +152,7 @@ def frozen_forward(model: FrozenTransformer, docs: List[Doc], is_train: bool) ->
                 cache[keys[i]] = vectors
                 while len(cache) > cache_docs:
                     cache.popitem(last=False)
-    if model.attrs.get("cache_dtype") == "float16":
+    if half:
         outputs = [vectors.astype("float32") for vectors in outputs]
     return outputs, lambda d_outputs: []
 

@@ -21,6 +21,7 @@ CONFIG_FILE = "config.json"
 TOKENIZER_FILE = "tokenizer.json"
 WEIGHTS_FILE = "model.safetensors"
 HF_FILES = (CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE)
+ARCHITECTURE_FILES = (CONFIG_FILE, TOKENIZER_FILE)  # without the weights: files_to_architecture
 PACKAGE_PREFIX = "package:"
 
 
@@ -185,7 +186,7 @@ def files_to_architecture(files: HFFiles, *, where: str = "<bytes>") -> Tuple[An
     from tokenizers import Tokenizer
     from transformers import AutoConfig, AutoModel
 
-    missing = [f for f in (CONFIG_FILE, TOKENIZER_FILE) if f not in files]
+    missing = [f for f in ARCHITECTURE_FILES if f not in files]
     if missing:
         raise ValueError(Errors.E357.format(path=where, missing=", ".join(missing)))
     try:
@@ -219,10 +220,10 @@ def write_hf_files(files: HFFiles, path: Union[str, Path]) -> None:
         (path / file_name).write_bytes(data)
 
 
-def load_hf_files(path: Union[str, Path]) -> HFFiles:
-    """Read a directory written by `write_hf_files`."""
+def load_hf_files(path: Union[str, Path], names: Tuple[str, ...] = HF_FILES) -> HFFiles:
+    """Read a directory written by `write_hf_files`: the files `names` (all of HF_FILES, or ARCHITECTURE_FILES)."""
     path = Path(path)
-    missing = [f for f in HF_FILES if not (path / f).is_file()]
+    missing = [f for f in names if not (path / f).is_file()]
     if missing:
         raise ValueError(Errors.E357.format(path=path, missing=", ".join(missing)))
-    return {f: (path / f).read_bytes() for f in HF_FILES}
+    return {f: (path / f).read_bytes() for f in names}
