@@ -33,6 +33,7 @@ class WindowPoolingEncoder(nn.Module):
     def __init__(self, transformer: nn.Module):
         super().__init__()
         self.transformer = transformer
+        self.lower_cache = None  # a LowerLayerCache (lower_cache.py) while the top layers are tuned
 
     def __getstate__(self) -> dict:
         # transformers (5.x) hooks local functions into its modules on the first forward pass, which pickle
@@ -40,6 +41,7 @@ class WindowPoolingEncoder(nn.Module):
         # the next forward pass.
         state = self.__dict__.copy()
         state["_modules"] = {**state["_modules"], "transformer": without_capture_hooks(self.transformer)}
+        state["lower_cache"] = None  # training's cache stays in the process that filled it
         return state
 
     def forward(
@@ -66,7 +68,12 @@ class WindowPoolingEncoder(nn.Module):
         for ids, mask in zip(input_ids, attention_mask):
             # Without padding no mask is needed, and attention can take its unmasked fast path.
             unpadded = bool(mask.all())
-            hidden = self.transformer(input_ids=ids, attention_mask=None if unpadded else mask).last_hidden_state
+            attention = None if unpadded else mask
+            if self.lower_cache is None:
+                hidden = self.transformer(input_ids=ids, attention_mask=attention).last_hidden_state
+            else:
+                encode = lambda: self.transformer(input_ids=ids, attention_mask=attention)  # noqa: E731
+                hidden = self.lower_cache.run(encode, ids, attention).last_hidden_state
             hidden = hidden.float()  # reduced-precision prediction (autocast) pools and returns float32
             if unpadded:
                 flat.append(hidden.reshape(-1, hidden.shape[-1]))

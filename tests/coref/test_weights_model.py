@@ -135,3 +135,54 @@ def test_a_saved_pipeline_loads_without_the_pretrained_encoder(tiny_bert_dir, tm
         model = loaded.get_pipe("coref").model
         for text, scores in zip(texts, expected):
             numpy.testing.assert_allclose(model.predict([loaded.make_doc(text)])[0].scores, scores, atol=1e-5)
+
+
+def test_lora_tuned_with_cached_lower_layers_is_packaged_without_the_cache(tiny_bert_dir, tmp_path):
+    """The accurate tier's stage 2 in small: LoRA on the top layer, the lower layer cached (`cache_windows`),
+    trained with spacy's update loop. export_coref.py records no cache, and the weights alone give the trained
+    pipeline's scores."""
+    import numpy
+    from spacy.training import Example
+    from thinc.api import Config, fix_random_seed
+
+    from spacy_transfer.layers.torch import get_torch_module
+
+    from .test_component import ROOT, gold_docs
+
+    fix_random_seed(0)
+    config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
+    config["components"]["coref"]["model"]["width"] = 32
+    config["components"]["coref"]["model"]["tok2vec"] = {
+        "@architectures": "spacy_transfer.TunedTransformer.v1",
+        "name": str(tiny_bert_dir),
+        "window": 32,
+        "stride": 24,
+        "tuned_layers": 1,
+        "lr_scale": 1.0,
+        "lora_rank": 2,
+        "layers": "mix",
+        "inference_dtype": "float32",
+        "cache_windows": 100,
+    }
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    examples = [Example(nlp.make_doc(d.text), d) for d in gold_docs(nlp)]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(3):
+        nlp.update(examples, sgd=optimizer)
+    cache = get_torch_module(nlp.get_pipe("coref").model.get_ref("tok2vec")).lower_cache
+    assert len(cache) > 0 and cache.kept == [1]
+    nlp.to_disk(tmp_path / "pipe")
+    _run("export_coref", [tmp_path / "pipe", tmp_path / "weights"])
+    meta = json.loads((tmp_path / "weights" / "meta.json").read_text())
+    assert (meta["encoder"]["cache_windows"], meta["encoder"]["lora_rank"]) == (0, 2)
+    packaged = spacy.blank("en")
+    coref = packaged.add_pipe("coref", config={"weights": str(tmp_path / "weights")})
+    coref._ensure_weights()
+    assert get_torch_module(coref.model.get_ref("tok2vec")).lower_cache is None
+    docs = [eg.reference for eg in examples]
+    trained_out = nlp.get_pipe("coref").model.predict([nlp.make_doc(d.text) for d in docs])
+    packaged_out = coref.model.predict([packaged.make_doc(d.text) for d in docs])
+    for a, b in zip(trained_out, packaged_out):
+        numpy.testing.assert_array_equal(a.cands, b.cands)
+        # the adapters are packaged in float16, and the trained pipeline's lower layer passes float16 states
+        numpy.testing.assert_allclose(a.scores, b.scores, atol=2e-2)

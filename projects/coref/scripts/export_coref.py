@@ -41,8 +41,9 @@ def main(
         msg.good(f"Exported {sum(v.numel() for v in encoder.values()):,} tuned encoder parameters")
     config = nlp.config["components"][component]["model"]
     model_config = {k: v for k, v in config.items() if k != "tok2vec"}
-    # A frozen encoder's cache serves training's repeated epochs; prediction would only fill memory with it.
-    encoder_config = {**config["tok2vec"], **({"cache_docs": 0} if "cache_docs" in config["tok2vec"] else {})}
+    # An encoder's cache serves training's repeated epochs; prediction would only fill memory with it.
+    caches = {key: 0 for key in ("cache_docs", "cache_windows") if key in config["tok2vec"]}
+    encoder_config = {**config["tok2vec"], **caches}
     if config["tok2vec"].get("all_layers") and model_config.get("n_layers", 1) > 1:
         model_config, encoder_config = mixed_in_encoder(model_config, encoder_config)
         msg.info("The head mixed the frozen encoder's hidden states: packaged with the mix inside the encoder")
