@@ -99,30 +99,10 @@ def test_a_saved_pipeline_loads_without_the_pretrained_encoder(tiny_bert_dir, tm
     import shutil
 
     import numpy
-    from spacy.training import Example
-    from thinc.api import Config, fix_random_seed
-
-    from .test_component import ROOT, gold_docs
 
     pretrained = tmp_path / "pretrained"
     shutil.copytree(tiny_bert_dir, pretrained)
-    fix_random_seed(0)
-    config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
-    config["components"]["coref"]["model"]["width"] = 32
-    config["components"]["coref"]["model"]["tok2vec"] = {
-        "@architectures": "spacy_transfer.TunedTransformer.v1",
-        "name": str(pretrained),
-        "window": 32,
-        "stride": 24,
-        "tuned_layers": 1,
-        "layers": "mix",
-        "depth": 1,
-    }
-    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
-    examples = [Example(nlp.make_doc(d.text), d) for d in gold_docs(nlp)]
-    optimizer = nlp.initialize(lambda: examples)
-    for _ in range(3):
-        nlp.update(examples, sgd=optimizer)
+    nlp, examples = tuned_tiny_pipeline(pretrained, depth=1)
     texts = [eg.reference.text for eg in examples]
     expected = [nlp.get_pipe("coref").model.predict([nlp.make_doc(t)])[0].scores for t in texts]
     nlp.to_disk(tmp_path / "saved")
@@ -142,33 +122,11 @@ def test_lora_tuned_with_cached_lower_layers_is_packaged_without_the_cache(tiny_
     trained with spacy's update loop. export_coref.py records no cache, and the weights alone give the trained
     pipeline's scores."""
     import numpy
-    from spacy.training import Example
-    from thinc.api import Config, fix_random_seed
 
     from spacy_transfer.layers.torch import get_torch_module
 
-    from .test_component import ROOT, gold_docs
-
-    fix_random_seed(0)
-    config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
-    config["components"]["coref"]["model"]["width"] = 32
-    config["components"]["coref"]["model"]["tok2vec"] = {
-        "@architectures": "spacy_transfer.TunedTransformer.v1",
-        "name": str(tiny_bert_dir),
-        "window": 32,
-        "stride": 24,
-        "tuned_layers": 1,
-        "lr_scale": 1.0,
-        "lora_rank": 2,
-        "layers": "mix",
-        "inference_dtype": "float32",
-        "cache_windows": 100,
-    }
-    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
-    examples = [Example(nlp.make_doc(d.text), d) for d in gold_docs(nlp)]
-    optimizer = nlp.initialize(lambda: examples)
-    for _ in range(3):
-        nlp.update(examples, sgd=optimizer)
+    settings = {"lr_scale": 1.0, "lora_rank": 2, "inference_dtype": "float32", "cache_windows": 100}
+    nlp, examples = tuned_tiny_pipeline(tiny_bert_dir, **settings)
     cache = get_torch_module(nlp.get_pipe("coref").model.get_ref("tok2vec")).lower_cache
     assert len(cache) > 0 and cache.kept == [1]
     nlp.to_disk(tmp_path / "pipe")
@@ -186,3 +144,31 @@ def test_lora_tuned_with_cached_lower_layers_is_packaged_without_the_cache(tiny_
         numpy.testing.assert_array_equal(a.cands, b.cands)
         # the adapters are packaged in float16, and the trained pipeline's lower layer passes float16 states
         numpy.testing.assert_allclose(a.scores, b.scores, atol=2e-2)
+
+
+def tuned_tiny_pipeline(pretrained, **encoder):
+    """A coref pipeline on the tiny BERT at `pretrained`, its top layer tuned (with `encoder`'s settings), after 3
+    updates on the test corpus; and the examples."""
+    from spacy.training import Example
+    from thinc.api import Config, fix_random_seed
+
+    from .test_component import ROOT, gold_docs
+
+    fix_random_seed(0)
+    config = Config().from_disk(ROOT / "configs" / "test" / "coref.cfg")
+    config["components"]["coref"]["model"]["width"] = 32
+    config["components"]["coref"]["model"]["tok2vec"] = {
+        "@architectures": "spacy_transfer.TunedTransformer.v1",
+        "name": str(pretrained),
+        "window": 32,
+        "stride": 24,
+        "tuned_layers": 1,
+        "layers": "mix",
+        **encoder,
+    }
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    examples = [Example(nlp.make_doc(d.text), d) for d in gold_docs(nlp)]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(3):
+        nlp.update(examples, sgd=optimizer)
+    return nlp, examples
