@@ -22,6 +22,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pad_sequence
 
 from .depth import transformer_layers
 
@@ -30,7 +31,7 @@ class LowerLayerCache:
     """The outputs of an encoder's bottom `n_lower` layers, per window (see the module docstring).
 
     transformer (nn.Module): the Hugging Face encoder (BERT-like: its layers in `encoder.layer`).
-    n_lower (int): how many of its layers are frozen (all but the tuned ones).
+    n_lower (int): how many of its layers are frozen (all but the tuned ones; at least one).
     read (Sequence[int]): hidden states read after the encoder (0: the embeddings, i: layer i's output); those of
         frozen layers are kept, and always the last frozen layer's, which the first tuned layer reads.
     max_windows (int): most windows kept; the least recently used go first.
@@ -41,7 +42,7 @@ class LowerLayerCache:
         layers = transformer_layers(transformer)
         self.layers = layers[:n_lower]
         self.tuned = layers[n_lower:]
-        self.kept = sorted({i for i in read if 1 <= i <= n_lower} | ({n_lower} if n_lower else set()))
+        self.kept = sorted({i for i in read if 1 <= i <= n_lower} | {n_lower})
         self.max_windows = max_windows
         self.windows: "OrderedDict[bytes, Dict[int, numpy.ndarray]]" = OrderedDict()
         self.returns_tuple: Optional[bool] = None  # how the layers return their output (BERT 5.x: bare)
@@ -51,15 +52,13 @@ class LowerLayerCache:
 
     def run(self, encode: Callable[[], object], input_ids: torch.Tensor, mask: Optional[torch.Tensor]) -> object:
         """Call `encode()` (the encoder on this chunk), the frozen layers replaying where every window is kept."""
-        if not self.kept:
-            return encode()
         # Rows are right-padded (windows.py): a window is its first `length` ids.
         lengths = [int(n) for n in (mask.sum(1) if mask is not None else [input_ids.shape[1]] * len(input_ids))]
         keys = [input_ids[row, :n].cpu().numpy().tobytes() for row, n in enumerate(lengths)]
         if all(key in self.windows for key in keys):
             for key in keys:
                 self.windows.move_to_end(key)
-            return self._replay(encode, [self.windows[key] for key in keys], input_ids.shape)
+            return self._replay(encode, [self.windows[key] for key in keys])
         return self._capture(encode, keys, lengths)
 
     def _capture(self, encode: Callable[[], object], keys: List[bytes], lengths: List[int]) -> object:
@@ -102,14 +101,12 @@ class LowerLayerCache:
             self.windows.popitem(last=False)
         return result
 
-    def _replay(self, encode: Callable[[], object], windows: List[Dict[int, numpy.ndarray]], shape) -> object:
-        padded = {}
-        for state in self.kept:
-            rows = [torch.from_numpy(window[state]) for window in windows]
-            batch = torch.zeros((shape[0], shape[1], rows[0].shape[-1]), dtype=torch.float32)
-            for row, values in enumerate(rows):
-                batch[row, : len(values)] = values
-            padded[state] = batch
+    def _replay(self, encode: Callable[[], object], windows: List[Dict[int, numpy.ndarray]]) -> object:
+        # The chunk's longest window is as long as its rows: right-padding the windows rebuilds its shape.
+        padded = {
+            state: pad_sequence([torch.from_numpy(window[state]) for window in windows], batch_first=True).float()
+            for state in self.kept
+        }
 
         def replay(state: int):
             def forward(hidden_states, *args, **kwargs):

@@ -145,12 +145,12 @@ def set_tuned_encoder(model: Model, transformer, tokenizer) -> None:
     set_encoder_layers(encoder, transformer, tokenizer, model.attrs["layers"], model.attrs.get("hidden_layers"))
     # An EvalModePyTorchShim (keep_eval_mode), whose steps apply this learning-rate share.
     get_torch_wrapper(encoder).shims[0].lr_scale = model.attrs["lr_scale"]
-    if model.attrs.get("cache_windows"):
+    n_lower = len(transformer_layers(transformer)) - model.attrs["tuned_layers"]
+    if model.attrs.get("cache_windows") and n_lower > 0:  # with every layer tuned there is nothing to keep
         from .lower_cache import LowerLayerCache
 
         window_encoder = get_torch_module(encoder)
         read = getattr(window_encoder.transformer, "keep", [])  # the hidden states MixedLayers / AllLayers read
-        n_lower = len(transformer_layers(transformer)) - model.attrs["tuned_layers"]
         window_encoder.lower_cache = LowerLayerCache(transformer, n_lower, read, model.attrs["cache_windows"])
 
 

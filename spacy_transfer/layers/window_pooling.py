@@ -69,11 +69,9 @@ class WindowPoolingEncoder(nn.Module):
             # Without padding no mask is needed, and attention can take its unmasked fast path.
             unpadded = bool(mask.all())
             attention = None if unpadded else mask
-            if self.lower_cache is None:
-                hidden = self.transformer(input_ids=ids, attention_mask=attention).last_hidden_state
-            else:
-                encode = lambda: self.transformer(input_ids=ids, attention_mask=attention)  # noqa: E731
-                hidden = self.lower_cache.run(encode, ids, attention).last_hidden_state
+            encode = lambda: self.transformer(input_ids=ids, attention_mask=attention)  # noqa: E731
+            output = encode() if self.lower_cache is None else self.lower_cache.run(encode, ids, attention)
+            hidden = output.last_hidden_state
             hidden = hidden.float()  # reduced-precision prediction (autocast) pools and returns float32
             if unpadded:
                 flat.append(hidden.reshape(-1, hidden.shape[-1]))
