@@ -68,6 +68,7 @@ DEFAULT_COREF_MODEL = Config().from_str(default_model_config)["model"]
         "gender_agreement": True,
         "name_agreement": True,
         "string_match": True,
+        "binding": True,
         "join_probability": 0.2,
         "link_bias": 0.0,
         "singletons": False,
@@ -90,6 +91,7 @@ def make_coref(
     gender_agreement: bool,
     name_agreement: bool,
     string_match: bool,
+    binding: bool,
     join_probability: Optional[float],
     link_bias: float,
     singletons: bool,
@@ -111,6 +113,7 @@ def make_coref(
         gender_agreement=gender_agreement,
         name_agreement=name_agreement,
         string_match=string_match,
+        binding=binding,
         join_probability=join_probability,
         link_bias=link_bias,
         singletons=singletons,
@@ -180,6 +183,7 @@ class WordCoreference(TrainablePipe):
         gender_agreement: bool,
         name_agreement: bool,
         string_match: bool = True,
+        binding: bool = True,
         join_probability: Optional[float] = 0.2,
         link_bias: float = 0.0,
         singletons: bool = False,
@@ -201,6 +205,7 @@ class WordCoreference(TrainablePipe):
             "gender_agreement": gender_agreement,
             "name_agreement": name_agreement,
             "string_match": string_match,
+            "binding": binding,
             "join_probability": join_probability,
             "link_bias": link_bias,
             "singletons": singletons,
@@ -259,6 +264,7 @@ class WordCoreference(TrainablePipe):
 
     def predict(self, docs: Iterable[Doc]) -> List[Dict[str, Any]]:
         """Cluster each doc; returns per doc the mention clusters and their link scores."""
+        from .binding import drop_bound_links
         from .word_clusters import (
             MATCH_MENTION_PROBABILITY,
             decode_clusters,
@@ -281,6 +287,8 @@ class WordCoreference(TrainablePipe):
             words = [t.text for t in doc]
             if self.cfg["name_agreement"]:
                 scores = drop_name_mismatches(words, cands, scores)
+            if self.cfg.get("binding", False):
+                scores = drop_bound_links(doc, cands, scores)
             genders = pronoun_genders(words) if self.cfg["gender_agreement"] else None
             singles = matches = None
             if self.model.attrs.get("mention_scorer", False):

@@ -11,7 +11,7 @@ def check_settings(cfg: Dict[str, Any]) -> None:
     problem = output_setting_problem(cfg)
     if problem is None and not (cfg["weights"] is None or isinstance(cfg["weights"], str)):
         problem = ("weights", "use a packaged name, a directory or null")
-    for key in ("gender_agreement", "name_agreement", "string_match", "singletons", "gender_neutral"):
+    for key in ("gender_agreement", "name_agreement", "string_match", "binding", "singletons", "gender_neutral"):
         if problem is None and not isinstance(cfg.get(key, False), bool):
             problem = (key, "use true or false")
     threshold = cfg.get("singleton_threshold", 0.5)

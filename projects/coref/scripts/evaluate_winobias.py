@@ -8,7 +8,8 @@ words of each sentence; a sentence counts as correct when one predicted cluster 
 mention overlapping the gold pronoun and a mention overlapping the gold occupation.
 Prints accuracy per subset and the pro - anti gap per type, and writes them as JSON. Because a
 cluster holding both occupations also counts as correct, it also counts per subset the sentences
-whose pronoun shares a cluster with two or more mentions that are not pronouns ("merged").
+whose pronoun shares a cluster with two or more mentions that are not pronouns ("merged"), and gives the share
+correct and not merged ("strict").
 --context puts a sentence of your own before every WinoBias sentence (e.g. one with a name, which makes the
 `coref` component's `gender_context` keep the pronoun's gender).
 """
@@ -61,14 +62,24 @@ def evaluate_file(nlp, path: Path, context: str = "") -> dict:
     before = [t.text for t in nlp.make_doc(context)] if context else []
     docs = [Doc(nlp.vocab, words=before + [w for s in r.sentences for w in s]) for r in records]
     shift = len(before)
-    correct = merged = 0
+    correct = merged = strict = 0
     for record, doc in zip(records, nlp.pipe(docs, batch_size=32)):
         mentions = sorted(record.clusters[0])
         antecedent, pronoun = mentions[0], mentions[-1]
         pronoun = (pronoun[0] + shift, pronoun[1] + 1 + shift)
-        correct += is_correct(doc, (antecedent[0] + shift, antecedent[1] + 1 + shift), pronoun)
-        merged += is_merged(doc, pronoun)
-    return {"n": len(records), "correct": correct, "accuracy": correct / max(1, len(records)), "merged": merged}
+        right = is_correct(doc, (antecedent[0] + shift, antecedent[1] + 1 + shift), pronoun)
+        both = is_merged(doc, pronoun)
+        correct += right
+        merged += both
+        strict += right and not both
+    n = max(1, len(records))
+    return {
+        "n": len(records),
+        "correct": correct,
+        "accuracy": correct / n,
+        "merged": merged,
+        "strict_accuracy": strict / n,
+    }
 
 
 def main(
@@ -87,9 +98,13 @@ def main(
         results[f"{kind}_{stereo}"] = evaluate_file(nlp, path, context)
     for kind in ("type1", "type2"):
         results[f"{kind}_gap"] = results[f"{kind}_pro"]["accuracy"] - results[f"{kind}_anti"]["accuracy"]
-    rows = [(k, f"{100 * v['accuracy']:.1f}", v["n"], v["merged"]) for k, v in results.items() if isinstance(v, dict)]
-    rows += [(k, f"{100 * v:+.1f}", "", "") for k, v in results.items() if not isinstance(v, dict)]
-    msg.table(rows, header=("subset", "accuracy %", "n", "merged"), divider=True)
+    rows = [
+        (k, f"{100 * v['accuracy']:.1f}", f"{100 * v['strict_accuracy']:.1f}", v["n"], v["merged"])
+        for k, v in results.items()
+        if isinstance(v, dict)
+    ]
+    rows += [(k, f"{100 * v:+.1f}", "", "", "") for k, v in results.items() if not isinstance(v, dict)]
+    msg.table(rows, header=("subset", "accuracy %", "strict %", "n", "merged"), divider=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2))
 

@@ -34,6 +34,16 @@ def winobias(kind: str) -> Callable[[dict], str]:
     return cell
 
 
+def winobias_strict(scores: dict) -> str:
+    """Type 1 and type 2, pro / anti: correct without both occupations in the pronoun's cluster."""
+    if "strict_accuracy" not in scores["type1_pro"]:  # scored before the strict figure existed
+        return "–"
+    return "; ".join(
+        f"{scores[f'{kind}_pro']['strict_accuracy']:.3f} / {scores[f'{kind}_anti']['strict_accuracy']:.3f}"
+        for kind in ("type1", "type2")
+    )
+
+
 def everyday(scores: dict) -> str:
     total = scores["overall"]
     return (
@@ -52,6 +62,11 @@ ROWS: List[Tuple[str, str, Callable[[dict], str]]] = [
     ("GAP test F1 (F/M)", "gap_test", gap),
     ("WinoBias type 1 pro / anti (gap)", "winobias_test", winobias("type1")),
     ("WinoBias type 2 pro / anti (gap)", "winobias_test", winobias("type2")),
+    (
+        "WinoBias strict (the pronoun's cluster without the other occupation): type 1; type 2",
+        "winobias_test",
+        winobias_strict,
+    ),
     ("WinoBias type 1, after a naming sentence", "winobias_test_named", winobias("type1")),
     ("WinoBias type 2, after a naming sentence", "winobias_test_named", winobias("type2")),
     ("Everyday set: must-pairs found; wrong links", "everyday", everyday),
