@@ -18,11 +18,11 @@ from spacy.tokens import Doc, Token
 # as they corefer with the subject.
 OBJECT_PRONOUNS = frozenset("me you him her it us them".split())
 OBJECT_POS = frozenset(("NOUN", "PROPN"))
-# A verb's own objects (spaCy's English labels, ClearNLP style). Prepositional objects are left out: after
-# locative prepositions they may refer to the subject ("She pulled the blanket over her"); with them, LitBank dev
-# and GUM dev scored the same.
-OBJECT_DEPS = frozenset(("dobj", "dative"))
-SUBJECT_DEPS = frozenset(("nsubj", "nsubjpass"))
+# A verb's own objects, in the labels of spaCy's English pipelines (ClearNLP) and of Universal Dependencies.
+# Prepositional objects are left out: after locative prepositions they may refer to the subject ("She pulled the
+# blanket over her"); with them, LitBank dev and GUM dev scored the same.
+OBJECT_DEPS = frozenset(("dobj", "dative", "obj", "iobj"))
+SUBJECT_DEPS = frozenset(("nsubj", "nsubjpass", "nsubj:pass"))
 # A relative pronoun as subject ("the soul that had called him") stands for a noun outside its clause.
 RELATIVE_TAGS = frozenset(("WDT", "WP", "WP$"))
 
@@ -39,6 +39,11 @@ def clause_subject(verb: Token) -> Optional[Token]:
         verb = verb.head
 
 
+def is_relative(token: Token) -> bool:
+    """A relative pronoun, by its fine-grained tag (English pipelines) or its morphology (UD)."""
+    return token.tag_ in RELATIVE_TAGS or "Rel" in token.morph.get("PronType")
+
+
 def bound_pairs(doc: Doc) -> List[Tuple[int, int]]:
     """Pairs (object, subject) of word indices that the binding principles keep apart; none for a doc without a
     parse. Both are head words of their phrases, as the word-level model's mentions are."""
@@ -49,7 +54,7 @@ def bound_pairs(doc: Doc) -> List[Tuple[int, int]]:
         if token.dep_ not in OBJECT_DEPS or not (token.lower_ in OBJECT_PRONOUNS or token.pos_ in OBJECT_POS):
             continue
         subject = clause_subject(token.head)
-        if subject is not None and subject.i != token.i and subject.tag_ not in RELATIVE_TAGS:
+        if subject is not None and subject.i != token.i and not is_relative(subject):
             pairs.append((token.i, subject.i))
     return pairs
 

@@ -164,7 +164,8 @@ def default_signature() -> str:
 
 class WordCoreference(TrainablePipe):
     """Word-level coreference: every word picks an antecedent word, a span predictor widens
-    the linked words to mentions. Needs only tokens (no tagger or parser at prediction).
+    the linked words to mentions. Needs only tokens; where an earlier component parsed the doc, the parse keeps
+    each verb's object apart from its subject (`binding`).
 
     DOCS: docs/coref.md#the-coref-component
     """

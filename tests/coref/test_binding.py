@@ -44,6 +44,17 @@ def test_a_relative_pronoun_subject_binds_nothing():
     assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("man", "She")]
 
 
+def test_universal_dependencies_labels_work_too():
+    words, heads, deps, pos, tags = TOLD
+    ud = {"dobj": "obj", "ROOT": "root"}
+    doc = parsed(words, heads, [ud.get(d, d) for d in deps], pos, tags)
+    assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("doctor", "secretary"), ("him", "secretary")]
+    words, heads, deps, pos, _ = RELATIVE
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=[ud.get(d, d) for d in deps], pos=pos)
+    doc[4].set_morph("PronType=Rel")
+    assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("man", "She")]
+
+
 def test_no_parse_no_pairs():
     assert bound_pairs(spacy.blank("en")("The secretary called the doctor and told him.")) == []
 
