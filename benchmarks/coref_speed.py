@@ -58,9 +58,9 @@ def add_text_options(parser: argparse.ArgumentParser, words: int, doc_words: int
     parser.add_argument("--repeats", type=int, default=3)
 
 
-def sample_texts(args: argparse.Namespace) -> List[str]:
+def sample_texts(args: argparse.Namespace) -> Tuple[List[str], int]:
     """About --words words of texts of --doc-words, taken across all the novels (read_texts takes at least one
-    text from each)."""
+    text from each), and their number of words."""
     texts, _ = read_texts(Path(args.data), args.words, args.doc_words)
     sample, n_words = [], 0
     for text in texts[:: max(1, len(texts) * args.doc_words // args.words)]:
@@ -68,7 +68,7 @@ def sample_texts(args: argparse.Namespace) -> List[str]:
         n_words += len(text.split())
         if n_words >= args.words:
             break
-    return sample
+    return sample, n_words
 
 
 def straightforward_clusters(coref, doc):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import spacy
 import torch
-from coref_speed import cpu_name, default_data_dir, read_texts
+from coref_speed import add_text_options, cpu_name, read_texts
 from spacy.training import Example
 
 from spacy_transfer.util import load_english
@@ -58,11 +58,8 @@ def best_cpu_times(pipelines: dict, texts, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=default_data_dir())
-    parser.add_argument("--words", type=int, default=20000)
-    parser.add_argument("--doc-words", type=int, default=800)
+    add_text_options(parser, words=20000, doc_words=800)
     parser.add_argument("--depths", type=int, nargs="+", default=[6, 5, 4, 3])
-    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(1)
     texts, n_words = read_texts(Path(args.data), args.words, args.doc_words)

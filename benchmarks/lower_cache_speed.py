@@ -52,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     nlp = spacy.blank("en")
-    docs = list(nlp.pipe(sample_texts(args)))
+    docs = list(nlp.pipe(sample_texts(args)[0]))
     n_words = sum(len(doc) for doc in docs)  # spaCy tokens
     plain = encoder(args.encoder, args.tuned_layers, args.lora_rank, 0)
     cached = encoder(args.encoder, args.tuned_layers, args.lora_rank, 100_000)

@@ -288,7 +288,7 @@ class WordCoreference(TrainablePipe):
             words = [t.text for t in doc]
             if self.cfg["name_agreement"]:
                 scores = drop_name_mismatches(words, cands, scores)
-            if self.cfg.get("binding", False):
+            if self.cfg["binding"]:
                 scores = drop_bound_links(doc, cands, scores)
             genders = pronoun_genders(words) if self.cfg["gender_agreement"] else None
             singles = matches = None
@@ -298,7 +298,7 @@ class WordCoreference(TrainablePipe):
                     singles = logits > logit(self.cfg["singleton_threshold"])
                 if self.cfg["string_match"]:
                     matches = string_matches(words, spans, left, logits > logit(MATCH_MENTION_PROBABILITY))
-            bias = self.cfg.get("link_bias", 0.0)
+            bias = self.cfg["link_bias"]
             decoded = numpy.where(numpy.isfinite(scores), scores + bias, scores) if bias else scores
             clusters, heads = decode_clusters(
                 cands, decoded, spans, left, genders, singles, matches, self.cfg["join_probability"], words
