@@ -26,6 +26,37 @@ RELATIVE = (
     ["PRP", "VBD", "DT", "NN", "WP", "VBD", "VBN", "PRP", "."],
 )
 
+ARGUED = (
+    "The developer argued with the designer and sat near her like a child .".split(),
+    [1, 2, 2, 2, 5, 3, 2, 2, 7, 8, 7, 12, 10, 2],
+    ["det", "nsubj", "ROOT", "prep", "det", "pobj", "cc", "conj", "prep", "pobj", "prep", "det", "pobj", "punct"],
+    ["DET", "NOUN", "VERB", "ADP", "DET", "NOUN", "CCONJ", "VERB", "ADP", "PRON", "ADP", "DET", "NOUN", "PUNCT"],
+    ["DT", "NN", "VBD", "IN", "DT", "NN", "CC", "VBD", "IN", "PRP", "IN", "DT", "NN", "."],
+)
+SERVED = (
+    "She served as the head of the club and was thanked by the board .".split(),
+    [1, 1, 1, 4, 2, 4, 7, 5, 1, 10, 1, 10, 13, 11, 1],
+    [
+        "nsubj",
+        "ROOT",
+        "prep",
+        "det",
+        "pobj",
+        "prep",
+        "det",
+        "pobj",
+        "cc",
+        "auxpass",
+        "conj",
+        "agent",
+        "det",
+        "pobj",
+        "punct",
+    ],
+    ["PRON", "VERB", "ADP", "DET", "NOUN", "ADP", "DET", "NOUN", "CCONJ", "AUX", "VERB", "ADP", "DET", "NOUN", "PUNCT"],
+    ["PRP", "VBD", "IN", "DT", "NN", "IN", "DT", "NN", "CC", "VBD", "VBN", "IN", "DT", "NN", "."],
+)
+
 
 def parsed(words, heads, deps, pos, tags) -> Doc:
     return Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, pos=pos, tags=tags)
@@ -53,6 +84,26 @@ def test_universal_dependencies_labels_work_too():
     doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=[ud.get(d, d) for d in deps], pos=pos)
     doc[4].set_morph("PronType=Rel")
     assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("man", "She")]
+
+
+def test_nouns_after_a_preposition_on_the_verb_are_kept_apart_too():
+    # principle C: "the designer" is not "The developer"; a pronoun after a preposition may be the subject
+    # ("near her"), and "like" compares ("like a child")
+    doc = parsed(*ARGUED)
+    assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("designer", "developer")]
+    # "as" describes the subject ("served as the head"); a noun's prepositional object ("of the club") is not the
+    # verb's; a passive's agent is ("thanked by the board": the board is not She)
+    doc = parsed(*SERVED)
+    assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("board", "She")]
+
+
+def test_universal_dependencies_oblique_nouns():
+    # UD hangs the noun on the verb (obl) and the preposition on the noun (case)
+    words = "The developer argued with the designer and sat near her like a child .".split()
+    heads = [1, 2, 2, 5, 5, 2, 7, 2, 9, 7, 12, 12, 7, 2]
+    deps = ["det", "nsubj", "root", "case", "det", "obl", "cc", "conj", "case", "obl", "case", "det", "obl", "punct"]
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, pos=ARGUED[3])
+    assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("designer", "developer")]
 
 
 def test_no_parse_no_pairs():
@@ -88,6 +139,12 @@ def test_binding_setting_is_checked():
             "The tenant phoned the landlord and asked him to fix the heater.",
             [["the landlord", "him"]],
             [["The tenant", "the landlord", "him"]],
+        ),
+        ("The tenant argued with the landlord about the rent.", [], [["The tenant", "the landlord"]]),
+        (
+            "The lawyer argued with the judge because she wanted a delay.",
+            [["The lawyer", "she"]],
+            [["The lawyer", "the judge", "she"]],
         ),
     ],
 )
