@@ -1,6 +1,6 @@
 """The binding principles from a dependency parse: a verb's object does not refer to the verb's subject, unless
 it is a reflexive ("The secretary called the physician and told him ...": him is not the secretary; "The tenant
-phoned the landlord": the landlord is not the tenant).
+phoned the landlord", "The tenant argued with the landlord": the landlord is not the tenant).
 
 The word-level model breaks this rule often: on WinoBias dev (type 2), about half of such pronouns took the subject
 as their antecedent. A parse states the rule directly, and rule-based coreference used it (Lee et al. 2013). The
