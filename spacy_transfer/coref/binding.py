@@ -23,7 +23,8 @@ OBJECT_DEPS = frozenset(("dobj", "dative", "obj", "iobj"))
 # Objects of prepositions count for nouns and names only (principle C): a pronoun after a locative preposition may
 # refer to the subject ("She pulled the blanket over her"). In the gold clusters of LitBank and GUM train (parsed
 # by en_core_web_sm), 10 of 2,411 such pairs corefer (0.4 %; the verb's own objects: 55 of 2,347).
-PREPOSITION_DEPS = frozenset(("prep", "agent"))
+PREPOSITION_DEPS = frozenset(("prep", "agent"))  # ClearNLP: the preposition on the verb, its noun a pobj
+OBLIQUE_DEPS = frozenset(("obl", "obl:agent"))  # UD: the noun on the verb, its preposition a case
 DESCRIBING_PREPS = frozenset(("as", "like"))
 VERB_POS = frozenset(("VERB", "AUX"))
 SUBJECT_DEPS = frozenset(("nsubj", "nsubjpass", "nsubj:pass"))
@@ -61,7 +62,9 @@ def object_verb(token: Token) -> Optional[Token]:
         return None
     if token.dep_ == "pobj" and token.head.dep_ in PREPOSITION_DEPS and token.head.lower_ not in DESCRIBING_PREPS:
         verb = token.head.head
-    elif token.dep_ == "obl" and not any(c.dep_ == "case" and c.lower_ in DESCRIBING_PREPS for c in token.children):
+    elif token.dep_ in OBLIQUE_DEPS and not any(
+        c.dep_ == "case" and c.lower_ in DESCRIBING_PREPS for c in token.children
+    ):
         verb = token.head
     else:
         return None

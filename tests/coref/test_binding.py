@@ -104,6 +104,12 @@ def test_universal_dependencies_oblique_nouns():
     deps = ["det", "nsubj", "root", "case", "det", "obl", "cc", "conj", "case", "obl", "case", "det", "obl", "punct"]
     doc = Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, pos=ARGUED[3])
     assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("designer", "developer")]
+    # a passive's agent: "The man was bitten by the dog"
+    words = "The man was bitten by the dog .".split()
+    deps = ["det", "nsubj:pass", "aux:pass", "root", "case", "det", "obl:agent", "punct"]
+    pos = ["DET", "NOUN", "AUX", "VERB", "ADP", "DET", "NOUN", "PUNCT"]
+    doc = Doc(spacy.blank("en").vocab, words=words, heads=[1, 3, 3, 3, 6, 6, 3, 3], deps=deps, pos=pos)
+    assert [(doc[o].text, doc[s].text) for o, s in bound_pairs(doc)] == [("dog", "man")]
 
 
 def test_no_parse_no_pairs():
