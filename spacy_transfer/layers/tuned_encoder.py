@@ -125,13 +125,17 @@ def init_tuned_from_files(model: Model, files: dict, where: str) -> None:
     model.set_dim("nO", model.layers[0].get_dim("nO"), force=True)
 
 
+def hf_transformer(model: Model):
+    """The Hugging Face model inside an initialized tuned encoder (or a model that contains one)."""
+    wrapper = get_torch_module(model).transformer
+    return getattr(wrapper, "inner", wrapper)  # inside AllLayers or MixedLayers
+
+
 def architecture_files_of(model: Model) -> dict:
     """config.json and tokenizer.json of an initialized tuned encoder (see `init_tuned_from_files`)."""
     from .hf_io import architecture_files
 
-    wrapper = get_torch_module(model.layers[0]).transformer
-    transformer = getattr(wrapper, "inner", wrapper)  # inside AllLayers or MixedLayers
-    return architecture_files(transformer, model.layers[0].attrs["tokenizer"].to_str())
+    return architecture_files(hf_transformer(model), model.layers[0].attrs["tokenizer"].to_str())
 
 
 def set_tuned_encoder(model: Model, transformer, tokenizer) -> None:
@@ -191,8 +195,7 @@ def tuned_state(model: Model) -> dict:
     """The weights that training changed: the tuned layers' parameters and the layer mix, by torch name
     (as in the Hugging Face model; the mix as "layer_logits")."""
     wrapper = get_torch_module(model).transformer
-    transformer = getattr(wrapper, "inner", wrapper)  # inside AllLayers or MixedLayers
-    state = {key: value for key, value in transformer.named_parameters() if value.requires_grad}
+    state = {key: value for key, value in hf_transformer(model).named_parameters() if value.requires_grad}
     if hasattr(wrapper, "layer_logits"):
         state["layer_logits"] = wrapper.layer_logits
     return state

