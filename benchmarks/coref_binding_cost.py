@@ -16,7 +16,7 @@ import time
 import torch
 from coref_speed import add_text_options, cpu_name, sample_texts
 
-from spacy_transfer.coref.binding import bound_pairs
+from spacy_transfer.coref.word_clusters import bound_pairs
 from spacy_transfer.util import load_english
 
 

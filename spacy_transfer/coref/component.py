@@ -265,10 +265,10 @@ class WordCoreference(TrainablePipe):
 
     def predict(self, docs: Iterable[Doc]) -> List[Dict[str, Any]]:
         """Cluster each doc; returns per doc the mention clusters and their link scores."""
-        from .binding import drop_bound_links
         from .word_clusters import (
             MATCH_MENTION_PROBABILITY,
             decode_clusters,
+            drop_bound_links,
             drop_name_mismatches,
             link_scores,
             logit,

@@ -1,12 +1,12 @@
 """The binding constraint of the `coref` component: a verb's object never takes the verb's subject as antecedent
-where the doc is parsed (binding.py)."""
+where the doc is parsed (word_clusters.py)."""
 
 import numpy
 import pytest
 import spacy
 from spacy.tokens import Doc
 
-from spacy_transfer.coref.binding import bound_pairs, drop_bound_links
+from spacy_transfer.coref.word_clusters import bound_pairs, drop_bound_links
 
 from ..conftest import load_english
 

@@ -145,3 +145,12 @@ def test_coref_never_imports_annotate():
     imported = {m for path in COREF.rglob("*.py") for m in _imports(path, everywhere=True)}
     assert "spacy_transfer.coref.corpora.records" in imported  # the resolver sees relative imports
     assert not [m for m in imported if m.startswith("spacy_transfer.annotate")]
+
+
+def test_coref_top_level_stays_small():
+    # The format and the component's own modules only; anything serving another audience goes to a subpackage.
+    modules = sorted(path.name for path in COREF.glob("*.py"))
+    assert len(modules) <= 14, modules
+    assert {path.name for path in COREF.iterdir() if path.is_dir() and (path / "__init__.py").exists()} == set(
+        SUBPACKAGES
+    )
