@@ -4,7 +4,8 @@ Code ranges per component (keep to your own range):
   E001-E049 neuralcoref          E050-E099 coref training / scorer / converters
   E100-E149 fasttext_vectors     E150-E199 torchmoji
   E200-E249 transformer_encoder  E250-E299 zero_shot_classifier
-  E300-E349 annotate / cli       E350-E399 layers shared by components
+  E300-E349 annotate / cli (and util's pipeline-spec loader, which the CLI and annotate call: E310, E311, E314, E315)
+  E350-E399 layers shared by components
   W001-W099 warnings (same split by tens)
 """
 
