@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import pytest
 
@@ -45,6 +45,33 @@ def mpnet_missing() -> str:
     except ValueError:
         return "all-mpnet-base-v2 not downloaded (make mpnet-base)"
     return ""
+
+
+def shipped_output_reader(factory: str, zero_shot_labels: Sequence[str] = ()) -> Callable[[Any], Any]:
+    """How tests read what a component that ships weights wrote on a doc, rounded so that equal runs compare equal
+    (zero-shot: only `zero_shot_labels`, as a textcat beside it writes to doc.cats too)."""
+    import numpy
+
+    def clusters(doc):
+        return [[m.text for m in c] for c in doc._.coref_clusters or []]
+
+    def neuralcoref(doc):
+        # the scores too: they show the scorer's weights, not only the decisions taken from them
+        scores = {
+            (m.start, m.end): {(a.start, a.end): round(s, 4) for a, s in antecedents.items()}
+            for m, antecedents in doc._.coref_scores.items()
+        }
+        return clusters(doc), scores
+
+    readers = {
+        "coref": clusters,
+        "neuralcoref": neuralcoref,
+        "torchmoji": lambda doc: [(label, round(p, 5)) for label, p in doc._.emotions],
+        "zero_shot_classifier": lambda doc: {label: round(doc.cats[label], 5) for label in zero_shot_labels},
+        "fasttext_vectors": lambda doc: numpy.round(numpy.stack([t.vector for t in doc]), 5).tolist(),
+        "transformer_encoder": lambda doc: numpy.round(doc.tensor, 4).tolist(),
+    }
+    return readers[factory]
 
 
 def run_in_fresh_interpreter(code: str) -> str:

@@ -8,42 +8,31 @@ it would reset the package's tagger and parser. So these tests do what a user ad
 pipeline does (and what `spacy train` does for sourced and frozen components): initialize only the new components,
 under `select_pipes`, with `[initialize] lookups = null`."""
 
-import numpy
 import pytest
 import spacy
 from spacy.training import Example
 
 from .conftest import load_english
+from .helpers import shipped_output_reader
 
 TEXT = "My sister has a dog. She loves him so much, and the dog loves her too!"
 ZERO_SHOT_LABELS = ["pets", "finance", "weather"]
 
 
-def _coref(doc):
-    return [[m.text for m in c] for c in doc._.coref_clusters or []]
-
-
-def _neuralcoref(doc):
-    # the scores too: they show the scorer's weights, not only the decisions taken from them
-    scores = {
-        (m.start, m.end): {(a.start, a.end): round(s, 4) for a, s in antecedents.items()}
-        for m, antecedents in doc._.coref_scores.items()
-    }
-    return _coref(doc), scores
-
-
 # factory -> (config, what its output is read as)
 FACTORIES = {
-    "coref": ({}, _coref),
-    "neuralcoref": ({}, _neuralcoref),
-    "torchmoji": ({}, lambda doc: [(label, round(p, 5)) for label, p in doc._.emotions]),
-    # its own labels only: a textcat beside it writes to doc.cats too
-    "zero_shot_classifier": (
-        {"labels": ZERO_SHOT_LABELS},
-        lambda doc: {label: round(doc.cats[label], 5) for label in ZERO_SHOT_LABELS},
-    ),
-    "fasttext_vectors": ({}, lambda doc: numpy.round(numpy.stack([t.vector for t in doc]), 5).tolist()),
-    "transformer_encoder": ({}, lambda doc: numpy.round(doc.tensor, 4).tolist()),
+    factory: (
+        {"labels": ZERO_SHOT_LABELS} if factory == "zero_shot_classifier" else {},
+        shipped_output_reader(factory, ZERO_SHOT_LABELS),
+    )
+    for factory in (
+        "coref",
+        "neuralcoref",
+        "torchmoji",
+        "zero_shot_classifier",
+        "fasttext_vectors",
+        "transformer_encoder",
+    )
 }
 # neuralcoref's mentions come from a parser and NER: on a blank pipeline it runs on docs en_core_web_sm annotated
 NEEDS_PARSE = {"neuralcoref"}
@@ -163,5 +152,6 @@ def test_training_config_naming_the_shipped_weights_starts_from_them():
     assert nlp.get_pipe("coref").cfg["weights"] is None  # the training config would start from random weights
     examples = [Example(nlp.make_doc(TEXT), nlp.make_doc(TEXT))]
     nlp.initialize(lambda: examples)
-    shipped = _coref(_blank("coref")(TEXT))
-    assert shipped and _coref(nlp(TEXT)) == shipped
+    read = FACTORIES["coref"][1]
+    shipped = read(_blank("coref")(TEXT))
+    assert shipped and read(nlp(TEXT)) == shipped
